@@ -1,0 +1,140 @@
+"""Structures IKEv1 and IKEv2 share: data attributes and the substructure walk.
+
+Both versions nest proposals and transforms the same way (a small generic
+header with a "more follows" byte and a length), so one walker serves both and
+reports the same problem codes for the same faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from ..model import Problem, Severity
+from .cursor import Cursor, Short
+from .message import Attribute
+
+T = TypeVar("T")
+
+AF_TV = 0x8000  # attribute format bit: type/value (RFC 2408 3.3, RFC 7296 3.3.5)
+
+
+def parse_attributes(cur: Cursor, problems: list[Problem]) -> tuple[Attribute, ...]:
+    """Data attributes up to the end of ``cur``; a cut attribute becomes a problem."""
+    out: list[Attribute] = []
+    while cur.remaining > 0:
+        start = cur.pos
+        try:
+            raw_type = cur.u16()
+            if raw_type & AF_TV:
+                out.append(Attribute(raw_type & 0x7FFF, cur.u16()))
+            else:
+                n = cur.u16()
+                out.append(Attribute(raw_type, cur.take(n)))
+        except Short as s:
+            problems.append(
+                Problem(
+                    "ike.attribute_overrun",
+                    f"attribute at offset {start} needs {s.wanted} more bytes, {s.available} left",
+                    offset=start,
+                    length=cur.end - start,
+                )
+            )
+            cur.pos = cur.end
+    return tuple(out)
+
+
+def walk_substructures(
+    cur: Cursor,
+    more_value: int,
+    what: str,
+    fixed: int,
+    parse_one: Callable[[Cursor, int, list[Problem]], T],
+    problems: list[Problem],
+    expected: int | None = None,
+) -> tuple[T, ...]:
+    """Walk proposals (``more_value`` 2) or transforms (3) inside their parent.
+
+    Each item starts with: more-follows (1), reserved (1), length (2). The walk
+    stops at the item whose more-follows byte is 0, or at the parent's end.
+    ``parse_one`` gets a cursor over the item after those 4 bytes and the
+    item's own offset. ``expected`` is the count the parent announced.
+    """
+    items: list[T] = []
+    while True:
+        start = cur.pos
+        if cur.remaining == 0:
+            problems.append(
+                Problem("ike.substructure_missing", f"{what} expected at offset {start}, the payload ends", offset=start)
+            )
+            break
+        if cur.remaining < 4:
+            problems.append(
+                Problem(
+                    "ike.substructure_overrun",
+                    f"{what} header at offset {start} needs 4 bytes, {cur.remaining} left",
+                    offset=start,
+                    length=cur.remaining,
+                )
+            )
+            cur.pos = cur.end
+            break
+        more = cur.u8()
+        reserved = cur.u8()
+        length = cur.u16()
+        if reserved:
+            problems.append(
+                Problem("ike.reserved_nonzero", f"{what} reserved byte is {reserved:#04x}", offset=start + 1,
+                        length=1, severity=Severity.WARNING)
+            )
+        if more not in (0, more_value):
+            problems.append(
+                Problem("ike.substructure_bad",
+                        f"{what} at offset {start} has next-payload {more}, expected {more_value} or 0",
+                        offset=start, length=1)
+            )
+        if length < fixed:
+            problems.append(
+                Problem("ike.substructure_length_short",
+                        f"{what} at offset {start} has length {length}, less than its {fixed}-byte fixed part",
+                        offset=start + 2, length=2)
+            )
+            cur.pos = cur.end
+            break
+        if start + length > cur.end:
+            problems.append(
+                Problem("ike.substructure_overrun",
+                        f"{what} at offset {start} has length {length} but only {cur.end - start} bytes remain",
+                        offset=start, length=cur.end - start)
+            )
+            length = cur.end - start
+        body = Cursor(cur.data, start + 4, start + length)
+        cur.pos = start + length
+        try:
+            items.append(parse_one(body, start, problems))
+        except Short as s:
+            problems.append(
+                Problem("ike.substructure_overrun",
+                        f"{what} at offset {start} is cut: field at offset {s.offset} needs {s.wanted} bytes, "
+                        f"{s.available} left", offset=s.offset, length=s.available)
+            )
+        if more == 0 or cur.remaining == 0:
+            if more != 0 and cur.remaining == 0:
+                problems.append(
+                    Problem("ike.substructure_missing",
+                            f"{what} at offset {start} says another follows, but the payload ends",
+                            offset=start, length=1)
+                )
+            break
+    if cur.remaining > 0:
+        problems.append(
+            Problem("ike.payload_extra_bytes", f"{cur.remaining} bytes after the last {what}",
+                    offset=cur.pos, length=cur.remaining, severity=Severity.WARNING)
+        )
+        cur.pos = cur.end
+    if expected is not None and expected != len(items):
+        problems.append(
+            Problem(f"ike.{what}_count_mismatch",
+                    f"{expected} {what}s announced, {len(items)} found", offset=None)
+        )
+    return tuple(items)

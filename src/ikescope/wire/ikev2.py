@@ -1,0 +1,211 @@
+"""IKEv2 payload bodies (RFC 7296 section 3, RFC 7383 for SKF).
+
+Same contract as ``ikev1``: a parser reads the body through a cursor and may
+raise ``Short``; the chain walker reports it against this payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..model import Problem, Severity
+from .common import parse_attributes, walk_substructures
+from .cursor import Cursor, Short
+from .message import (
+    AuthPayload,
+    CertPayload,
+    CertReqPayload,
+    ConfigPayload,
+    DeletePayload,
+    EapPayload,
+    EncryptedPayload,
+    IdPayload,
+    KePayload,
+    NotifyPayload,
+    OpaquePayload,
+    Payload,
+    Proposal,
+    SaPayload,
+    TrafficSelector,
+    Transform,
+    TsPayload,
+)
+
+# Payload type numbers (IANA "IKEv2 Payload Types"; RFC 7296 3.2, RFC 7383 for SKF).
+SA, KE, IDI, IDR, CERT, CERTREQ, AUTH, NONCE, N, D, V, TSI, TSR, SK, CP, EAP = range(33, 49)
+SKF = 53
+
+TS_IPV4, TS_IPV6 = 7, 8
+_TS_ADDR_LEN = {TS_IPV4: 4, TS_IPV6: 16}
+
+
+def _transform(cur: Cursor, start: int, problems: list[Problem]) -> Transform:
+    ttype = cur.u8()
+    cur.u8()  # RESERVED
+    tid = cur.u16()
+    return Transform(number=0, type=ttype, id=tid, attributes=parse_attributes(cur, problems))
+
+
+def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
+    number = cur.u8()
+    protocol = cur.u8()
+    spi_size = cur.u8()
+    count = cur.u8()
+    spi = cur.take(spi_size)
+    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count)
+    return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)
+
+
+def _sa(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    proposals = walk_substructures(cur, 2, "proposal", 8, _proposal, problems)
+    return SaPayload(p.type, p.offset, p.length, p.critical, proposals=proposals)
+
+
+def _ke(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    group = cur.u16()
+    cur.u16()  # RESERVED
+    return KePayload(p.type, p.offset, p.length, p.critical, group=group, data_length=cur.remaining)
+
+
+def _id(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    id_type = cur.u8()
+    cur.take(3)  # RESERVED
+    return IdPayload(p.type, p.offset, p.length, p.critical, id_type=id_type, data=cur.rest())
+
+
+def _cert(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    return CertPayload(p.type, p.offset, p.length, p.critical, encoding=cur.u8(), data=cur.rest())
+
+
+def _certreq(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    return CertReqPayload(p.type, p.offset, p.length, p.critical, encoding=cur.u8(), data=cur.rest())
+
+
+def _auth(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    method = cur.u8()
+    cur.take(3)  # RESERVED
+    return AuthPayload(p.type, p.offset, p.length, p.critical, method=method, data_length=cur.remaining)
+
+
+def _opaque(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    return OpaquePayload(p.type, p.offset, p.length, p.critical, data=cur.rest())
+
+
+def _notify(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    protocol = cur.u8()
+    spi_size = cur.u8()
+    ntype = cur.u16()
+    spi = cur.take(spi_size)
+    return NotifyPayload(p.type, p.offset, p.length, p.critical, protocol=protocol, spi=spi, notify_type=ntype,
+                         data=cur.rest())
+
+
+def _delete(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    protocol = cur.u8()
+    spi_size = cur.u8()
+    count = cur.u16()
+    spis = tuple(cur.take(spi_size) for _ in range(count)) if spi_size else ()
+    return DeletePayload(p.type, p.offset, p.length, p.critical, protocol=protocol, spi_size=spi_size, spis=spis)
+
+
+def _selector(cur: Cursor, problems: list[Problem]) -> TrafficSelector:
+    start = cur.pos
+    ts_type = cur.u8()
+    protocol = cur.u8()
+    length = cur.u16()
+    if length < 8:
+        problems.append(Problem("ike.substructure_length_short",
+                                f"traffic selector at offset {start} has length {length}, less than 8",
+                                offset=start + 2, length=2))
+        cur.pos = cur.end
+        raise Short(start, 8, length)
+    body = Cursor(cur.data, cur.pos, cur.pos + length - 4)
+    cur.take(length - 4)
+    start_port = body.u16()
+    end_port = body.u16()
+    alen = _TS_ADDR_LEN.get(ts_type)
+    if alen is None:
+        raw = body.rest()
+        return TrafficSelector(ts_type, protocol, start_port, end_port, raw, b"")
+    start_addr = body.take(alen)
+    end_addr = body.take(alen)
+    if body.remaining:
+        problems.append(Problem("ike.payload_extra_bytes",
+                                f"{body.remaining} bytes after the addresses of the traffic selector at offset {start}",
+                                offset=body.pos, length=body.remaining, severity=Severity.WARNING))
+    return TrafficSelector(ts_type, protocol, start_port, end_port, start_addr, end_addr)
+
+
+def _ts(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    count = cur.u8()
+    cur.take(3)  # RESERVED
+    selectors: list[TrafficSelector] = []
+    try:
+        for _ in range(count):
+            selectors.append(_selector(cur, problems))
+    except Short as s:
+        if not any(pr.offset == s.offset + 2 for pr in problems):
+            problems.append(Problem("ike.substructure_overrun",
+                                    f"traffic selector at offset {s.offset} is cut ({s.available} of {s.wanted} bytes)",
+                                    offset=s.offset, length=s.available))
+    if len(selectors) != count:
+        problems.append(Problem("ike.selector_count_mismatch", f"{count} traffic selectors announced, "
+                                f"{len(selectors)} found", offset=p.offset + 4, length=1))
+    elif cur.remaining:
+        problems.append(Problem("ike.payload_extra_bytes", f"{cur.remaining} bytes after the last traffic selector",
+                                offset=cur.pos, length=cur.remaining, severity=Severity.WARNING))
+    return TsPayload(p.type, p.offset, p.length, p.critical, selectors=tuple(selectors))
+
+
+def _sk(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    # inner_next is filled in by the chain walker, which owns the generic header.
+    return EncryptedPayload(p.type, p.offset, p.length, p.critical, data=cur.rest())
+
+
+def _skf(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    number = cur.u16()
+    total = cur.u16()
+    if number == 0 or total == 0 or number > total:
+        problems.append(Problem("ike.fragment_number_invalid", f"fragment {number} of {total} is impossible",
+                                offset=p.offset + 4, length=4))
+    return EncryptedPayload(p.type, p.offset, p.length, p.critical, data=cur.rest(),
+                            fragment_number=number, total_fragments=total)
+
+
+def _cp(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    cfg_type = cur.u8()
+    cur.take(3)  # RESERVED
+    return ConfigPayload(p.type, p.offset, p.length, p.critical, cfg_type=cfg_type,
+                         attributes=parse_attributes(cur, problems))
+
+
+def _eap(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
+    code = cur.u8()
+    identifier = cur.u8()
+    cur.u16()  # EAP length, repeated inside the payload
+    eap_type = cur.u8() if code in (1, 2) and cur.remaining else None
+    return EapPayload(p.type, p.offset, p.length, p.critical, code=code, identifier=identifier, eap_type=eap_type)
+
+
+
+BodyParser = Callable[[Payload, Cursor, list[Problem]], Payload]
+
+PARSERS: dict[int, tuple[int, BodyParser]] = {
+    SA: (0, _sa),
+    KE: (4, _ke),
+    IDI: (4, _id),
+    IDR: (4, _id),
+    CERT: (1, _cert),
+    CERTREQ: (1, _certreq),
+    AUTH: (4, _auth),
+    NONCE: (0, _opaque),
+    N: (4, _notify),
+    D: (4, _delete),
+    V: (0, _opaque),
+    TSI: (4, _ts),
+    TSR: (4, _ts),
+    SK: (0, _sk),
+    CP: (4, _cp),
+    EAP: (4, _eap),
+    SKF: (4, _skf),
+}
