@@ -10,6 +10,8 @@ Tables are written from the IANA registries "Internet Key Exchange Version 2
 Protocol (ISAKMP) Identifiers" and "Internet Key Exchange (IKE) Attributes",
 and from the RFCs and drafts cited above each one. Only assigned values are
 listed; reserved and unassigned ones fall through to ``UNKNOWN(n)``.
+Helpers taking a ``version`` use the IKEv1 tables for 1 and the IKEv2 tables
+for anything else, so a bogus major version still gets the newer names.
 """
 
 from __future__ import annotations
@@ -345,8 +347,8 @@ IKEV1_LIFE_TYPES: Mapping[int, str] = {
     2: "kilobytes",
 }
 
-# IANA "IPSEC DOI" SA attributes for phase 2 (RFC 2407 4.5; 10 RFC 3168,
-# 11 RFC 4304, 12 RFC 4868, 13 RFC 4359, 14/15 RFC 6407).
+# IANA "IPSEC Security Association Attributes" for phase 2 (RFC 2407 4.5;
+# 10 RFC 3168, 11 RFC 4304, 13 RFC 4359, 14/15 RFC 6407).
 # 32001-32767 private use.
 IKEV1_PHASE2_ATTRIBUTES: Mapping[int, str] = {
     1: "SA Life Type",
@@ -467,7 +469,7 @@ IKEV1_CFG_TYPES: Mapping[int, str] = {
 # Mode-cfg attribute types (draft-ietf-ipsec-isakmp-mode-cfg-05 3.3), the XAUTH
 # attributes 16520-16529 (draft-beaulieu-ike-xauth-02 / draft-ietf-ipsec-
 # isakmp-xauth-06 4.2) and the widely deployed Cisco Unity attributes
-# 28672-28683, all but the base set inside the 16384-32767 private range.
+# 28672-28682, all but the base set inside the 16384-32767 private range.
 IKEV1_CFG_ATTRIBUTES: Mapping[int, str] = {
     1: "INTERNAL_IP4_ADDRESS",
     2: "INTERNAL_IP4_NETMASK",
@@ -505,7 +507,6 @@ IKEV1_CFG_ATTRIBUTES: Mapping[int, str] = {
     28680: "UNITY_FW_TYPE",
     28681: "UNITY_BACKUP_SERVERS",
     28682: "UNITY_DDNS_HOSTNAME",
-    28683: "UNITY_SMARTCARD_REMOVAL_DISCONNECT",
 }
 
 # ---------------------------------------------------------------------------
@@ -569,7 +570,7 @@ IKEV2_PAYLOAD_PRIVATE = range(128, 256)
 # 16430 RFC 7383; 16431 RFC 7427; 16432/16433 RFC 7791; 16434 RFC 8019;
 # 16435-16437 RFC 8784; 16438 RFC 9242; 16439/16440 RFC 8983; 16441
 # RFC 9370; 16442 RFC 9347; 16443 RFC 9593; 16444 RFC 9611; 16445/16446
-# RFC 9867; 16447 draft-ietf-ipsecme-ikev2-downgrade-prevention).
+# RFC 9867).
 # 8192-16383 private-use errors, 40960-65535 private-use status.
 IKEV2_NOTIFY_TYPES: Mapping[int, str] = {
     1: "UNSUPPORTED_CRITICAL_PAYLOAD",
@@ -660,7 +661,6 @@ IKEV2_NOTIFY_TYPES: Mapping[int, str] = {
     16444: "SA_RESOURCE_INFO",
     16445: "USE_PPK_INT",
     16446: "PPK_IDENTITY_KEY",
-    16447: "IKE_SA_INIT_FULL_TRANSCRIPT_AUTH",
 }
 IKEV2_NOTIFY_ERROR_PRIVATE = range(8192, 16384)
 IKEV2_NOTIFY_STATUS_PRIVATE = range(40960, 65536)
@@ -1084,8 +1084,9 @@ def exchange_name(version: int, value: int) -> str:
 
 
 def payload_name(version: int, value: int) -> str:
-    """Next Payload / payload type; IKEv1 and IKEv2 use disjoint numbers but a
-    capture can carry either, so the header version picks the table."""
+    """Next Payload / payload type. IKEv2 moved its payloads to 33 and up, but
+    the private blocks overlap and a capture can carry both versions, so the
+    header version picks the table."""
     if version == 1:
         return name(IKEV1_PAYLOAD_TYPES, value, IKEV1_PAYLOAD_PRIVATE)
     return name(IKEV2_PAYLOAD_TYPES, value, IKEV2_PAYLOAD_PRIVATE)
