@@ -1,0 +1,297 @@
+"""Turns a pcap or pcapng file into Frames, one record at a time.
+
+This is the only module that opens files. It reads record by record so memory
+stays flat however large the capture is, and it never raises for a damaged
+record: a capture cut off mid-write (the usual state of a file copied while
+tcpdump still runs) yields every complete frame and then sets ``truncated``.
+Only a file that cannot be opened or does not start like a capture raises
+``CaptureError``.
+
+dpkt parses the pcapng block bodies (interface options, packet blocks); the
+framing loop is ours because dpkt's readers keep only the first interface,
+drop the wire length and stop silently on a short record.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import dpkt
+import dpkt.pcapng as ng
+
+from ikescope.errors import CaptureError
+from ikescope.model import Frame
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+# pcap magic bytes as stored in the file -> (struct byte order, nanosecond timestamps)
+_PCAP_MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", False),
+    b"\xa1\xb2\xc3\xd4": (">", False),
+    b"\x4d\x3c\xb2\xa1": ("<", True),
+    b"\xa1\xb2\x3c\x4d": (">", True),
+}
+_PCAP_FILE_HDR_LEN = 24
+_PCAP_REC_HDR_LEN = 16
+# The file header's link type field also carries FCS flags in its upper bits.
+_LINKTYPE_MASK = 0xFFFF
+
+_PCAPNG_SHB = 0x0A0D0D0A
+_PCAPNG_IDB = 1
+_PCAPNG_PB = 2
+_PCAPNG_SPB = 3
+_PCAPNG_EPB = 6
+_PCAPNG_BOM = 0x1A2B3C4D
+# A block this large is corruption, not data; refusing it keeps a bad length
+# field from making us allocate gigabytes.
+_MAX_BLOCK_LEN = 256 * 1024 * 1024
+_TSRESOL_OPT = 9
+_TSOFFSET_OPT = 14
+
+
+@dataclass(slots=True)
+class _Interface:
+    """What a pcapng frame needs from its interface description block."""
+
+    linktype: int
+    snaplen: int
+    divisor: float
+    tsoffset: int
+
+
+class _Truncated(Exception):
+    """The file ends (or turns to garbage) inside a record; carries the reason."""
+
+
+def open_capture(path: str | Path) -> CaptureReader:
+    """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
+
+    Raises CaptureError for a missing or unreadable file or one that is not a
+    capture, so the caller learns of it before iterating.
+    """
+    p = Path(path)
+    try:
+        raw = open(p, "rb")  # noqa: SIM115 - the reader owns and closes it
+    except OSError as exc:
+        raise CaptureError(f"cannot open {p}: {exc.strerror or exc}") from None
+    try:
+        head = raw.read(4)
+        raw.seek(0)
+        stream: BinaryIO = raw
+        if head[:2] == _GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            try:
+                head = stream.read(4)
+                stream.seek(0)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise CaptureError(f"{p}: damaged gzip data: {exc}") from None
+        if not head:
+            raise CaptureError(f"{p}: empty file, not a capture")
+        if head == _PCAPNG_MAGIC:
+            kind = "pcapng"
+        elif head in _PCAP_MAGICS:
+            kind = "pcap"
+        else:
+            raise CaptureError(f"{p}: not a pcap or pcapng file (starts with {head.hex()})")
+        return CaptureReader(p, raw, stream, kind, head)
+    except (OSError, EOFError, zlib.error) as exc:
+        raw.close()
+        raise CaptureError(f"cannot read {p}: {getattr(exc, 'strerror', None) or exc}") from None
+    except CaptureError:
+        raw.close()
+        raise
+
+
+class CaptureReader:
+    """An iterable of Frames read lazily from one capture file.
+
+    Iterate once; the file is closed at the end of iteration, by ``close()``, or
+    on leaving a ``with`` block. After iteration, ``truncated`` tells whether
+    the file ended inside a record and ``truncated_detail`` says where.
+    ``linktype`` is the first interface's link type (pcap has only one).
+    """
+
+    def __init__(self, path: Path, raw: BinaryIO, stream: BinaryIO, kind: str, head: bytes) -> None:
+        self.path = path
+        self.format = kind
+        self.truncated = False
+        self.truncated_detail = ""
+        self._raw = raw
+        self._f = stream
+        self._head = head
+        self.linktype: int | None = None
+        self._pcap_header: tuple[str, bool] | None = None
+        if kind == "pcap":
+            self._pcap_header = self._read_pcap_header()
+
+    def __enter__(self) -> CaptureReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._f is not self._raw:
+            self._f.close()
+        self._raw.close()
+
+    def __iter__(self) -> Iterator[Frame]:
+        frames = self._pcap_frames() if self.format == "pcap" else self._pcapng_frames()
+        try:
+            yield from frames
+        except _Truncated as exc:
+            self.truncated = True
+            self.truncated_detail = str(exc)
+        finally:
+            self.close()
+
+    def _read(self, n: int, what: str) -> bytes:
+        """Read exactly n bytes or report where the file stopped."""
+        try:
+            buf = self._f.read(n)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise _Truncated(f"compressed data ends or is damaged inside {what}: {exc}") from None
+        except OSError as exc:
+            raise _Truncated(f"read error inside {what}: {exc}") from None
+        if len(buf) != n:
+            raise _Truncated(f"file ends inside {what} ({len(buf)} of {n} bytes)")
+        return buf
+
+    # -- pcap -----------------------------------------------------------------
+
+    def _read_pcap_header(self) -> tuple[str, bool]:
+        order, nano = _PCAP_MAGICS[self._head]
+        buf = self._f.read(_PCAP_FILE_HDR_LEN)
+        if len(buf) < _PCAP_FILE_HDR_LEN:
+            self.close()
+            raise CaptureError(f"{self.path}: pcap file header is cut short")
+        hdr = (dpkt.pcap.LEFileHdr if order == "<" else dpkt.pcap.FileHdr)(buf)
+        self.linktype = hdr.linktype & _LINKTYPE_MASK
+        return order, nano
+
+    def _pcap_frames(self) -> Iterator[Frame]:
+        assert self._pcap_header is not None and self.linktype is not None
+        order, nano = self._pcap_header
+        rec = struct.Struct(order + "IIII")
+        divisor = 1e9 if nano else 1e6
+        linktype = self.linktype
+        index = 0
+        while True:
+            try:
+                hdr = self._f.read(_PCAP_REC_HDR_LEN)
+            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
+            if not hdr:
+                return
+            if len(hdr) < _PCAP_REC_HDR_LEN:
+                raise _Truncated(f"file ends inside the header of frame {index + 1}")
+            sec, frac, caplen, wirelen = rec.unpack(hdr)
+            if caplen > _MAX_BLOCK_LEN:
+                raise _Truncated(f"frame {index + 1} claims {caplen} bytes; the file is damaged there")
+            data = self._read(caplen, f"frame {index + 1}")
+            index += 1
+            yield Frame(index, sec + frac / divisor, linktype, data, max(wirelen, caplen))
+
+    # -- pcapng ---------------------------------------------------------------
+
+    def _pcapng_frames(self) -> Iterator[Frame]:
+        """Walk the blocks; each section restarts byte order and interface list."""
+        index = 0
+        order = "<"
+        interfaces: list[_Interface] = []
+        first = True
+        while True:
+            try:
+                start = self._f.read(8)
+            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
+            if not start:
+                return
+            if len(start) < 8:
+                raise _Truncated(f"file ends inside a block header after frame {index}")
+            btype_raw = start[:4]
+            if btype_raw == _PCAPNG_MAGIC:
+                bom = self._read(4, "a section header")
+                if bom == b"\x4d\x3c\x2b\x1a":
+                    order = "<"
+                elif bom == b"\x1a\x2b\x3c\x4d":
+                    order = ">"
+                else:
+                    raise _Truncated(f"section header with unknown byte order after frame {index}")
+                interfaces = []
+                blen = struct.unpack(order + "I", start[4:8])[0]
+                self._check_block_len(blen, 12, index)
+                self._read(blen - 12, "a section header")
+                first = False
+                continue
+            if first:
+                raise _Truncated("pcapng file does not start with a section header")
+            btype, blen = struct.unpack(order + "II", start)
+            self._check_block_len(blen, 12, index)
+            body = self._read(blen - 8, f"a block after frame {index}")
+            block = start + body
+            if btype == _PCAPNG_IDB:
+                interfaces.append(_parse_idb(block, order, index))
+                if self.linktype is None:
+                    self.linktype = interfaces[-1].linktype
+            elif btype in (_PCAPNG_EPB, _PCAPNG_PB, _PCAPNG_SPB):
+                index += 1
+                yield _packet_block(btype, block, order, interfaces, index)
+
+    @staticmethod
+    def _check_block_len(blen: int, minimum: int, index: int) -> None:
+        if blen < minimum or blen % 4 or blen > _MAX_BLOCK_LEN:
+            raise _Truncated(f"block with impossible length {blen} after frame {index}; the file is damaged there")
+
+
+def _parse_idb(block: bytes, order: str, index: int) -> _Interface:
+    try:
+        idb = (ng.InterfaceDescriptionBlockLE if order == "<" else ng.InterfaceDescriptionBlock)(block)
+    except (dpkt.UnpackError, struct.error) as exc:
+        raise _Truncated(f"damaged interface description after frame {index}: {exc}") from None
+    divisor = 1e6
+    tsoffset = 0
+    for opt in idb.opts:
+        if opt.code == _TSRESOL_OPT and opt.data:
+            v = opt.data[0]
+            divisor = float(2 ** (v & 0x7F)) if v & 0x80 else float(10 ** (v & 0x7F))
+        elif opt.code == _TSOFFSET_OPT and len(opt.data) == 8:
+            tsoffset = struct.unpack(order + "q", opt.data)[0]
+    return _Interface(idb.linktype & _LINKTYPE_MASK, idb.snaplen, divisor, tsoffset)
+
+
+def _packet_block(btype: int, block: bytes, order: str, interfaces: list[_Interface], index: int) -> Frame:
+    """Build the Frame for an enhanced, simple or obsolete packet block."""
+    try:
+        if btype == _PCAPNG_SPB:
+            # Simple packet block: no timestamp, interface 0, caplen implied by snaplen.
+            wirelen = struct.unpack_from(order + "I", block, 8)[0]
+            iface = _interface(interfaces, 0, index)
+            caplen = min(wirelen, len(block) - 16)
+            if iface.snaplen:
+                caplen = min(caplen, iface.snaplen)
+            return Frame(index, 0.0, iface.linktype, bytes(block[12 : 12 + caplen]), wirelen)
+        if btype == _PCAPNG_EPB:
+            blk = (ng.EnhancedPacketBlockLE if order == "<" else ng.EnhancedPacketBlock)(block)
+            iface_id = blk.iface_id
+        else:
+            blk = (ng.PacketBlockLE if order == "<" else ng.PacketBlock)(block)
+            iface_id = blk.iface_id
+    except (dpkt.UnpackError, struct.error) as exc:
+        raise _Truncated(f"damaged packet block for frame {index}: {exc}") from None
+    iface = _interface(interfaces, iface_id, index)
+    ts = iface.tsoffset + ((blk.ts_high << 32) | blk.ts_low) / iface.divisor
+    data = bytes(blk.pkt_data)
+    return Frame(index, ts, iface.linktype, data, max(blk.pkt_len, len(data)))
+
+
+def _interface(interfaces: list[_Interface], iface_id: int, index: int) -> _Interface:
+    if iface_id >= len(interfaces):
+        raise _Truncated(f"frame {index} names interface {iface_id}, which the file never described")
+    return interfaces[iface_id]
