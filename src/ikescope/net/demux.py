@@ -323,8 +323,8 @@ class Demux:
         elif kind is udp.Kind.SHORT:
             problem = Problem(
                 "net.snaplen_short",
-                f"frame {frames[-1]}: UDP {dport} payload cut to {len(payload)} of {wire_len} bytes "
-                "by the snap length, too short to tell IKE from ESP",
+                f"frame {frames[-1]}: only {len(payload)} of {wire_len} bytes of a UDP 4500 payload "
+                "were captured, too few to tell IKE from ESP",
                 length=len(payload),
                 severity=Severity.WARNING,
             )

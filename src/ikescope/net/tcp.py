@@ -202,7 +202,7 @@ def _extract(d: _Direction) -> list[Message | Issue]:
         if len(d.buf) < size:
             break
         end = d.start + size
-        frames = tuple(f for b, e, f, _ in d.segments if b < end and e > d.start)
+        frames = tuple(sorted({f for b, e, f, _ in d.segments if b < end and e > d.start}))
         ts = max(t for b, e, _, t in d.segments if b < end and e > d.start)
         if d.buf[2:6] == NON_ESP_MARKER:
             hole = _in_hole(d, d.start + _MIN_FRAME, end)
