@@ -125,6 +125,15 @@ def test_ikev1_other_payloads() -> None:
     assert isinstance(frag, FragmentV1Payload) and (frag.fragment_id, frag.number, frag.last) == (9, 2, True)
 
 
+def test_ikev1_pre_draft_nat_d_type_15() -> None:
+    """Old Cisco peers sent NAT-D as payload 15 (tcpdump's ISAKMP_sa_setup.pcap, frames 3-4)."""
+    d = decode_message(message([(13, b"\x09\x00\x26\x89\xdf\xd6\xb7\x12"), (15, b"\xd5" * 20), (15, b"\x6d" * 20)],
+                               version=0x10, exchange=2, flags=0))
+    assert d.problems == ()
+    assert [(type(p), p.type, p.data) for p in d.message.payloads[1:]] == [(OpaquePayload, 15, b"\xd5" * 20),
+                                                                         (OpaquePayload, 15, b"\x6d" * 20)]
+
+
 def test_ikev1_encrypted_kept_as_blob() -> None:
     d = decode_message(header(np=8, version=0x10, exchange=2, flags=1, body=b"\x77" * 48))
     assert d.problems == () and d.message.payloads == () and d.message.encrypted_v1 == b"\x77" * 48
@@ -230,6 +239,26 @@ def test_ts_count_mismatch() -> None:
     ts4 = struct.pack("!BBHHH", 7, 0, 16, 0, 65535) + b"\x01" * 8
     d = decode_message(message([(44, struct.pack("!B3x", 2) + ts4)]))
     assert "ike.selector_count_mismatch" in codes(d)
+
+
+def ts_v6(length: int = 40) -> bytes:
+    return struct.pack("!BBHHH", 8, 0, length, 0, 65535) + b"\x20" * 16 + b"\x21" * 16
+
+
+@pytest.mark.parametrize("length", [4, 20, 39])
+def test_ts_selector_shorter_than_its_addresses(length: int) -> None:
+    """RFC 7296 3.13.1: an IPv6 selector is 40 bytes; the walk stops at a shorter one."""
+    d = decode_message(message([(44, struct.pack("!B3x", 2) + ts_v6(length) + ts_v6())]))
+    assert [(p.code, p.offset) for p in d.problems] == [("ike.substructure_length_short", 38),
+                                                       ("ike.selector_count_mismatch", 32)]
+    assert d.message.payloads[0].selectors == ()
+
+
+def test_ts_selector_overrun() -> None:
+    d = decode_message(message([(44, struct.pack("!B3x", 2) + ts_v6() + ts_v6(48))]))
+    assert [(p.code, p.offset) for p in d.problems] == [("ike.substructure_overrun", 76),
+                                                       ("ike.selector_count_mismatch", 32)]
+    assert [s.start for s in d.message.payloads[0].selectors] == [b"\x20" * 16]
 
 
 def test_attribute_overrun() -> None:

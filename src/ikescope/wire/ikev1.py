@@ -31,7 +31,11 @@ from .message import (
 
 # Payload type numbers (RFC 2408 3.1; RFC 3947 for 20/21; draft-ietf-ipsec-nat-t-ike-02/03
 # used 130/131; 132 is the de-facto IKEv1 fragmentation payload; 14 is mode-cfg's Attribute).
+# 15 is GDOI's SAK (RFC 3547), but old Cisco gear sent NAT-D under it before the drafts
+# settled on 130 (Openswan calls it NATD_BADDRAFTS); GDOI has its own exchanges, so in
+# IKE traffic 15 is read as that NAT-D hash.
 SA, PROPOSAL, TRANSFORM, KE, ID, CERT, CR, HASH, SIG, NONCE, N, D, VID, ATTR = range(1, 15)
+NAT_D_BADDRAFT = 15
 NAT_D, NAT_OA = 20, 21
 NAT_D_DRAFT, NAT_OA_DRAFT, FRAGMENT = 130, 131, 132
 
@@ -144,6 +148,7 @@ PARSERS: dict[int, tuple[int, BodyParser]] = {
     D: (8, _delete),
     VID: (0, _opaque),
     ATTR: (4, _attr),
+    NAT_D_BADDRAFT: (0, _opaque),
     NAT_D: (0, _opaque),
     NAT_OA: (4, _nat_oa),
     NAT_D_DRAFT: (0, _opaque),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..model import Problem, Severity
 from .common import parse_attributes, walk_substructures
-from .cursor import Cursor, Short
+from .cursor import Cursor
 from .message import (
     AuthPayload,
     CertPayload,
@@ -108,25 +108,34 @@ def _delete(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     return DeletePayload(p.type, p.offset, p.length, p.critical, protocol=protocol, spi_size=spi_size, spis=spis)
 
 
-def _selector(cur: Cursor, problems: list[Problem]) -> TrafficSelector:
+def _selector(cur: Cursor, problems: list[Problem]) -> TrafficSelector | None:
+    """One selector, or None (after a problem) when its length cannot be trusted.
+
+    A selector's length must cover the type's two addresses (RFC 7296 3.13.1);
+    when it does not, the next selector's position is unknown, so the walk stops.
+    """
     start = cur.pos
     ts_type = cur.u8()
     protocol = cur.u8()
     length = cur.u16()
-    if length < 8:
+    alen = _TS_ADDR_LEN.get(ts_type)
+    needed = 8 + 2 * alen if alen is not None else 8
+    if length < needed:
+        kind = f"a type {ts_type} selector needs {needed}" if alen is not None else "less than 8"
         problems.append(Problem("ike.substructure_length_short",
-                                f"traffic selector at offset {start} has length {length}, less than 8",
+                                f"traffic selector at offset {start} has length {length}, {kind}",
                                 offset=start + 2, length=2))
-        cur.pos = cur.end
-        raise Short(start, 8, length)
-    body = Cursor(cur.data, cur.pos, cur.pos + length - 4)
-    cur.take(length - 4)
+        return None
+    if start + length > cur.end:
+        problems.append(Problem("ike.substructure_overrun",
+                                f"traffic selector at offset {start} has length {length} but only "
+                                f"{cur.end - start} bytes remain", offset=start, length=cur.end - start))
+        return None
+    body = cur.sub(length - 4)
     start_port = body.u16()
     end_port = body.u16()
-    alen = _TS_ADDR_LEN.get(ts_type)
     if alen is None:
-        raw = body.rest()
-        return TrafficSelector(ts_type, protocol, start_port, end_port, raw, b"")
+        return TrafficSelector(ts_type, protocol, start_port, end_port, body.rest(), b"")
     start_addr = body.take(alen)
     end_addr = body.take(alen)
     if body.remaining:
@@ -140,14 +149,16 @@ def _ts(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     count = cur.u8()
     cur.take(3)  # RESERVED
     selectors: list[TrafficSelector] = []
-    try:
-        for _ in range(count):
-            selectors.append(_selector(cur, problems))
-    except Short as s:
-        if not any(pr.offset == s.offset + 2 for pr in problems):
+    for _ in range(count):
+        if cur.remaining < 4:
             problems.append(Problem("ike.substructure_overrun",
-                                    f"traffic selector at offset {s.offset} is cut ({s.available} of {s.wanted} bytes)",
-                                    offset=s.offset, length=s.available))
+                                    f"traffic selector header at offset {cur.pos} needs 4 bytes, {cur.remaining} left",
+                                    offset=cur.pos, length=cur.remaining))
+            break
+        selector = _selector(cur, problems)
+        if selector is None:
+            break
+        selectors.append(selector)
     if len(selectors) != count:
         problems.append(Problem("ike.selector_count_mismatch", f"{count} traffic selectors announced, "
                                 f"{len(selectors)} found", offset=p.offset + 4, length=1))

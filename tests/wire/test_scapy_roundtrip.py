@@ -1,0 +1,274 @@
+"""scapy builds IKE messages, ikescope decodes their bytes, and the fields must agree.
+
+scapy is a second, independent encoder: a field the decoder reads at the wrong
+offset or with the wrong width shows up here even when our own builders in
+``helpers`` share the mistake. Only ``bytes(layer)`` crosses over; scapy's
+dissection is never used.
+
+Importing ``scapy.contrib.ikev2`` rebinds UDP 500 and the RFC 3948 non-ESP
+layer to IKEv2 for the whole process (``bind_bottom_up`` at import time); the
+fixture puts the previous bindings back so other tests that dissect with scapy
+see them unchanged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from types import SimpleNamespace
+
+import pytest
+
+from ikescope.wire.decode import decode_message
+from ikescope.wire.message import (AuthPayload, CertReqPayload, ConfigPayload, DeletePayload, EncryptedPayload,
+                                   IdPayload, IkeMessage, KePayload, NotifyPayload, OpaquePayload, SaPayload,
+                                   TsPayload)
+
+ISPI = bytes.fromhex("0102030405060708")
+RSPI = bytes.fromhex("a1a2a3a4a5a6a7a8")
+
+
+@pytest.fixture(scope="module")
+def sc() -> SimpleNamespace:
+    """scapy's IKEv1 and IKEv2 layers, with the UDP/NON_ESP bindings restored afterwards."""
+    from scapy.layers.inet import UDP
+    from scapy.layers.ipsec import NON_ESP
+
+    saved = {layer: list(layer.payload_guess) for layer in (UDP, NON_ESP)}
+    import scapy.contrib.ikev2 as v2
+    import scapy.layers.isakmp as v1
+
+    yield SimpleNamespace(v1=v1, v2=v2)
+    for layer, guesses in saved.items():
+        layer.payload_guess[:] = guesses
+
+
+def decode_clean(layer) -> IkeMessage:
+    """Decode scapy's bytes; a well-formed message must give no problem at all."""
+    raw = bytes(layer)
+    d = decode_message(raw)
+    assert d.problems == (), [p.code for p in d.problems]
+    assert d.message is not None and d.message.header.length == len(raw)
+    return d.message
+
+
+# ---- IKEv1 --------------------------------------------------------------------------------------
+
+def test_v1_main_mode_sa(sc: SimpleNamespace) -> None:
+    v1 = sc.v1
+    aes = v1.ISAKMP_payload_Transform(
+        transform_count=1, transform_id=1,
+        transforms=[("Encryption", "AES-CBC"), ("KeyLength", 256), ("Hash", "SHA"), ("GroupDesc", "2048MODPgr"),
+                    ("Authentication", "PSK"), ("LifeType", "Seconds"), ("LifeDuration", 86400)])
+    des = v1.ISAKMP_payload_Transform(
+        transform_count=2, transform_id=1,
+        transforms=[("Encryption", "3DES-CBC"), ("Hash", "MD5"), ("GroupDesc", "1024MODPgr"),
+                    ("Authentication", "RSA Sig")])
+    prop = v1.ISAKMP_payload_Proposal(proposal=1, proto=1, trans_nb=2, trans=aes / des)
+    pkt = (v1.ISAKMP(init_cookie=ISPI, exch_type=2, id=0)
+           / v1.ISAKMP_payload_SA(prop=prop)
+           / v1.ISAKMP_payload_VendorID(VendorID=bytes.fromhex("4a131c81070358455c5728f20e95452f")))
+    m = decode_clean(pkt)
+    h = m.header
+    assert (h.ispi, h.rspi, h.major, h.minor, h.exchange, h.flags, h.message_id) == (ISPI, b"\0" * 8, 1, 0, 2, 0, 0)
+    assert [p.type for p in m.payloads] == [1, 13]
+    sa, vid = m.payloads
+    assert isinstance(sa, SaPayload) and (sa.doi, sa.situation) == (1, 1)
+    (p,) = sa.proposals
+    assert (p.number, p.protocol, p.spi) == (1, 1, b"")
+    assert [(t.number, t.id) for t in p.transforms] == [(1, 1), (2, 1)]
+    first, second = p.transforms
+    # Phase 1 attribute numbers (RFC 2409 appendix A): 1 enc, 14 key length, 2 hash, 4 group, 3 auth,
+    # 11 life type, 12 life duration (scapy writes 86400 as a 3-byte TLV).
+    assert [(a.type, a.value) for a in first.attributes] == [
+        (1, 7), (14, 256), (2, 2), (4, 14), (3, 1), (11, 1), (12, (86400).to_bytes(3, "big"))]
+    assert [(a.type, a.value) for a in second.attributes] == [(1, 5), (2, 1), (4, 2), (3, 3)]
+    assert isinstance(vid, OpaquePayload) and vid.data == bytes.fromhex("4a131c81070358455c5728f20e95452f")
+
+
+def test_v1_key_exchange_and_identity(sc: SimpleNamespace) -> None:
+    v1 = sc.v1
+    pkt = (v1.ISAKMP(init_cookie=ISPI, resp_cookie=RSPI, exch_type=4, flags=0)
+           / v1.ISAKMP_payload_KE(ke=b"\x5a" * 128)
+           / v1.ISAKMP_payload_Nonce(nonce=b"\x6b" * 24)
+           / v1.ISAKMP_payload_ID(IDtype=1, ProtoID=17, Port=500, IdentData="192.0.2.1")
+           / v1.ISAKMP_payload_Hash(hash=b"\x7c" * 20))
+    m = decode_clean(pkt)
+    assert (m.header.rspi, m.header.exchange) == (RSPI, 4)
+    ke, nonce, ident, hsh = m.payloads
+    assert [p.type for p in m.payloads] == [4, 10, 5, 8]
+    assert isinstance(ke, KePayload) and ke.data_length == 128 and ke.group is None
+    assert isinstance(nonce, OpaquePayload) and nonce.data == b"\x6b" * 24
+    assert isinstance(ident, IdPayload) and (ident.id_type, ident.protocol, ident.port) == (1, 17, 500)
+    assert ident.data == ipaddress.ip_address("192.0.2.1").packed
+    assert isinstance(hsh, OpaquePayload) and hsh.data == b"\x7c" * 20
+
+
+def test_v1_informational_notify_and_delete(sc: SimpleNamespace) -> None:
+    v1 = sc.v1
+    pkt = (v1.ISAKMP(init_cookie=ISPI, resp_cookie=RSPI, exch_type=5, id=0x11223344)
+           / v1.ISAKMP_payload_Notify(doi=1, proto=1, SPIsize=16, notify_msg_type=14, SPI=ISPI + RSPI)
+           / v1.ISAKMP_payload_Delete(doi=1, proto=3, SPIsize=4, SPIs=[b"\xde\xad\xbe\xef", b"\xca\xfe\xba\xbe"]))
+    m = decode_clean(pkt)
+    assert (m.header.exchange, m.header.message_id) == (5, 0x11223344)
+    notify, delete = m.payloads
+    assert isinstance(notify, NotifyPayload)
+    assert (notify.doi, notify.protocol, notify.notify_type, notify.spi) == (1, 1, 14, ISPI + RSPI)
+    assert isinstance(delete, DeletePayload)
+    assert (delete.doi, delete.protocol, delete.spi_size) == (1, 3, 4)
+    assert delete.spis == (b"\xde\xad\xbe\xef", b"\xca\xfe\xba\xbe")
+
+
+def test_v1_quick_mode_esp_proposal(sc: SimpleNamespace) -> None:
+    """Phase 2 attributes use the IPsec DOI numbers (RFC 2407 4.5), which scapy picks by protocol."""
+    v1 = sc.v1
+    tf = v1.ISAKMP_payload_Transform(transform_count=1, transform_id=12,
+                                     transforms=[("KeyLength", 128), ("AuthenticationAlgorithm", "HMAC-SHA"),
+                                                 ("EncapsulationMode", "Tunnel")])
+    prop = v1.ISAKMP_payload_Proposal(proposal=1, proto=3, SPIsize=4, SPI=b"\x0a\x0b\x0c\x0d", trans_nb=1, trans=tf)
+    pkt = v1.ISAKMP(init_cookie=ISPI, resp_cookie=RSPI, exch_type=32, id=7) / v1.ISAKMP_payload_SA(prop=prop)
+    m = decode_clean(pkt)
+    (sa,) = m.payloads
+    (p,) = sa.proposals
+    assert (p.protocol, p.spi, [t.id for t in p.transforms]) == (3, b"\x0a\x0b\x0c\x0d", [12])
+    assert [(a.type, a.value) for a in p.transforms[0].attributes] == [(6, 128), (5, 2), (4, 1)]
+
+
+def test_v1_encrypted_flag_keeps_body_opaque(sc: SimpleNamespace) -> None:
+    v1 = sc.v1
+    pkt = v1.ISAKMP(init_cookie=ISPI, resp_cookie=RSPI, next_payload=8, exch_type=32, flags="encryption",
+                    id=9) / (b"\x33" * 48)
+    m = decode_clean(pkt)
+    assert m.header.encrypted_v1 and m.payloads == () and m.encrypted_v1 == b"\x33" * 48
+
+
+# ---- IKEv2 --------------------------------------------------------------------------------------
+
+def _v2_sa(sc: SimpleNamespace):
+    v2 = sc.v2
+    gcm = (v2.IKEv2_Transform(transform_type=1, transform_id=20, length=12, key_length=256)
+           / v2.IKEv2_Transform(transform_type=2, transform_id=7)
+           / v2.IKEv2_Transform(transform_type=4, transform_id=19))
+    cbc = (v2.IKEv2_Transform(transform_type=1, transform_id=12, length=12, key_length=128)
+           / v2.IKEv2_Transform(transform_type=2, transform_id=5)
+           / v2.IKEv2_Transform(transform_type=3, transform_id=12)
+           / v2.IKEv2_Transform(transform_type=4, transform_id=14))
+    return v2.IKEv2_SA(prop=v2.IKEv2_Proposal(proposal=1, proto=1, trans_nb=3, trans=gcm)
+                       / v2.IKEv2_Proposal(proposal=2, proto=1, trans_nb=4, trans=cbc))
+
+
+def test_v2_sa_init_request(sc: SimpleNamespace) -> None:
+    v2 = sc.v2
+    pkt = (v2.IKEv2(init_SPI=ISPI, exch_type=34, flags="Initiator", id=0)
+           / _v2_sa(sc)
+           / v2.IKEv2_KE(group=19, ke=b"\x01" * 64)
+           / v2.IKEv2_Nonce(nonce=b"\x02" * 32)
+           / v2.IKEv2_Notify(type=16388, notify=b"\x03" * 20)
+           / v2.IKEv2_Notify(type=16389, notify=b"\x04" * 20)
+           / v2.IKEv2_VendorID(vendorID=b"strongSwan"))
+    m = decode_clean(pkt)
+    h = m.header
+    assert (h.ispi, h.rspi, h.major, h.exchange, h.flags, h.message_id) == (ISPI, b"\0" * 8, 2, 34, 0x08, 0)
+    assert h.initiator and not h.response
+    assert [p.type for p in m.payloads] == [33, 34, 40, 41, 41, 43]
+    sa, ke, nonce, nat_s, nat_d, vid = m.payloads
+    assert [(p.number, p.protocol) for p in sa.proposals] == [(1, 1), (2, 1)]
+    assert [[(t.type, t.id) for t in p.transforms] for p in sa.proposals] == [
+        [(1, 20), (2, 7), (4, 19)], [(1, 12), (2, 5), (3, 12), (4, 14)]]
+    assert [p.transforms[0].attr(14) for p in sa.proposals] == [256, 128]
+    assert isinstance(ke, KePayload) and (ke.group, ke.data_length) == (19, 64)
+    assert nonce.data == b"\x02" * 32
+    assert [(n.notify_type, n.data) for n in (nat_s, nat_d)] == [(16388, b"\x03" * 20), (16389, b"\x04" * 20)]
+    assert vid.data == b"strongSwan"
+
+
+def test_v2_sa_init_response_with_error_notify(sc: SimpleNamespace) -> None:
+    v2 = sc.v2
+    pkt = (v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=34, flags="Response")
+           / v2.IKEv2_Notify(type=17, notify=(14).to_bytes(2, "big")))
+    m = decode_clean(pkt)
+    assert m.header.response and not m.header.initiator and m.header.rspi == RSPI
+    (n,) = m.payloads
+    assert isinstance(n, NotifyPayload) and (n.notify_type, n.data, n.spi) == (17, b"\x00\x0e", b"")
+
+
+def test_v2_auth_cleartext_payloads(sc: SimpleNamespace) -> None:
+    """IKE_AUTH's inner payloads as they look after decryption: ID, CERTREQ, AUTH, CP, SA, TS."""
+    v2 = sc.v2
+    esp = v2.IKEv2_Proposal(proposal=1, proto=3, SPIsize=4, SPI=b"\xc0\xff\xee\x01", trans_nb=2,
+                            trans=v2.IKEv2_Transform(transform_type=1, transform_id=20, length=12, key_length=128)
+                            / v2.IKEv2_Transform(transform_type=5, transform_id=0))
+    tsi = v2.IKEv2_TSi(number_of_TSs=2, traffic_selector=[
+        v2.IPv4TrafficSelector(IP_protocol_ID=17, start_port=500, end_port=500,
+                               starting_address_v4="10.0.0.0", ending_address_v4="10.0.0.255"),
+        v2.IPv6TrafficSelector(length=40, starting_address_v6="2001:db8::", ending_address_v6="2001:db8::ffff")])
+    tsr = v2.IKEv2_TSr(number_of_TSs=1, traffic_selector=[
+        v2.IPv4TrafficSelector(starting_address_v4="0.0.0.0", ending_address_v4="255.255.255.255")])
+    pkt = (v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=35, flags="Initiator", id=1)
+           / v2.IKEv2_IDi(IDtype=2, ID=b"client.example.org")
+           / v2.IKEv2_CERTREQ(cert_encoding=4, cert_authority=b"\x55" * 20)
+           / v2.IKEv2_AUTH(auth_type=2, load=b"\x99" * 20)
+           / v2.IKEv2_CP(CFGType=1, attributes=[v2.ConfigurationAttribute(type=1),
+                                                v2.ConfigurationAttribute(type=3)])
+           / v2.IKEv2_SA(prop=esp) / tsi / tsr)
+    m = decode_clean(pkt)
+    assert (m.header.exchange, m.header.message_id) == (35, 1)
+    assert [p.type for p in m.payloads] == [35, 38, 39, 47, 33, 44, 45]
+    idi, creq, auth, cp, sa, ts_i, ts_r = m.payloads
+    assert isinstance(idi, IdPayload) and (idi.id_type, idi.data) == (2, b"client.example.org")
+    assert isinstance(creq, CertReqPayload) and (creq.encoding, creq.data) == (4, b"\x55" * 20)
+    assert isinstance(auth, AuthPayload) and (auth.method, auth.data_length) == (2, 20)
+    assert isinstance(cp, ConfigPayload) and cp.cfg_type == 1
+    assert [(a.type, a.value) for a in cp.attributes] == [(1, b""), (3, b"")]
+    (p,) = sa.proposals
+    assert (p.protocol, p.spi, [(t.type, t.id) for t in p.transforms]) == (3, b"\xc0\xff\xee\x01",
+                                                                          [(1, 20), (5, 0)])
+    assert isinstance(ts_i, TsPayload) and isinstance(ts_r, TsPayload)
+    v4, v6 = ts_i.selectors
+    assert (v4.ts_type, v4.protocol, v4.start_port, v4.end_port) == (7, 17, 500, 500)
+    assert (v4.start, v4.end) == (bytes([10, 0, 0, 0]), bytes([10, 0, 0, 255]))
+    assert (v6.ts_type, v6.start_port, v6.end_port) == (8, 0, 65535)
+    assert (v6.start, v6.end) == (ipaddress.ip_address("2001:db8::").packed,
+                                  ipaddress.ip_address("2001:db8::ffff").packed)
+    assert [(s.start, s.end) for s in ts_r.selectors] == [(b"\0" * 4, b"\xff" * 4)]
+
+
+def test_v2_scapy_ipv6_selector_default_length_is_caught(sc: SimpleNamespace) -> None:
+    """scapy's IPv6TrafficSelector defaults its length field to 20; RFC 7296 3.13.1 makes it 40.
+
+    The payload length is right, so only the selector is too short for its two
+    addresses: the decoder must point at that length field instead of reading the
+    bytes after it as the end address.
+    """
+    v2 = sc.v2
+    tsi = v2.IKEv2_TSi(number_of_TSs=1, traffic_selector=[v2.IPv6TrafficSelector()])
+    raw = bytes(v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=35, flags="Initiator", id=1) / tsi)
+    d = decode_message(raw)
+    assert [(p.code, p.offset) for p in d.problems] == [("ike.substructure_length_short", 38),
+                                                       ("ike.selector_count_mismatch", 32)]
+    (ts,) = d.message.payloads
+    assert isinstance(ts, TsPayload) and ts.selectors == ()
+
+
+def test_v2_informational_delete_and_child_notify(sc: SimpleNamespace) -> None:
+    v2 = sc.v2
+    pkt = (v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=37, flags="Initiator", id=5)
+           / v2.IKEv2_Notify(proto=3, SPI=b"\xaa\xbb\xcc\xdd", type=24)
+           / v2.IKEv2_Delete(proto=3, SPIsize=4, SPInum=2, SPI=[b"\x01\x02\x03\x04", b"\x05\x06\x07\x08"]))
+    m = decode_clean(pkt)
+    notify, delete = m.payloads
+    assert (notify.protocol, notify.spi, notify.notify_type) == (3, b"\xaa\xbb\xcc\xdd", 24)
+    assert isinstance(delete, DeletePayload)
+    assert (delete.protocol, delete.spi_size, delete.spis) == (3, 4, (b"\x01\x02\x03\x04", b"\x05\x06\x07\x08"))
+
+
+def test_v2_encrypted_and_fragment(sc: SimpleNamespace) -> None:
+    """SK and SKF keep their first inner payload type and stay opaque (RFC 7296 3.14, RFC 7383 2.5)."""
+    v2 = sc.v2
+    sk = v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=35, flags="Initiator", id=1) / v2.IKEv2_Encrypted(
+        next_payload=35, load=b"\xee" * 80)
+    (enc,) = decode_clean(sk).payloads
+    assert isinstance(enc, EncryptedPayload) and (enc.type, enc.inner_next, enc.data) == (46, 35, b"\xee" * 80)
+    skf = v2.IKEv2(init_SPI=ISPI, resp_SPI=RSPI, exch_type=35, flags="Initiator", id=1) / \
+        v2.IKEv2_Encrypted_Fragment(next_payload=0, frag_number=2, frag_total=3, load=b"\xdd" * 40)
+    (frag,) = decode_clean(skf).payloads
+    assert (frag.type, frag.fragment_number, frag.total_fragments, frag.data) == (53, 2, 3, b"\xdd" * 40)
