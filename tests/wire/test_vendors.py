@@ -1,0 +1,235 @@
+"""Vendor ID naming: exact values, prefixes with decoded versions, unknown values, and
+every VID that tshark names in the public captures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import need_corpus
+from ikescope.wire.vendors import CAPABILITY, IMPLEMENTATION, VendorId, _RULES, identify
+
+
+def vid(hexvalue: str) -> VendorId | None:
+    return identify(bytes.fromhex(hexvalue))
+
+
+# --- exact values --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hexvalue, name, capability", [
+    ("4a131c81070358455c5728f20e95452f", "RFC 3947 NAT-T", "nat-t"),
+    ("4485152d18b6bbcd0be8a8469579ddcc", "draft-ietf-ipsec-nat-t-ike-00", "nat-t"),
+    ("16f6ca16e4a4066d83821a0f0aeaa862", "draft-ietf-ipsec-nat-t-ike-01", "nat-t"),
+    ("cd60464335df21f87cfdb2fc68b6a448", "draft-ietf-ipsec-nat-t-ike-02", "nat-t"),
+    ("90cb80913ebb696e086381b5ec427b1f", "draft-ietf-ipsec-nat-t-ike-02\\n", "nat-t"),
+    ("7d9419a65310ca6f2c179d9215529d56", "draft-ietf-ipsec-nat-t-ike-03", "nat-t"),
+    ("09002689dfd6b712", "XAuth", "xauth"),
+    ("26244d38eddb61b3172a36e3d0cfb819", "Microsoft Vid-Initial-Contact", "initial-contact"),
+    ("fb1de3cdf341b7ea16b7e5be0855f120", "MS-Negotiation Discovery Capable", "authip"),
+    ("e3a5966a76379fe707228231e5ce8652", "IKE CGA version 1", "cga"),
+    ("434953434f2d44454c4554452d524541534f4e", "Cisco Delete Reason Supported", "delete-reason"),
+])
+def test_exact_capabilities(hexvalue: str, name: str, capability: str) -> None:
+    assert vid(hexvalue) == VendorId(name, CAPABILITY, None, capability)
+
+
+@pytest.mark.parametrize("hexvalue, name, family", [
+    ("882fe56d6fd20dbc2251613b2ebe5beb", "strongSwan", "strongSwan"),
+    ("7003cbc1097dbe9c2600ba6983bc8b35", "KAME/racoon", "racoon/ipsec-tools"),
+    ("f14b94b7bff1fef02773b8c49feded26", "Shrew Soft VPN Client", "Shrew Soft"),
+    ("404bf439522ca3f6", "SonicWall", "SonicWall"),
+    ("625027749d5ab97f5616c1602765cf480a3b7d0b", "ZyXEL ZyWALL", "ZyXEL"),
+    ("da8e937880010000", "WatchGuard Firebox", "WatchGuard"),
+    ("4f4548724b6e5e68557c604f", "Openswan 2.2.0", "libreswan/Openswan"),
+    ("434953434f56504e2d5245562d3032", "Cisco VPN Revision 2", "Cisco"),
+])
+def test_exact_implementations(hexvalue: str, name: str, family: str) -> None:
+    found = vid(hexvalue)
+    assert found is not None
+    assert (found.name, found.kind, found.implementation, found.capability) == (name, IMPLEMENTATION, family, None)
+
+
+def test_bytearray_and_memoryview_are_accepted() -> None:
+    raw = bytes.fromhex("4a131c81070358455c5728f20e95452f")
+    assert identify(bytearray(raw)) == identify(memoryview(raw)) == identify(raw)
+
+
+# --- prefixes and version decoding ---------------------------------------------------------------
+
+@pytest.mark.parametrize("number, release", [
+    (2, "Windows 2000"), (3, "Windows XP"), (5, "Windows Vista"), (7, "Windows 7"),
+    (8, "Windows Server 2008 R2"), (9, "Windows 8 or later"),
+])
+def test_microsoft_version_names_the_release(number: int, release: str) -> None:
+    found = vid("1e2b516905991c7d7c96fcbfb587e461" + f"{number:08x}")
+    assert found == VendorId(f"Microsoft Windows (MS NT5 ISAKMPOAKLEY) v{number}", IMPLEMENTATION, "Microsoft",
+                             None, release)
+
+
+def test_microsoft_unknown_version_keeps_the_number() -> None:
+    found = vid("1e2b516905991c7d7c96fcbfb587e4610000002a")
+    assert found is not None and found.name.endswith(" v42") and found.version is None
+    bare = vid("1e2b516905991c7d7c96fcbfb587e461")
+    assert bare is not None and bare.name == "Microsoft Windows (MS NT5 ISAKMPOAKLEY)" and bare.version is None
+
+
+def test_dpd_and_unity_carry_major_minor() -> None:
+    assert vid("afcad71368a1f1c96b8696fc77570100") == VendorId("Dead Peer Detection v1.0", CAPABILITY, None, "dpd",
+                                                               "1.0")
+    unity = vid("12f5f28c457168a9702d9fe274cc0100")
+    assert unity is not None and unity.capability == "unity" and unity.version == "1.0"
+
+
+def test_fragmentation_with_and_without_cisco_flags() -> None:
+    bare = vid("4048b7d56ebce88525e7de7f00d6c2d3")
+    assert bare == VendorId("IKE Fragmentation", CAPABILITY, None, "fragmentation")
+    flagged = vid("4048b7d56ebce88525e7de7f00d6c2d380000000")
+    assert flagged is not None and flagged.capability == "fragmentation"
+    assert flagged.name == "Cisco Fragmentation (flags 80000000)"
+
+
+def test_check_point_product_and_version() -> None:
+    prefix = "f4ed19e0c114eb516faaac0ee37daf2807b4381f"
+    ng_ai = vid(prefix + "00000001" + "0000138d" + "00000000" + "00000000" + "00000018")
+    assert ng_ai == VendorId("Check Point Firewall-1 / VPN-1", IMPLEMENTATION, "Check Point", None,
+                             "NG with Application Intelligence R55")
+    ngx = vid(prefix + "00000001" + "0000138d" + "00000801" + "00000000" + "00000018")
+    assert ngx is not None and ngx.version == "NGX or later"
+    client = vid(prefix + "00000002" + "00000fa2" + "00000000" + "00000000" + "00000000")
+    assert client is not None and client.name == "Check Point SecuRemote / SecureClient"
+    assert client.version == "4.1 SP2 or later"
+
+
+def test_cisco_concentrator_version_nibbles() -> None:
+    found = vid("1f07f70eaa6514d3b0fa96542a500306")
+    assert found is not None and found.implementation == "Cisco" and found.version == "3.0.6"
+
+
+def test_libreswan_forms() -> None:
+    modern = vid(b"OE-Libreswan-4.12".hex())
+    assert modern is not None and modern.implementation == "libreswan/Openswan" and modern.version == "4.12"
+    assert vid(b"OENabcdefghi".hex()).name == "Libreswan 3.0-3.5"
+    assert vid(b"OSW{UGAoLgKd".hex()).name == "Openswan (Xelerance)"
+    assert vid(b"OEplutounit0".hex()).implementation == "libreswan/Openswan"
+
+
+def test_text_versions() -> None:
+    safenet = vid("47bbe7c993f1fc13b4e6d0db565c68e5010201010201010310392e302e3120284275696c6420313229000000")
+    assert safenet is not None and safenet.version == "9.0.1 (Build 12)"
+    timestep = vid(b"TIMESTEP 1 SGW 1520 315 2.01E013".hex())
+    assert timestep is not None and timestep.version == "1 SGW 1520 315 2.01E013"
+    nortel = vid(b"BNES".hex() + "0000000a")
+    assert nortel is not None and nortel.version == "10"
+
+
+def test_prefix_vendors_with_undocumented_tails() -> None:
+    netscreen = vid("699369228741c6d4ca094c93e242c9de19e7b7c60000000500000500")
+    assert netscreen is not None and netscreen.implementation == "Juniper"
+    fortigate = vid("8299031757a36082c6a621de00000000")
+    assert fortigate is not None and fortigate.implementation == "Fortinet"
+    heartbeat = vid(b"HeartBeat_Notify".hex() + "386b0100")
+    assert heartbeat is not None and heartbeat.capability == "heartbeat"
+
+
+# --- unknown values ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hexvalue", [
+    "",
+    "00",
+    "0123456789abcdef0123456789abcdef",
+    "afcad71368a1f1c96b8696fc",            # DPD prefix cut short
+    "4a131c81070358455c5728f20e95452f00",  # RFC 3947 with a trailing byte
+    "09002689dfd6b71200",                  # XAuth with a trailing byte
+    "c61baca1f1a60cc20800000000000000",    # seen in captures, not in any public table
+])
+def test_unknown_is_none(hexvalue: str) -> None:
+    assert vid(hexvalue) is None
+
+
+# --- the table itself ----------------------------------------------------------------------------
+
+def test_table_is_consistent() -> None:
+    exact = [r.value for r in _RULES if not r.prefix]
+    assert len(exact) == len(set(exact))
+    for rule in _RULES:
+        v = rule.vid
+        assert rule.value and v.name
+        if v.kind == IMPLEMENTATION:
+            assert v.implementation and v.capability is None
+        else:
+            assert v.kind == CAPABILITY and v.capability and v.implementation is None
+
+
+# The sources give these VIDs as the MD5 of a text; recomputing them catches a mistyped value.
+MD5_SOURCES = {
+    "RFC 3947 NAT-T": "RFC 3947",
+    "draft-ietf-ipsec-nat-t-ike-02": "draft-ietf-ipsec-nat-t-ike-02",
+    "draft-ietf-ipsec-nat-t-ike-02\\n": "draft-ietf-ipsec-nat-t-ike-02\n",
+    "draft-ietf-ipsec-nat-t-ike-08": "draft-ietf-ipsec-nat-t-ike-08",
+    "draft-ietf-ipsec-nat-t-ike": "draft-ietf-ipsec-nat-t-ike",
+    "RFC XXXX (Solaris NAT-T)": "RFC XXXX",
+    "draft-huttunen-ipsec-esp-in-udp-01 (ESPThruNAT)": "ESPThruNAT",
+    "XAuth (draft-beaulieu-ike-xauth-02)": "draft-ietf-ipsra-isakmp-xauth-06.txt",
+    "IKE Fragmentation": "FRAGMENTATION",
+    "Microsoft Windows (MS NT5 ISAKMPOAKLEY)": "MS NT5 ISAKMPOAKLEY",
+    "Microsoft Vid-Initial-Contact": "Vid-Initial-Contact",
+    "MS-Negotiation Discovery Capable": "MS-Negotiation Discovery Capable",
+    "IKE CGA version 1": "IKE CGA version 1",
+    "Microsoft MS-MamieExists": "MS-MamieExists",
+    "Microsoft NLBS_PRESENT": "NLBS_PRESENT",
+    "GSSAPI": "GSSAPI",
+    "KAME/racoon": "KAME/racoon",
+    "SSH Sentinel": "SSH Sentinel",
+}
+
+
+def test_md5_derived_values() -> None:
+    by_name = {r.vid.name: r.value for r in _RULES}
+    for name, text in MD5_SOURCES.items():
+        assert by_name[name] == hashlib.md5(text.encode()).digest(), name
+    versions = [r for r in _RULES if r.vid.name.startswith("strongSwan")]
+    assert len(versions) > 1
+    for rule in versions:
+        assert rule.value == hashlib.md5(rule.vid.name.encode()).digest(), rule.vid.name
+
+
+def test_truncated_md5_values() -> None:
+    """XAuth is the first 8 bytes of its hash, Cisco Unity replaces the last two."""
+    assert vid(hashlib.md5(b"draft-ietf-ipsra-isakmp-xauth-06.txt").hexdigest()[:16]).capability == "xauth"
+    assert hashlib.md5(b"CISCO-UNITY").hexdigest()[:28] == "12f5f28c457168a9702d9fe274cc"
+
+
+# --- every VID tshark names in the public captures -----------------------------------------------
+
+class _Pairs(list):
+    """A JSON object kept as its key/value pairs: tshark repeats keys within an object."""
+
+
+def _walk(node: object, out: set[tuple[str, str]]) -> None:
+    if isinstance(node, _Pairs):
+        fields = dict((k, v) for k, v in node if k in ("isakmp.vid_bytes", "isakmp.vid_string"))
+        if "isakmp.vid_bytes" in fields:
+            out.add((fields["isakmp.vid_bytes"], fields.get("isakmp.vid_string", "")))
+        for _, value in node:
+            _walk(value, out)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, out)
+
+
+def _tshark_vids(corpus: Path) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for path in sorted(corpus.rglob("*.tshark*.json")):
+        _walk(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_Pairs), found)
+    return found
+
+
+def test_every_vid_tshark_names_is_identified() -> None:
+    pairs = _tshark_vids(need_corpus())
+    named = {(b, s) for b, s in pairs if s and s != "Unknown Vendor ID"}
+    assert len(named) >= 20
+    missing = [(b, s) for b, s in sorted(named) if identify(bytes.fromhex(b.replace(":", ""))) is None]
+    assert missing == []
