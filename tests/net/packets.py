@@ -27,7 +27,9 @@ def ike(length: int = 60, version: int = 0x20, exchange: int = 34, spi: bytes = 
     return head + bytes(i % 256 for i in range(length - len(head)))
 
 
-def frame(pkt: Packet | bytes, linktype: int = 1, index: int = 1, ts: float = 100.0, wirelen: int | None = None) -> Frame:
+def frame(
+    pkt: Packet | bytes, linktype: int = 1, index: int = 1, ts: float = 100.0, wirelen: int | None = None
+) -> Frame:
     data = bytes(pkt)
     return Frame(index, ts, linktype, data, len(data) if wirelen is None else wirelen)
 

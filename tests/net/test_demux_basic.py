@@ -81,7 +81,9 @@ def test_raw_ip_version_nibble_decides(linktype, v6):
     assert d.src == ("2001:db8::1" if v6 else INITIATOR)
 
 
-@pytest.mark.parametrize("linktype, family", [(0, struct.pack("<I", 2)), (0, struct.pack("<I", 30)), (108, struct.pack(">I", 24))])
+@pytest.mark.parametrize(
+    "linktype, family", [(0, struct.pack("<I", 2)), (0, struct.pack("<I", 30)), (108, struct.pack(">I", 24))]
+)
 def test_null_and_loop(linktype, family):
     ip6 = family != struct.pack("<I", 2)
     pkt = bytes(udp6(MSG) if ip6 else udp4(MSG))[14:]

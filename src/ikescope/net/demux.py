@@ -35,6 +35,7 @@ DEFAULT_TCP_PORTS = frozenset({udp.NATT_PORT})
 _VERSION_BYTES = (b"\x10", b"\x20")
 _UDP_VERSION_AT = 8 + 17
 _UDP_MARKED_VERSION_AT = 8 + 4 + 17
+_MAX_NAMES = 4096
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class Demux:
         self._streams = tcp.StreamTracker(max_tcp_streams)
         self._tcp_ports = frozenset(tcp_ports)
         self._unknown_linktypes: set[int] = set()
+        self._names: dict[bytes, str] = {}
 
     def feed(self, frame: Frame) -> list[Datagram | NetEvent]:
         """Handle one frame; returns what it completes (often nothing)."""
@@ -198,7 +200,7 @@ class Demux:
             self._incomplete(old_key, entry, "net.fragments_evicted", "was dropped to bound memory", out)
         if result is None:
             return
-        src, dst = _addr(key[1]), _addr(key[2])
+        src, dst = self._addr(key[1]), self._addr(key[2])
         if isinstance(result, Problem):
             self._problem(out, result, frame.index, frame.ts, src, dst)
             return
@@ -232,7 +234,7 @@ class Demux:
             if not ike_related:
                 return
         problem = ip.incomplete_problem(code, entry, why, ike_related)
-        self._problem(out, problem, entry.last_frame, entry.last_ts, _addr(src), _addr(dst))
+        self._problem(out, problem, entry.last_frame, entry.last_ts, self._addr(src), self._addr(dst))
 
     # -- transport --------------------------------------------------------------
 
@@ -309,26 +311,27 @@ class Demux:
         # unless it is impossible (0 means offload; below 8 is broken).
         wire_end = l4 + ulen if 8 <= ulen <= end - l4 else end
         wire_len = wire_end - l4 - 8
-        payload = data[l4 + 8 : min(wire_end, len(data))]
-        kind, encap, message = udp.classify(sport, dport, payload, wire_len)
+        start, stop = l4 + 8, min(wire_end, len(data))
+        kind, encap, at = udp.classify(sport, dport, data, start, stop, wire_len)
         if kind is udp.Kind.IKE:
-            full = wire_len - (len(payload) - len(message))
-            self._datagram(out, frames, ts, src, dst, sport, dport, "udp", encap, message, len(message) < full)
+            message = data[at:stop]
+            truncated = len(message) < wire_len - (at - start)
+            self._datagram(out, frames, ts, src, dst, sport, dport, "udp", encap, message, truncated)
         elif kind is udp.Kind.ESP:
             self.stats.esp_in_udp += 1
-            out.append(NetEvent("esp", frames[-1], ts, _addr(src), _addr(dst), sport, dport))
+            out.append(NetEvent("esp", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
         elif kind is udp.Kind.KEEPALIVE:
             self.stats.keepalives += 1
-            out.append(NetEvent("keepalive", frames[-1], ts, _addr(src), _addr(dst), sport, dport))
+            out.append(NetEvent("keepalive", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
         elif kind is udp.Kind.SHORT:
             problem = Problem(
                 "net.snaplen_short",
-                f"frame {frames[-1]}: only {len(payload)} of {wire_len} bytes of a UDP 4500 payload "
+                f"frame {frames[-1]}: only {stop - start} of {wire_len} bytes of a UDP 4500 payload "
                 "were captured, too few to tell IKE from ESP",
-                length=len(payload),
+                length=stop - start,
                 severity=Severity.WARNING,
             )
-            self._problem(out, problem, frames[-1], ts, _addr(src), _addr(dst), sport, dport)
+            self._problem(out, problem, frames[-1], ts, self._addr(src), self._addr(dst), sport, dport)
         else:
             self.stats.non_ike += 1
 
@@ -363,10 +366,10 @@ class Demux:
         captured = data[body : min(end, len(data))]
         for item in self._streams.segment(key, seq, flags, captured, end - body, frame, ts):
             if isinstance(item, tcp.Issue):
-                self._problem(out, item.problem, item.frame, item.ts, _addr(src), _addr(dst), sport, dport)
+                self._problem(out, item.problem, item.frame, item.ts, self._addr(src), self._addr(dst), sport, dport)
             elif item.esp:
                 self.stats.esp_in_tcp += 1
-                out.append(NetEvent("esp", item.frames[-1], item.ts, _addr(src), _addr(dst), sport, dport))
+                out.append(NetEvent("esp", item.frames[-1], item.ts, self._addr(src), self._addr(dst), sport, dport))
             else:
                 self._datagram(
                     out, item.frames, item.ts, src, dst, sport, dport, "tcp", "tcp", item.payload, item.truncated
@@ -392,7 +395,9 @@ class Demux:
         if truncated:
             self.stats.truncated += 1
         out.append(
-            Datagram(frames, ts, _addr(src), _addr(dst), sport, dport, transport, encap, bytes(payload), truncated)
+            Datagram(
+                frames, ts, self._addr(src), self._addr(dst), sport, dport, transport, encap, bytes(payload), truncated
+            )
         )
 
     def _problem(
@@ -409,6 +414,16 @@ class Demux:
         self.stats.problems += 1
         out.append(NetEvent("problem", frame, ts, src, dst, sport, dport, problem))
 
+    def _addr(self, raw: bytes) -> str:
+        """Address bytes as text, remembered: a capture repeats few addresses,
+        and formatting one costs more than all the rest of a frame's handling."""
+        name = self._names.get(raw)
+        if name is None:
+            if len(self._names) >= _MAX_NAMES:
+                self._names.clear()
+            name = self._names[raw] = str(ipaddress.ip_address(raw))
+        return name
+
     def _unknown_linktype(self, frame: Frame, out: list[Datagram | NetEvent]) -> None:
         self.stats.unknown_linktype += 1
         if frame.linktype in self._unknown_linktypes:
@@ -421,10 +436,6 @@ class Demux:
             severity=Severity.WARNING,
         )
         self._problem(out, problem, frame.index, frame.ts)
-
-
-def _addr(raw: bytes) -> str:
-    return str(ipaddress.ip_address(raw))
 
 
 def datagrams(frames: Iterable[Frame], demux: Demux | None = None) -> Iterator[Datagram | NetEvent]:

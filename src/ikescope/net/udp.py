@@ -14,7 +14,7 @@ from enum import Enum
 IKE_PORT = 500
 NATT_PORT = 4500
 NON_ESP_MARKER = b"\x00\x00\x00\x00"
-KEEPALIVE = b"\xff"
+KEEPALIVE_BYTE = 0xFF
 IKE_HEADER_LEN = 28
 ESP_MIN_LEN = 8  # SPI and sequence number
 
@@ -33,52 +33,54 @@ class Kind(str, Enum):
     OTHER = "other"
 
 
-def looks_like_ike(payload: bytes, wire_len: int) -> bool:
-    """Whether bytes on a non-IKE port are clearly an IKE message.
+def looks_like_ike(data: bytes, start: int, stop: int, wire_len: int) -> bool:
+    """Whether ``data[start:stop]`` on a non-IKE port is clearly an IKE message.
 
     Each condition alone is common in random data; together (length field equal
     to the datagram, a known version and exchange, a nonzero initiator SPI)
     they are not, which keeps other UDP protocols away from the decoder.
     """
-    if wire_len < IKE_HEADER_LEN or len(payload) < IKE_HEADER_LEN:
+    if wire_len < IKE_HEADER_LEN or stop - start < IKE_HEADER_LEN:
         return False
-    version = payload[17]
+    version = data[start + 17]
     if version not in _IKE_VERSIONS:
         return False
-    exchange = payload[18]
+    exchange = data[start + 18]
     if exchange not in (_IKEV2_EXCHANGES if version == 0x20 else _IKEV1_EXCHANGES):
         return False
-    if int.from_bytes(payload[24:28], "big") != wire_len:
+    if int.from_bytes(data[start + 24 : start + 28], "big") != wire_len:
         return False
-    return payload[0:8] != _ZERO_SPI
+    return data[start : start + 8] != _ZERO_SPI
 
 
-def classify(sport: int, dport: int, payload: bytes, wire_len: int) -> tuple[Kind, str, bytes]:
-    """Sort one UDP payload; returns (kind, encap, IKE bytes).
+def classify(sport: int, dport: int, data: bytes, start: int, stop: int, wire_len: int) -> tuple[Kind, str, int]:
+    """Sort the UDP payload ``data[start:stop]``; returns (kind, encap, IKE start).
 
-    ``payload`` holds the captured bytes and ``wire_len`` the length the UDP
-    header declared, so a snap length shows up as ``len(payload) < wire_len``.
-    For IKE, the returned bytes start at the ISAKMP header and wire_len minus
-    the marker is the message's full length.
+    ``stop`` ends the captured bytes and ``wire_len`` is the payload length the
+    UDP header declared, so a snap length shows as ``stop - start < wire_len``.
+    For IKE, the message starts at the returned offset (after any marker).
+    Offsets instead of slices: most datagrams here are ESP, and copying their
+    payload only to look at four bytes would be the largest cost.
     """
     if sport == NATT_PORT or dport == NATT_PORT:
-        return _natt(payload, wire_len)
+        return _natt(data, start, stop, wire_len)
     if sport == IKE_PORT or dport == IKE_PORT:
-        return Kind.IKE, "plain", payload
-    if looks_like_ike(payload, wire_len):
-        return Kind.IKE, "plain", payload
-    if payload[:4] == NON_ESP_MARKER and looks_like_ike(payload[4:], wire_len - 4):
-        return Kind.IKE, "non-esp", payload[4:]
-    return Kind.OTHER, "", b""
+        return Kind.IKE, "plain", start
+    if looks_like_ike(data, start, stop, wire_len):
+        return Kind.IKE, "plain", start
+    if data[start : start + 4] == NON_ESP_MARKER and looks_like_ike(data, start + 4, stop, wire_len - 4):
+        return Kind.IKE, "non-esp", start + 4
+    return Kind.OTHER, "", start
 
 
-def _natt(payload: bytes, wire_len: int) -> tuple[Kind, str, bytes]:
-    if wire_len == 1 and payload == KEEPALIVE:
-        return Kind.KEEPALIVE, "", b""
-    if len(payload) < 4 and wire_len >= 4:
-        return Kind.SHORT, "", b""
-    if payload[:4] == NON_ESP_MARKER:
-        return Kind.IKE, "non-esp", payload[4:]
+def _natt(data: bytes, start: int, stop: int, wire_len: int) -> tuple[Kind, str, int]:
+    captured = stop - start
+    if wire_len == 1 and captured == 1 and data[start] == KEEPALIVE_BYTE:
+        return Kind.KEEPALIVE, "", start
+    if captured < 4 and wire_len >= 4:
+        return Kind.SHORT, "", start
+    if data[start : start + 4] == NON_ESP_MARKER:
+        return Kind.IKE, "non-esp", start + 4
     if wire_len >= ESP_MIN_LEN:
-        return Kind.ESP, "", b""
-    return Kind.OTHER, "", b""
+        return Kind.ESP, "", start
+    return Kind.OTHER, "", start
