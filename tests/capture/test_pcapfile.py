@@ -1,8 +1,11 @@
 import gzip
 import random
+import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from capture.capfiles import corpus_file, epb, idb, pcap, shb, spb
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
@@ -94,6 +97,12 @@ def test_pcapng_interfaces_with_their_own_link_types_and_resolutions(tmp_path):
     assert frames[2].data == ETH
 
 
+def test_gzip_pcapng(tmp_path):
+    content = gzip.compress(shb() + idb(276) + epb(0, 0, ETH))
+    (frame,) = read(write(tmp_path, content, "c.pcapng.gz"))
+    assert (frame.linktype, frame.data) == (276, ETH)
+
+
 def test_pcapng_new_section_resets_interfaces_and_byte_order(tmp_path):
     content = shb() + idb(1) + epb(0, 1_000_000, ETH) + shb(">") + idb(113, order=">") + epb(0, 0, ETH, order=">")
     frames = read(write(tmp_path, content, "c.pcapng"))
@@ -173,6 +182,34 @@ def test_reading_is_lazy(tmp_path):
     first = next(iter(reader))
     assert first.index == 1
     reader.close()
+
+
+def test_second_iteration_is_refused(tmp_path):
+    reader = open_capture(write(tmp_path, pcap([(1, 0, ETH, len(ETH))])))
+    assert len(list(reader)) == 1
+    with pytest.raises(RuntimeError, match="already read"):
+        list(reader)
+
+
+def test_impossible_record_length_ends_reading(tmp_path):
+    content = pcap([(1, 0, ETH, len(ETH))]) + struct.pack("<IIII", 1, 0, 0x7FFFFFFF, 60) + ETH
+    with open_capture(write(tmp_path, content)) as reader:
+        assert len(list(reader)) == 1
+    assert reader.truncated and "damaged" in reader.truncated_detail
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    head=st.sampled_from([pcap([]), pcap([], nano=True, order=">"), shb() + idb(1), shb(">")]),
+    body=st.binary(max_size=400),
+    packed=st.booleans(),
+)
+def test_any_bytes_after_a_valid_header_never_raise(tmp_path, head, body, packed):
+    content = head + body
+    path = write(tmp_path, gzip.compress(content) if packed else content)
+    with open_capture(path) as reader:
+        frames = list(reader)
+    assert [f.index for f in frames] == list(range(1, len(frames) + 1))
 
 
 def test_public_capture_cut_mid_record():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +32,9 @@ PREFIXES = [
 ]
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("linktype", LINKTYPES)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    linktype=st.sampled_from(LINKTYPES),
     prefix=st.sampled_from(PREFIXES),
     tails=st.lists(st.binary(max_size=200), min_size=1, max_size=6),
     cut=st.integers(min_value=0, max_value=400),

@@ -6,6 +6,7 @@ import struct
 
 from ikescope.model import Datagram, NetEvent
 from ikescope.net import Demux
+from ikescope.net.tcp import StreamTracker
 from net.packets import INITIATOR, RESPONDER, frame, ike, rfc8229, tcp4
 
 C_ISN = 1000
@@ -205,3 +206,14 @@ def test_streams_are_bounded():
         events += demux.feed(frame(pkt, index=port + 1))
     assert {e.problem.code for e in events} == {"net.tcp_stream_incomplete"}
     assert len(events) == 3  # each new connection evicts an older one with bytes waiting
+
+
+def test_waiting_bytes_are_bounded_too():
+    tracker = StreamTracker(max_early_segments=100, max_early_bytes=1000)
+    key = (b"\x01" * 4, b"\x02" * 4, 40000, 4500)
+    tracker.start(key)
+    out = []
+    for i in range(5):
+        out += tracker.segment(key, 1_000 + i * 400, 0x18, b"y" * 300, 300, i + 1, float(i))
+    assert [item.problem.code for item in out] == ["net.tcp_gap"]
+    assert tracker.drain() == []

@@ -48,9 +48,11 @@ _PCAPNG_PB = 2
 _PCAPNG_SPB = 3
 _PCAPNG_EPB = 6
 _PCAPNG_BOM = 0x1A2B3C4D
-# A block this large is corruption, not data; refusing it keeps a bad length
-# field from making us allocate gigabytes.
-_MAX_BLOCK_LEN = 256 * 1024 * 1024
+# Lengths beyond these are corruption, not data (Wireshark refuses packets over
+# 256 KiB for the same reason); refusing them keeps one bad length field from
+# making us allocate gigabytes.
+_MAX_RECORD_LEN = 1 << 20
+_MAX_BLOCK_LEN = 16 << 20
 _TSRESOL_OPT = 9
 _TSOFFSET_OPT = 14
 
@@ -111,10 +113,12 @@ def open_capture(path: str | Path) -> CaptureReader:
 class CaptureReader:
     """An iterable of Frames read lazily from one capture file.
 
-    Iterate once; the file is closed at the end of iteration, by ``close()``, or
-    on leaving a ``with`` block. After iteration, ``truncated`` tells whether
-    the file ended inside a record and ``truncated_detail`` says where.
-    ``linktype`` is the first interface's link type (pcap has only one).
+    Iterate once (a second iteration raises RuntimeError, since the file is
+    read as a stream); the file is closed at the end of iteration, by
+    ``close()``, or on leaving a ``with`` block. After iteration, ``truncated``
+    tells whether the file ended inside a record and ``truncated_detail`` says
+    where. ``linktype`` is the link type of a pcap file, or of a pcapng file's
+    first interface once iteration has reached it.
     """
 
     def __init__(self, path: Path, raw: BinaryIO, stream: BinaryIO, kind: str, head: bytes) -> None:
@@ -126,6 +130,7 @@ class CaptureReader:
         self._f = stream
         self._head = head
         self.linktype: int | None = None
+        self._started = False
         self._pcap_header: tuple[str, bool] | None = None
         if kind == "pcap":
             self._pcap_header = self._read_pcap_header()
@@ -142,6 +147,9 @@ class CaptureReader:
         self._raw.close()
 
     def __iter__(self) -> Iterator[Frame]:
+        if self._started:
+            raise RuntimeError(f"{self.path} was already read; open it again to read it twice")
+        self._started = True
         frames = self._pcap_frames() if self.format == "pcap" else self._pcapng_frames()
         try:
             yield from frames
@@ -192,7 +200,7 @@ class CaptureReader:
             if len(hdr) < _PCAP_REC_HDR_LEN:
                 raise _Truncated(f"file ends inside the header of frame {index + 1}")
             sec, frac, caplen, wirelen = rec.unpack(hdr)
-            if caplen > _MAX_BLOCK_LEN:
+            if caplen > _MAX_RECORD_LEN:
                 raise _Truncated(f"frame {index + 1} claims {caplen} bytes; the file is damaged there")
             data = self._read(caplen, f"frame {index + 1}")
             index += 1

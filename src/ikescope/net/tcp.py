@@ -23,6 +23,7 @@ DEFAULT_MAX_STREAMS = 1024
 # Segments that arrive ahead of a gap wait here; past this many the gap is
 # taken to be a loss in the capture and the direction stops being followed.
 DEFAULT_MAX_EARLY_SEGMENTS = 64
+DEFAULT_MAX_EARLY_BYTES = 256 * 1024
 _SEQ_MOD = 1 << 32
 _HALF_SEQ = 1 << 31
 _LENGTH_FIELD = 2
@@ -81,9 +82,11 @@ class StreamTracker:
         self,
         max_streams: int = DEFAULT_MAX_STREAMS,
         max_early_segments: int = DEFAULT_MAX_EARLY_SEGMENTS,
+        max_early_bytes: int = DEFAULT_MAX_EARLY_BYTES,
     ) -> None:
         self.max_streams = max_streams
         self.max_early_segments = max_early_segments
+        self.max_early_bytes = max_early_bytes
         self._dirs: dict[Key, _Direction] = {}
 
     def follows(self, key: Key) -> bool:
@@ -138,8 +141,9 @@ class StreamTracker:
         if rel + length <= d.next:
             return []  # a retransmission of bytes we already have
         if rel > d.next:
-            if len(d.early) >= self.max_early_segments:
-                d.dead = True
+            waiting = sum(len(e[0]) for e in d.early.values()) + len(data)
+            if len(d.early) >= self.max_early_segments or waiting > self.max_early_bytes:
+                _give_up(d)
                 gap = Problem(
                     "net.tcp_gap",
                     f"frame {frame}: bytes at stream offset {d.next} never arrived "
@@ -191,12 +195,10 @@ def _extract(d: _Direction) -> list[Message | Issue]:
         d.prefix_checked = True
     while len(d.buf) >= _LENGTH_FIELD:
         if _in_hole(d, d.start, d.start + _MIN_FRAME) is not None:
-            d.dead = True
             out.append(_desync(d, "a length field or marker was not captured (snap length)"))
             break
         size = d.buf[0] << 8 | d.buf[1]
         if size < _MIN_FRAME:
-            d.dead = True
             out.append(_desync(d, f"length field says {size}, below the minimum of {_MIN_FRAME}"))
             break
         if len(d.buf) < size:
@@ -221,13 +223,24 @@ def _consume(d: _Direction, n: int) -> None:
     d.holes = [h for h in d.holes if h[1] > d.start]
 
 
+def _give_up(d: _Direction) -> None:
+    """Stop following a direction whose framing is lost, and free its buffers."""
+    d.dead = True
+    d.buf.clear()
+    d.early.clear()
+    d.segments.clear()
+    d.holes.clear()
+
+
 def _desync(d: _Direction, why: str) -> Issue:
+    """Give up on ``d`` and say why; call with ``d.start`` still at the bad frame."""
     problem = Problem(
         "net.tcp_framing",
         f"frame {d.last_frame}: RFC 8229 framing lost at stream offset {d.start}: {why}; "
         "this direction is no longer followed",
         offset=d.start,
     )
+    _give_up(d)
     return Issue(problem, d.last_frame, d.last_ts)
 
 
