@@ -198,6 +198,7 @@ def test_transform_count_mismatch() -> None:
     sa = proposal(1, 1, [v2_transform(1, 12, last=True)], count=3)
     d = decode_message(message([(33, sa)]))
     assert codes(d) == ["ike.transform_count_mismatch"]
+    assert d.problems[0].offset == 32 + 7  # the count byte of the proposal at 32
 
 
 def test_bad_substructure_marker() -> None:
@@ -259,6 +260,35 @@ def test_ts_selector_overrun() -> None:
     assert [(p.code, p.offset) for p in d.problems] == [("ike.substructure_overrun", 76),
                                                        ("ike.selector_count_mismatch", 32)]
     assert [s.start for s in d.message.payloads[0].selectors] == [b"\x20" * 16]
+
+
+@pytest.mark.parametrize(("version", "id_type", "data"), [
+    (0x20, 1, b"\xde"),                       # tcpdump ikev2-id-normal.pcap: an IPv4 ID of one byte
+    (0x20, 5, b"\x20\x01" * 4),
+    (0x10, 6, b"\x10" * 24),                  # tcpdump ikev1_id_ipv6_addr_subnet-oobr.pcap: 24 of 32
+    (0x10, 1, b"\xc0\x00\x02\x01\x00"),
+])
+def test_address_id_of_the_wrong_size(version: int, id_type: int, data: bytes) -> None:
+    if version == 0x20:
+        raw = message([(35, struct.pack("!B3x", id_type) + data)], exchange=35)
+    else:
+        raw = message([(5, struct.pack("!BBH", id_type, 17, 500) + data)], version=0x10, exchange=2, flags=0)
+    d = decode_message(raw)
+    assert [(p.code, p.offset, p.length) for p in d.problems] == [("ike.id_data_length", 36, len(data))]
+    assert d.message.payloads[0].data == data
+
+
+def test_address_id_of_the_right_size_and_names_are_free() -> None:
+    for id_type, data in [(1, b"\xc0\x00\x02\x01"), (5, b"\x20" * 16), (2, b"x"), (3, b"")]:
+        assert decode_message(message([(35, struct.pack("!B3x", id_type) + data)], exchange=35)).problems == ()
+
+
+@pytest.mark.parametrize(("ntype", "data"), [(17, b""), (17, b"\x00\x0e\x00"), (16388, b"\x01" * 16)])
+def test_notify_data_the_type_fixes(ntype: int, data: bytes) -> None:
+    """openswan parentR1notify.pcap frame 2: INVALID_KE_PAYLOAD without the accepted group."""
+    d = decode_message(message([(41, struct.pack("!BBH", 1, 0, ntype) + data)], flags=0x20))
+    assert [(p.code, p.offset, p.severity.value) for p in d.problems] == [("ike.notify_data_length", 36, "warning")]
+    assert d.message.payloads[0].notify_type == ntype
 
 
 def test_attribute_overrun() -> None:

@@ -19,6 +19,19 @@ T = TypeVar("T")
 AF_TV = 0x8000  # attribute format bit: type/value (RFC 2408 3.3, RFC 7296 3.3.5)
 
 
+def check_fixed_size(code: str, what: str, sizes: dict[int, int], kind: int, data: bytes, offset: int,
+                     problems: list[Problem], severity: Severity = Severity.ERROR) -> None:
+    """Report data whose size its type fixes (an address ID, INVALID_KE's group) but that has another.
+
+    The payload keeps its bytes as they are: the type is still worth knowing,
+    only the content cannot be read as what the type promises.
+    """
+    want = sizes.get(kind)
+    if want is not None and len(data) != want:
+        problems.append(Problem(code, f"{what} type {kind} at offset {offset} carries {len(data)} bytes, "
+                                f"the type needs {want}", offset=offset, length=len(data), severity=severity))
+
+
 def parse_attributes(cur: Cursor, problems: list[Problem]) -> tuple[Attribute, ...]:
     """Data attributes up to the end of ``cur``; a cut attribute becomes a problem."""
     out: list[Attribute] = []
@@ -52,13 +65,15 @@ def walk_substructures(
     parse_one: Callable[[Cursor, int, list[Problem]], T],
     problems: list[Problem],
     expected: int | None = None,
+    expected_at: int | None = None,
 ) -> tuple[T, ...]:
     """Walk proposals (``more_value`` 2) or transforms (3) inside their parent.
 
     Each item starts with: more-follows (1), reserved (1), length (2). The walk
     stops at the item whose more-follows byte is 0, or at the parent's end.
     ``parse_one`` gets a cursor over the item after those 4 bytes and the
-    item's own offset. ``expected`` is the count the parent announced.
+    item's own offset. ``expected`` is the count the parent announced, in the byte
+    at ``expected_at``.
     """
     items: list[T] = []
     while True:
@@ -135,6 +150,7 @@ def walk_substructures(
     if expected is not None and expected != len(items):
         problems.append(
             Problem(f"ike.{what}_count_mismatch",
-                    f"{expected} {what}s announced, {len(items)} found", offset=None)
+                    f"{expected} {what}s announced, {len(items)} found", offset=expected_at,
+                    length=None if expected_at is None else 1)
         )
     return tuple(items)

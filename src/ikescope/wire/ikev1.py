@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Problem
-from .common import parse_attributes, walk_substructures
+from .common import check_fixed_size, parse_attributes, walk_substructures
 from .cursor import Cursor
 from .message import (
     CertPayload,
@@ -41,6 +41,9 @@ NAT_D_DRAFT, NAT_OA_DRAFT, FRAGMENT = 130, 131, 132
 
 DOI_IPSEC = 1
 
+# Identification data sizes the IPsec DOI fixes (RFC 2407 4.6.2.1): the address types.
+ID_DATA_SIZES = {1: 4, 4: 8, 5: 16, 6: 32, 7: 8, 8: 32}
+
 
 def _transform(cur: Cursor, start: int, problems: list[Problem]) -> Transform:
     number = cur.u8()
@@ -55,7 +58,8 @@ def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
     spi_size = cur.u8()
     count = cur.u8()
     spi = cur.take(spi_size)
-    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count)
+    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count,
+                                     expected_at=start + 7)
     return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)
 
 
@@ -74,8 +78,11 @@ def _id(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     id_type = cur.u8()
     protocol = cur.u8()
     port = cur.u16()
+    at = cur.pos
+    data = cur.rest()
+    check_fixed_size("ike.id_data_length", "identification", ID_DATA_SIZES, id_type, data, at, problems)
     return IdPayload(p.type, p.offset, p.length, p.critical, id_type=id_type, protocol=protocol, port=port,
-                     data=cur.rest())
+                     data=data)
 
 
 def _cert(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:

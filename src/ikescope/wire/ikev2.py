@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import Problem, Severity
-from .common import parse_attributes, walk_substructures
+from .common import check_fixed_size, parse_attributes, walk_substructures
 from .cursor import Cursor
 from .message import (
     AuthPayload,
@@ -36,6 +36,11 @@ SA, KE, IDI, IDR, CERT, CERTREQ, AUTH, NONCE, N, D, V, TSI, TSR, SK, CP, EAP = r
 SKF = 53
 
 TS_IPV4, TS_IPV6 = 7, 8
+
+# Sizes RFC 7296 fixes: address IDs (3.5), INVALID_KE_PAYLOAD's accepted group (1.3),
+# and the SHA-1 hashes of NAT_DETECTION_SOURCE/DESTINATION_IP (2.23).
+ID_DATA_SIZES = {1: 4, 5: 16}
+NOTIFY_DATA_SIZES = {17: 2, 16388: 20, 16389: 20}
 _TS_ADDR_LEN = {TS_IPV4: 4, TS_IPV6: 16}
 
 
@@ -52,7 +57,8 @@ def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
     spi_size = cur.u8()
     count = cur.u8()
     spi = cur.take(spi_size)
-    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count)
+    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count,
+                                     expected_at=start + 7)
     return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)
 
 
@@ -70,7 +76,10 @@ def _ke(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
 def _id(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     id_type = cur.u8()
     cur.take(3)  # RESERVED
-    return IdPayload(p.type, p.offset, p.length, p.critical, id_type=id_type, data=cur.rest())
+    at = cur.pos
+    data = cur.rest()
+    check_fixed_size("ike.id_data_length", "identification", ID_DATA_SIZES, id_type, data, at, problems)
+    return IdPayload(p.type, p.offset, p.length, p.critical, id_type=id_type, data=data)
 
 
 def _cert(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
@@ -96,8 +105,12 @@ def _notify(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     spi_size = cur.u8()
     ntype = cur.u16()
     spi = cur.take(spi_size)
+    at = cur.pos
+    data = cur.rest()
+    check_fixed_size("ike.notify_data_length", "notify", NOTIFY_DATA_SIZES, ntype, data, at, problems,
+                     severity=Severity.WARNING)
     return NotifyPayload(p.type, p.offset, p.length, p.critical, protocol=protocol, spi=spi, notify_type=ntype,
-                         data=cur.rest())
+                         data=data)
 
 
 def _delete(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
