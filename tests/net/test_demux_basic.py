@@ -221,3 +221,15 @@ def test_zero_ip_total_length_from_offload():
     data = bytes(pkt)
     assert data[16:18] == b"\x00\x00"
     assert only_datagram(Demux().feed(frame(data))).payload == MSG
+
+
+def test_stats_read_as_a_mapping():
+    demux = Demux()
+    demux.feed(frame(udp4(MSG)))
+    demux.feed(frame(udp4(b"\xff", sport=4500, dport=4500)))
+    counts = dict(demux.stats)
+    assert counts["frames"] == 2 and counts["ike"] == 1 and counts["keepalives"] == 1
+    assert demux.stats["ike"] == demux.stats.ike
+    assert set(counts) >= {"frames", "ike", "esp_in_udp", "keepalives", "non_ike", "fragments", "problems"}
+    with pytest.raises(KeyError):
+        demux.stats["nonexistent"]

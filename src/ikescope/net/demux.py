@@ -19,8 +19,8 @@ nothing when the ports sit in it and the rest carry the message.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
 
 from ikescope.model import Datagram, Frame, NetEvent, Problem, Severity
 from ikescope.net import ip, tcp, udp
@@ -39,8 +39,11 @@ _MAX_NAMES = 4096
 
 
 @dataclass(slots=True)
-class DemuxStats:
+class DemuxStats(Mapping[str, int]):
     """Counts kept by a Demux, for the report's statistics.
+
+    Attributes for the hot path, and a read-only mapping of the same counts
+    (``dict(stats)``, ``stats["ike"]``) for reports that list them all.
 
     frames: every frame fed. non_ike: frames of a known link type that carried
     no IKE, ESP or keepalive (fragments are counted in ``fragments`` instead).
@@ -63,8 +66,20 @@ class DemuxStats:
     unknown_linktype: int = 0
     problems: int = 0
 
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+    def __getitem__(self, name: str) -> int:
+        if name not in _STAT_NAMES:
+            raise KeyError(name)
+        value: int = getattr(self, name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_STAT_NAMES)
+
+    def __len__(self) -> int:
+        return len(_STAT_NAMES)
+
+
+_STAT_NAMES = tuple(f.name for f in fields(DemuxStats))
 
 
 class Demux:
