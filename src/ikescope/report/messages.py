@@ -1,0 +1,330 @@
+"""Per-message views for ``ikescope decode``: one plain dict per IKE message, and
+a compact text tree drawn from that same dict, so JSON and text never disagree.
+
+Numbers are kept next to their names (``"exchange": 34, "exchange_name":
+"IKE_SA_INIT"``) because an engineer comparing with a gateway log or Wireshark
+needs both; names come from ``wire.registry`` and unknown values read
+``UNKNOWN(n)``. Key material is never shown: KE data, nonces, AUTH and hash
+contents appear only as lengths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..model import Datagram, Problem
+from ..wire import registry as reg
+from ..wire.identity import address_text, identity_text
+from ..wire.message import (
+    Attribute,
+    AuthPayload,
+    CertPayload,
+    CertReqPayload,
+    ConfigPayload,
+    Decoded,
+    DeletePayload,
+    EapPayload,
+    EncryptedPayload,
+    FragmentV1Payload,
+    IdPayload,
+    IkeMessage,
+    KePayload,
+    NatOaPayload,
+    NotifyPayload,
+    OpaquePayload,
+    Payload,
+    Proposal,
+    SaPayload,
+    TrafficSelector,
+    TsPayload,
+    UnknownPayload,
+)
+
+# Opaque payloads whose bytes are secret or meaningless to a reader: only the length is shown.
+_SECRET_V1 = {8, 9, 10}  # HASH, SIG, NONCE
+_SECRET_V2 = {40}  # Nonce
+
+
+def problem_dict(p: Problem) -> dict[str, Any]:
+    return {"code": p.code, "severity": p.severity.value, "offset": p.offset, "length": p.length,
+            "detail": p.detail}
+
+
+def attribute_dict(version: int, protocol: int, a: Attribute) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": a.type, "name": reg.attribute_name(version, protocol, a.type)}
+    value = a.value
+    if isinstance(value, bytes) and len(value) <= 8 and version == 1:
+        value = int.from_bytes(value, "big") if value else 0
+    if isinstance(value, int):
+        out["value"] = value
+        vname = reg.attribute_value_name(version, protocol, a.type, value)
+        if vname is not None:
+            out["value_name"] = vname
+    else:
+        out["value_hex"] = value.hex()
+    return out
+
+
+def proposal_dict(version: int, prop: Proposal) -> dict[str, Any]:
+    transforms = []
+    for t in prop.transforms:
+        td: dict[str, Any] = {"id": t.id, "name": reg.transform_id_name(version, prop.protocol, t.type, t.id)}
+        if version == 2:
+            td = {"type": t.type, "type_name": reg.transform_type_name(t.type), **td}
+        else:
+            td = {"number": t.number, **td}
+        if t.attributes:
+            td["attributes"] = [attribute_dict(version, prop.protocol, a) for a in t.attributes]
+        transforms.append(td)
+    return {"number": prop.number, "protocol": prop.protocol, "protocol_name": reg.protocol_name(version, prop.protocol),
+            "spi": prop.spi.hex(), "transforms": transforms}
+
+
+def selector_dict(ts: TrafficSelector) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": ts.ts_type, "type_name": reg.ts_type_name(ts.ts_type), "protocol": ts.protocol,
+                           "ports": [ts.start_port, ts.end_port]}
+    if ts.ts_type in (7, 8):
+        out["range"] = [address_text(ts.start), address_text(ts.end)]
+    else:
+        out["data_hex"] = ts.start.hex()
+    return out
+
+
+def payload_dict(version: int, p: Payload) -> dict[str, Any]:
+    d: dict[str, Any] = {"type": p.type, "name": reg.payload_name(version, p.type), "offset": p.offset,
+                         "length": p.length}
+    if p.critical:
+        d["critical"] = True
+    if isinstance(p, SaPayload):
+        if version == 1:
+            d["doi"] = p.doi
+            d["situation"] = p.situation
+        d["proposals"] = [proposal_dict(version, pr) for pr in p.proposals]
+    elif isinstance(p, KePayload):
+        if p.group is not None:
+            d["group"] = p.group
+            d["group_name"] = reg.dh_group_name(p.group)
+        d["data_length"] = p.data_length
+    elif isinstance(p, IdPayload):
+        d["id_type"] = p.id_type
+        d["id_type_name"] = reg.id_type_name(version, p.id_type)
+        if version == 1:
+            d["protocol"] = p.protocol
+            d["port"] = p.port
+        d["identity"] = identity_text(p.id_type, p.data, version)
+    elif isinstance(p, (CertPayload, CertReqPayload)):
+        d["encoding"] = p.encoding
+        d["encoding_name"] = reg.cert_encoding_name(p.encoding)
+        d["data_length"] = len(p.data)
+    elif isinstance(p, AuthPayload):
+        d["method"] = p.method
+        d["method_name"] = reg.auth_method_name(p.method)
+        d["data_length"] = p.data_length
+    elif isinstance(p, NotifyPayload):
+        d["notify_type"] = p.notify_type
+        d["notify_name"] = reg.notify_name(version, p.notify_type)
+        d["error"] = reg.notify_is_error(version, p.notify_type)
+        d["protocol"] = p.protocol
+        if p.spi:
+            d["spi"] = p.spi.hex()
+        if p.data:
+            d["data_length"] = len(p.data)
+            if p.notify_type in _NOTIFY_INT_DATA.get(version, ()) and len(p.data) <= 4:
+                d["data_value"] = int.from_bytes(p.data, "big")
+    elif isinstance(p, DeletePayload):
+        d["protocol"] = p.protocol
+        d["protocol_name"] = reg.protocol_name(version, p.protocol)
+        d["spis"] = [s.hex() for s in p.spis]
+    elif isinstance(p, TsPayload):
+        d["selectors"] = [selector_dict(s) for s in p.selectors]
+    elif isinstance(p, ConfigPayload):
+        d["cfg_type"] = p.cfg_type
+        d["cfg_type_name"] = reg.cfg_type_name(version, p.cfg_type)
+        d["attributes"] = [{"type": a.type, "name": reg.cfg_attribute_name(version, a.type),
+                            "length": len(a.value) if isinstance(a.value, bytes) else 2} for a in p.attributes]
+    elif isinstance(p, EapPayload):
+        d["code"] = p.code
+        if p.eap_type is not None:
+            d["eap_type"] = p.eap_type
+            d["eap_type_name"] = reg.eap_type_name(p.eap_type)
+    elif isinstance(p, NatOaPayload):
+        d["address"] = identity_text(p.id_type, p.address, version)
+    elif isinstance(p, EncryptedPayload):
+        d["inner_next"] = p.inner_next
+        d["inner_next_name"] = reg.payload_name(version, p.inner_next)
+        d["data_length"] = len(p.data)
+        if p.fragment_number is not None:
+            d["fragment"] = [p.fragment_number, p.total_fragments]
+    elif isinstance(p, FragmentV1Payload):
+        d["fragment_id"] = p.fragment_id
+        d["number"] = p.number
+        d["last"] = p.last
+        d["data_length"] = len(p.data)
+    elif isinstance(p, OpaquePayload):
+        secret = p.type in (_SECRET_V2 if version == 2 else _SECRET_V1)
+        d["data_length"] = len(p.data)
+        if not secret:
+            d["data_hex"] = p.data.hex()
+    elif isinstance(p, UnknownPayload):
+        d["data_length"] = len(p.data)
+    return d
+
+
+# Notifies whose data is a number worth showing (RFC 7296 3.10.1: INVALID_KE_PAYLOAD carries the group).
+_NOTIFY_INT_DATA: dict[int, tuple[int, ...]] = {2: (17,), 1: ()}
+
+
+def message_dict(dg: Datagram, decoded: Decoded) -> dict[str, Any]:
+    """Everything ``decode`` shows about one message, as plain JSON-ready data."""
+    out: dict[str, Any] = {
+        "frame": dg.frame,
+        "frames": list(dg.frames),
+        "time": dg.ts,
+        "src": dg.src,
+        "sport": dg.sport,
+        "dst": dg.dst,
+        "dport": dg.dport,
+        "transport": dg.transport,
+        "encap": dg.encap,
+    }
+    m: IkeMessage | None = decoded.message
+    if m is not None:
+        h = m.header
+        out.update({
+            "ispi": h.ispi.hex(),
+            "rspi": h.rspi.hex(),
+            "version": f"{h.major}.{h.minor}",
+            "exchange": h.exchange,
+            "exchange_name": reg.exchange_name(h.major, h.exchange),
+            "flags": h.flags,
+            "flag_names": flag_names(h.major, h.flags),
+            "message_id": h.message_id,
+            "length": h.length,
+            "payloads": [payload_dict(h.major, p) for p in m.payloads],
+        })
+        if m.encrypted_v1 is not None:
+            out["encrypted_length"] = len(m.encrypted_v1)
+    problems = list(dg.problems) + list(decoded.problems)
+    if dg.truncated:
+        out["truncated"] = True
+    out["problems"] = [problem_dict(p) for p in problems]
+    return out
+
+
+def flag_names(major: int, flags: int) -> list[str]:
+    if major == 2:
+        names = ((0x08, "initiator"), (0x10, "version"), (0x20, "response"))
+    else:
+        names = ((0x01, "encryption"), (0x02, "commit"), (0x04, "authentication-only"))
+    return [n for bit, n in names if flags & bit]
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+def render_text(records: Iterable[dict[str, Any]]) -> Iterable[str]:
+    """Lines of the compact tree, one block per message."""
+    for r in records:
+        yield from _message_lines(r)
+
+
+def _message_lines(r: dict[str, Any]) -> Iterable[str]:
+    frames = r["frame"] if len(r["frames"]) == 1 else f"{r['frame']} (frames {','.join(map(str, r['frames']))})"
+    where = f"{_ep(r['src'], r['sport'])} -> {_ep(r['dst'], r['dport'])}"
+    if r["encap"] != "plain":
+        where += f" [{r['encap']}]"
+    if "version" not in r:
+        yield f"#{frames} {r['time']:.6f} {where} (no IKE header)"
+    else:
+        ver = "IKEv2" if r["version"].startswith("2") else "IKEv1" if r["version"].startswith("1") else f"v{r['version']}"
+        flags = "/".join(r["flag_names"]) or "-"
+        yield (f"#{frames} {r['time']:.6f} {where} {ver} {r['exchange_name']} [{flags}] "
+               f"msgid {r['message_id']} len {r['length']}")
+        yield f"    SPIs {r['ispi']} {r['rspi']}"
+        major = int(r["version"].split(".")[0])
+        for p in r["payloads"]:
+            yield from _payload_lines(major, p, "    ")
+        if "encrypted_length" in r:
+            yield f"    (encrypted, {r['encrypted_length']} bytes)"
+    for pr in r["problems"]:
+        at = f" at offset {pr['offset']}" if pr["offset"] is not None else ""
+        yield f"    ! {pr['severity']} {pr['code']}{at}: {pr['detail']}"
+
+
+def _ep(addr: str, port: int) -> str:
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def _payload_lines(major: int, p: dict[str, Any], ind: str) -> Iterable[str]:
+    name = p["name"]
+    if "proposals" in p:
+        yield f"{ind}{name}"
+        for pr in p["proposals"]:
+            spi = f" spi {pr['spi']}" if pr["spi"] else ""
+            yield f"{ind}  proposal {pr['number']} {pr['protocol_name']}{spi}"
+            for t in pr["transforms"]:
+                head = f"{t['type_name']} " if "type_name" in t else f"#{t['number']} "
+                attrs = ", ".join(_attr_text(a) for a in t.get("attributes", ()))
+                yield f"{ind}    {head}{t['name']}" + (f" ({attrs})" if attrs else "")
+        return
+    detail = _payload_detail(p)
+    yield f"{ind}{name}" + (f" {detail}" if detail else "")
+    for s in p.get("selectors", ()):
+        rng = "-".join(s["range"]) if "range" in s else s.get("data_hex", "")
+        yield f"{ind}  {s['type_name']} proto {s['protocol']} ports {s['ports'][0]}-{s['ports'][1]} {rng}"
+
+
+def _attr_text(a: dict[str, Any]) -> str:
+    if "value_name" in a:
+        return f"{a['name']}={a['value_name']}"
+    if "value" in a:
+        return f"{a['name']}={a['value']}"
+    return f"{a['name']}=0x{a['value_hex']}"
+
+
+def _payload_detail(p: dict[str, Any]) -> str:
+    if "notify_name" in p:
+        extra = f" data={p['data_value']}" if "data_value" in p else ""
+        return f"{p['notify_name']}{extra}"
+    if "group_name" in p:
+        return f"{p['group_name']} ({p['data_length']} bytes)"
+    if "identity" in p:
+        return f"{p['id_type_name']} {p['identity']}"
+    if "method_name" in p:
+        return p["method_name"]
+    if "encoding_name" in p:
+        return f"{p['encoding_name']} ({p['data_length']} bytes)"
+    if "spis" in p:
+        return f"{p['protocol_name']} {' '.join(p['spis'])}".rstrip()
+    if "inner_next_name" in p:
+        frag = f" fragment {p['fragment'][0]}/{p['fragment'][1]}" if "fragment" in p else ""
+        return f"next {p['inner_next_name']}{frag} ({p['data_length']} bytes)"
+    if "fragment_id" in p:
+        return f"id {p['fragment_id']} #{p['number']}{' last' if p['last'] else ''} ({p['data_length']} bytes)"
+    if "cfg_type_name" in p:
+        return f"{p['cfg_type_name']} " + ", ".join(a["name"] for a in p["attributes"])
+    if "eap_type_name" in p:
+        return f"code {p['code']} {p['eap_type_name']}"
+    if "address" in p:
+        return p["address"]
+    if "data_hex" in p:
+        return p["data_hex"]
+    if "data_length" in p:
+        return f"({p['data_length']} bytes)"
+    return ""
+
+
+def render_json(files: Iterable[tuple[str, Iterable[dict[str, Any]], Callable[[], dict[str, Any]]]]) -> Iterable[str]:
+    """One JSON document, written piece by piece so a long capture never sits in memory.
+
+    ``files`` yields (path, message dicts, capture info); the info is called only
+    after the messages are exhausted, when it is complete (e.g. ``truncated``).
+    """
+    yield '{"schema_version": 1, "files": ['
+    for i, (path, records, info) in enumerate(files):
+        yield ("," if i else "") + "\n{" + f'"path": {json.dumps(path)}, "messages": ['
+        for j, r in enumerate(records):
+            yield ("," if j else "") + "\n" + json.dumps(r)
+        yield "], " + json.dumps(info())[1:]
+    yield "]}\n"

@@ -1,0 +1,192 @@
+"""IKE SA summaries and ladder diagrams, for ``ikescope sas``.
+
+As in ``messages``, one plain dict per SA feeds both the JSON and the text, so
+the two never say different things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..track.records import Exchange, MessageRef, SaRecord
+from ..wire import registry as reg
+from .messages import proposal_dict
+
+
+def _ep(addr: str, port: int) -> str:
+    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def exchange_dict(sa: SaRecord, ex: Exchange) -> dict[str, Any]:
+    frames = [sa.messages[i].frame for i in ex.messages]
+    d: dict[str, Any] = {
+        "index": ex.index,
+        "exchange": ex.exchange,
+        "exchange_name": reg.exchange_name(sa.version, ex.exchange),
+        "message_id": ex.message_id,
+        "requester": "initiator" if ex.requester_is_initiator else "responder",
+        "frames": frames,
+        "answered": ex.answered,
+        "retransmissions": ex.retransmissions,
+        "response_retransmissions": ex.response_retransmissions,
+        "rtt": None if ex.rtt is None else round(ex.rtt, 6),
+    }
+    if ex.attempt_of is not None:
+        d["attempt_of"] = ex.attempt_of
+        d["retry_reason"] = None if ex.retry_reason is None else reg.notify_name(sa.version, ex.retry_reason)
+    return d
+
+
+def sa_dict(sa: SaRecord) -> dict[str, Any]:
+    """Everything ``sas`` shows about one IKE SA, JSON-ready."""
+    nat = _nat_summary(sa)
+    return {
+        "id": sa.id,
+        "version": sa.version,
+        "initiator": _ep(sa.initiator.address, sa.initiator.port),
+        "responder": _ep(sa.responder.address, sa.responder.port),
+        "initiator_known": sa.initiator_known,
+        "ispi": sa.ispi.hex(),
+        "rspi": sa.rspi.hex(),
+        "mode": sa.mode,
+        "transport": sa.transport,
+        "nat_t": sa.nat_t,
+        "nat": nat,
+        "outcome": sa.outcome,
+        "outcome_detail": sa.outcome_detail,
+        "first_frame": sa.messages[0].frame if sa.messages else None,
+        "last_frame": sa.messages[-1].frame if sa.messages else None,
+        "start": sa.first_ts,
+        "duration": round(sa.duration, 6),
+        "time_to_establish": None if sa.established_ts is None else round(sa.established_ts - sa.first_ts, 6),
+        "messages": len(sa.messages) + sa.dropped_messages,
+        "retransmissions": sum(e.retransmissions for e in sa.exchanges),
+        "exchanges": [exchange_dict(sa, e) for e in sa.exchanges],
+        "offered": [proposal_dict(sa.version, p) for p in sa.offered],
+        "offered_frame": sa.offered_frame,
+        "chosen": None if sa.chosen is None else proposal_dict(sa.version, sa.chosen),
+        "chosen_frame": sa.chosen_frame,
+        "ke_groups_initiator": [reg.dh_group_name(g) for g in sa.ke_groups_initiator],
+        "ke_group_responder": None if sa.ke_group_responder is None else reg.dh_group_name(sa.ke_group_responder),
+        "identities": [{"side": "initiator" if i else "responder", "type": reg.id_type_name(sa.version, t),
+                        "value": v} for i, t, v in sa.identities],
+        "vendor_ids": [{"side": "initiator" if i else "responder", "name": n} for i, n in sa.vendor_ids],
+        "notifies": [{"frame": f, "side": "initiator" if i else "responder", "type": n,
+                      "name": reg.notify_name(sa.version, n)} for f, i, n in sa.notifies],
+        "child_sas": sa.child_sas,
+        "rekeyed_from": sa.rekeyed_from,
+        "deleted_by": None if sa.deleted_by_initiator is None else
+        ("initiator" if sa.deleted_by_initiator else "responder"),
+    }
+
+
+def _nat_summary(sa: SaRecord) -> str:
+    """What the NAT-D hashes say, in a few words."""
+    if not sa.nat_d:
+        return "no NAT-D" if not sa.nat_t else "NAT-T in use, no NAT-D seen"
+    behind = []
+    for side, label in ((True, "initiator"), (False, "responder")):
+        # A side's own address is the "src" hash it sends and the "dst" hash the peer sends.
+        hashes = [ok for _, fi, kind, ok in sa.nat_d if (fi == side and kind == "src") or (fi != side and kind == "dst")]
+        if hashes and not any(hashes):
+            behind.append(label)
+    if not behind:
+        return "no NAT detected"
+    return "NAT in front of the " + " and ".join(behind)
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+def render_text(sas: Iterable[SaRecord], ladder: bool = False) -> Iterable[str]:
+    for sa in sas:
+        d = sa_dict(sa)
+        ver = "IKEv2" if sa.version == 2 else f"IKEv1 {sa.mode or ''}".rstrip()
+        outcome = d["outcome"] + (f": {d['outcome_detail']}" if d["outcome_detail"] else "")
+        yield f"SA {d['id']}  {ver}  {d['initiator']} -> {d['responder']}  {outcome}"
+        yield f"    SPIs {d['ispi']} {d['rspi']}  frames {d['first_frame']}-{d['last_frame']}  " \
+              f"{d['messages']} messages, {d['retransmissions']} retransmissions, {d['duration']:.3f} s"
+        if d["rekeyed_from"] is not None:
+            yield f"    rekeyed from SA {d['rekeyed_from']} (likely: it starts right after a CREATE_CHILD_SA there)"
+        if d["time_to_establish"] is not None:
+            yield f"    established after {d['time_to_establish']:.3f} s, {d['child_sas']} child SA(s)"
+        yield f"    NAT: {d['nat']}" + ("; floated to UDP 4500" if d["nat_t"] else "") + \
+              ("; over TCP" if d["transport"] == "tcp" else "")
+        if d["offered"]:
+            yield f"    offered (frame {d['offered_frame']}): " + " | ".join(_proposal_text(p) for p in d["offered"])
+        if d["chosen"]:
+            yield f"    chosen  (frame {d['chosen_frame']}): {_proposal_text(d['chosen'])}"
+        if d["ke_groups_initiator"]:
+            resp = d["ke_group_responder"] or "-"
+            yield f"    KE: initiator {', '.join(d['ke_groups_initiator'])}; responder {resp}"
+        for ident in d["identities"]:
+            yield f"    ID {ident['side']}: {ident['type']} {ident['value']}"
+        if d["vendor_ids"]:
+            for side in ("initiator", "responder"):
+                names = [v["name"] for v in d["vendor_ids"] if v["side"] == side]
+                if names:
+                    yield f"    vendor IDs {side}: {', '.join(names)}"
+        for e in d["exchanges"]:
+            one_way = sa.version == 1 and e["exchange"] == 5
+            status = "one-way" if one_way else "answered" if e["answered"] else "UNANSWERED"
+            extra = f", {e['retransmissions']} retransmissions" if e["retransmissions"] else ""
+            retry = f", restarts #{e['attempt_of']} after {e['retry_reason']}" if "attempt_of" in e else ""
+            rtt = f", rtt {e['rtt'] * 1000:.1f} ms" if e["rtt"] is not None else ""
+            yield f"    #{e['index']} {e['exchange_name']} msgid {e['message_id']} by {e['requester']}: " \
+                  f"{status}{rtt}{extra}{retry} (frames {','.join(map(str, e['frames']))})"
+        if ladder:
+            yield from render_ladder(sa)
+        yield ""
+
+
+def _proposal_text(p: dict[str, Any]) -> str:
+    parts = []
+    for t in p["transforms"]:
+        name = t["name"]
+        for a in t.get("attributes", ()):
+            if a.get("name") in ("Key Length", "KEY_LENGTH"):
+                name += f"-{a.get('value')}"
+            elif "value_name" in a:
+                name += f" {a['value_name']}"
+        parts.append(name)
+    return f"#{p['number']} {p['protocol_name']}: " + ", ".join(parts)
+
+
+LADDER_WIDTH = 52
+# Payloads left out of ladder labels: notifies (listed by type), vendor IDs, SK itself.
+_LADDER_QUIET = {1: {11, 13}, 2: {41, 43, 46, 53}}
+# Status notifies every negotiation carries; they would crowd out the ones that matter.
+_LADDER_QUIET_NOTIFY = {16388, 16389, 16430, 16431, 16406, 16417, 16418, 20, 130}
+
+
+def render_ladder(sa: SaRecord) -> Iterable[str]:
+    """A plain-text sequence diagram: one arrow per message, copies marked."""
+    left = _ep(sa.initiator.address, sa.initiator.port)
+    right = _ep(sa.responder.address, sa.responder.port)
+    yield f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"
+    for m in sa.messages:
+        label = _ladder_label(sa, m)
+        arrow_body = f" {label} "
+        if len(arrow_body) > LADDER_WIDTH - 2:
+            arrow_body = arrow_body[: LADDER_WIDTH - 3] + "~"
+        pad = LADDER_WIDTH - len(arrow_body)
+        if m.from_initiator:
+            arrow = "-" * (pad // 2) + arrow_body + "-" * (pad - pad // 2 - 1) + ">"
+        else:
+            arrow = "<" + "-" * (pad // 2 - 1) + arrow_body + "-" * (pad - pad // 2)
+        copy = f"  (copy of #{m.retransmit_of})" if m.retransmit_of is not None else ""
+        yield f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}"
+
+
+def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
+    name = reg.exchange_name(sa.version, m.exchange)
+    kind = "resp" if m.response else "req"
+    if sa.version == 1:
+        kind = ""
+    keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[sa.version]]
+    keys += ["N(" + reg.notify_name(sa.version, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
+    if m.inner_next is not None:
+        keys.append("SK{" + reg.payload_name(sa.version, m.inner_next) + "..}")
+    elif m.encrypted:
+        keys.append("encrypted")
+    return f"{name} {kind} {m.message_id} {' '.join(keys)}".replace("  ", " ")

@@ -1,0 +1,155 @@
+"""Decides how each IKE SA ended, from the finished record alone.
+
+The verdict is the tracker's reading of the message flow; diagnosis later says
+*why*. Without keys the decisive IKEv2 messages are encrypted, but the type of
+the first encrypted payload travels in clear (RFC 7296 3.14: the SK payload's
+Next Payload field), and an IKE_AUTH response that opens with a Notify rather
+than IDr is, in practice, an error response. Such verdicts say "likely" in
+``outcome_detail``.
+"""
+
+from __future__ import annotations
+
+from ..wire.registry import notify_is_error
+from .records import Exchange, MessageRef, SaRecord
+
+V1_MAIN, V1_AGGRESSIVE, V1_QUICK = 2, 4, 32
+V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
+V2_N, V2_D = 41, 42
+V2_COOKIE = 16390
+# A request unanswered this close to the end of the capture may simply be cut off.
+GRACE_SECONDS = 2.0
+
+
+def _first_response(sa: SaRecord, ex: Exchange) -> MessageRef | None:
+    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
+
+
+def _error_notifies(m: MessageRef, version: int) -> list[int]:
+    return [n for n in m.notifies if notify_is_error(version, n)]
+
+
+def _unanswered(sa: SaRecord, ex: Exchange, end_ts: float, what: str) -> None:
+    last = max(sa.messages[i].ts for i in ex.messages)
+    if ex.retransmissions == 0 and end_ts - last < GRACE_SECONDS:
+        sa.outcome, sa.outcome_detail = "incomplete", f"the capture ends right after the {what} request"
+    else:
+        tries = ex.retransmissions + 1
+        sa.outcome = "failed"
+        sa.outcome_detail = f"no response to {what} ({tries} transmission{'s' if tries > 1 else ''})"
+    sa.failed_exchange = ex.index
+
+
+def conclude(sa: SaRecord, end_ts: float) -> None:
+    """Fill ``outcome``, ``outcome_detail``, ``failed_exchange``, ``child_sas`` and
+    ``established_ts`` of a closed SA; ``end_ts`` is the last time in the capture."""
+    if sa.version == 2:
+        _conclude_v2(sa, end_ts)
+    else:
+        _conclude_v1(sa, end_ts)
+
+
+def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
+    inits = [e for e in sa.exchanges if e.exchange == V2_SA_INIT]
+    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    if inits:
+        last = inits[-1]
+        if not last.answered:
+            _unanswered(sa, last, end_ts, "IKE_SA_INIT")
+            return
+        resp = _first_response(sa, last)
+        errors = _error_notifies(resp, 2) if resp else []
+        if errors or (resp and V2_COOKIE in resp.notifies):
+            sa.outcome = "failed"
+            sa.failed_exchange = last.index
+            what = f"notify {errors[0]}" if errors else "a COOKIE the initiator never returned"
+            sa.outcome_detail = f"IKE_SA_INIT answered with {what}"
+            return
+        if not auths:
+            sa.outcome, sa.outcome_detail = "incomplete", "IKE_SA_INIT done, no IKE_AUTH in the capture"
+            if end_ts - (last.response_ts or last.first_ts) >= GRACE_SECONDS * 5:
+                sa.outcome = "failed"
+                sa.outcome_detail = "IKE_SA_INIT done but the initiator never sent IKE_AUTH"
+                sa.failed_exchange = last.index
+            return
+    if auths:
+        last = auths[-1]
+        if not last.answered:
+            _unanswered(sa, last, end_ts, "IKE_AUTH")
+            return
+        resp = _first_response(sa, last)
+        if resp is not None and resp.inner_next == V2_N:
+            sa.outcome = "failed"
+            sa.failed_exchange = last.index
+            sa.outcome_detail = "IKE_AUTH answered with an encrypted Notify first (likely an error such as " \
+                                "AUTHENTICATION_FAILED or TS_UNACCEPTABLE)"
+            return
+        if resp is not None and resp.encrypted is False and _error_notifies(resp, 2):
+            sa.outcome, sa.failed_exchange = "failed", last.index
+            sa.outcome_detail = f"IKE_AUTH answered with notify {_error_notifies(resp, 2)[0]}"
+            return
+        sa.outcome, sa.outcome_detail = "established", ""
+        sa.established_ts = last.response_ts
+        sa.child_sas = 1
+    else:
+        # The SA was negotiated before the capture started: judge by what follows.
+        answered = [e for e in sa.exchanges if e.answered]
+        sa.outcome = "established" if answered else "incomplete"
+        sa.outcome_detail = "negotiated before the capture started"
+    sa.child_sas += sum(1 for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and e.answered
+                        and (r := _first_response(sa, e)) is not None and r.inner_next != V2_N)
+    _v2_deleted(sa)
+
+
+def _v2_deleted(sa: SaRecord) -> None:
+    """An SA whose last exchange is an INFORMATIONAL opening with Delete was deleted by its requester."""
+    if not sa.exchanges:
+        return
+    last = sa.exchanges[-1]
+    if last.exchange != V2_INFORMATIONAL:
+        return
+    req = next((sa.messages[i] for i in last.messages if not sa.messages[i].response), None)
+    if req is not None and req.inner_next == V2_D:
+        sa.outcome = "deleted"
+        sa.deleted_by_initiator = last.requester_is_initiator
+        sa.outcome_detail = "deleted by the " + ("initiator" if last.requester_is_initiator else "responder")
+
+
+def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
+    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    sa.child_sas = sum(1 for e in sa.exchanges if e.exchange == V1_QUICK and _distinct(sa, e, responder=True))
+    errors = [(m.frame, n) for m in sa.messages if m.retransmit_of is None for n in _error_notifies(m, 1)]
+    if phase1 is None:
+        sa.outcome = "established" if sa.child_sas else "incomplete"
+        sa.outcome_detail = "phase 1 happened before the capture started"
+        if errors:
+            sa.outcome, sa.outcome_detail = "failed", f"notify {errors[0][1]} in frame {errors[0][0]}"
+        return
+    mode_name = "main mode" if sa.mode == "main" else "aggressive mode"
+    need_i, need_r = (3, 3) if sa.mode == "main" else (2, 1)
+    got_i = _distinct(sa, phase1, responder=False)
+    got_r = _distinct(sa, phase1, responder=True)
+    if got_i >= need_i and got_r >= need_r:
+        sa.outcome = "established"
+        sa.established_ts = max(sa.messages[i].ts for i in phase1.messages)
+        return
+    sa.failed_exchange = phase1.index
+    if errors:
+        sa.outcome = "failed"
+        sa.outcome_detail = f"{mode_name} stopped by notify {errors[0][1]} (frame {errors[0][0]})"
+        return
+    if got_r == 0:
+        _unanswered(sa, phase1, end_ts, f"{mode_name} message 1")
+        return
+    step = got_i + got_r
+    last = max(sa.messages[i].ts for i in phase1.messages)
+    if end_ts - last < GRACE_SECONDS and phase1.retransmissions == 0:
+        sa.outcome, sa.outcome_detail = "incomplete", f"the capture ends during {mode_name} (after message {step})"
+        return
+    sa.outcome = "failed"
+    sa.outcome_detail = f"{mode_name} stopped after message {step} of {need_i + need_r}"
+
+
+def _distinct(sa: SaRecord, ex: Exchange, responder: bool) -> int:
+    return sum(1 for i in ex.messages
+               if sa.messages[i].retransmit_of is None and sa.messages[i].from_initiator != responder)

@@ -1,0 +1,123 @@
+"""What the tracker knows about each IKE SA, as plain records.
+
+``SaRecord`` is mutable while the SA is open (the tracker appends to it) and
+is handed out only when the SA is closed; diagnosis rules and renderers read
+it and never change it. Messages are kept as small ``MessageRef``s, not as
+decoded payload trees, so a long-lived SA costs little memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..wire.message import Proposal
+
+
+@dataclass(slots=True)
+class MessageRef:
+    """One IKE message as the tracker keeps it.
+
+    from_initiator: sent by the side that started this IKE SA.
+    inner_next: for IKEv2 SK/SKF, the type of the first encrypted payload, which
+    travels in clear and tells e.g. an error Notify from an IDr.
+    retransmit_of: frame of the earlier identical message, when this is a copy.
+    """
+
+    frame: int
+    frames: tuple[int, ...]
+    ts: float
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    encap: str
+    from_initiator: bool
+    exchange: int
+    message_id: int
+    response: bool
+    length: int
+    payloads: tuple[int, ...]
+    notifies: tuple[int, ...]
+    encrypted: bool
+    inner_next: int | None = None
+    fragment: tuple[int, int] | None = None
+    retransmit_of: int | None = None
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Exchange:
+    """A request and its response (IKEv2), or an IKEv1 phase/quick mode/informational.
+
+    messages: indices into ``SaRecord.messages``, in capture order, copies included.
+    attempt_of: for an IKE_SA_INIT restarted after COOKIE or INVALID_KE_PAYLOAD,
+    the index of the exchange it restarts; ``retry_reason`` names the notify.
+    """
+
+    index: int
+    exchange: int
+    message_id: int
+    requester_is_initiator: bool
+    messages: list[int] = field(default_factory=list)
+    answered: bool = False
+    retransmissions: int = 0
+    response_retransmissions: int = 0
+    first_ts: float = 0.0
+    response_ts: float | None = None
+    attempt_of: int | None = None
+    retry_reason: int | None = None
+
+    @property
+    def rtt(self) -> float | None:
+        return None if self.response_ts is None else self.response_ts - self.first_ts
+
+
+@dataclass(slots=True)
+class Endpoint:
+    address: str
+    port: int
+
+
+@dataclass(slots=True)
+class SaRecord:
+    """Everything observed about one IKE SA (one SPI/cookie pair between two peers)."""
+
+    id: int
+    version: int
+    ispi: bytes
+    rspi: bytes
+    initiator: Endpoint
+    responder: Endpoint
+    initiator_known: bool
+    messages: list[MessageRef] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    mode: str | None = None  # IKEv1 phase 1: "main" or "aggressive"
+    offered: list[Proposal] = field(default_factory=list)  # initiator's IKE SA proposals (last attempt)
+    chosen: Proposal | None = None  # responder's IKE SA proposal
+    offered_frame: int | None = None
+    chosen_frame: int | None = None
+    ke_groups_initiator: list[int] = field(default_factory=list)
+    ke_group_responder: int | None = None
+    identities: list[tuple[bool, int, str]] = field(default_factory=list)  # (from_initiator, id type, text)
+    vendor_ids: list[tuple[bool, str]] = field(default_factory=list)  # (from_initiator, name or hex)
+    notifies: list[tuple[int, bool, int]] = field(default_factory=list)  # (frame, from_initiator, type)
+    # (frame, from_initiator, "src"|"dst", hash matches the captured address and port)
+    nat_d: list[tuple[int, bool, str, bool]] = field(default_factory=list)
+    nat_t: bool = False  # moved to (or started on) UDP 4500 with the non-ESP marker
+    transport: str = "udp"
+    child_sas: int = 0
+    rekeyed_from: int | None = None
+    rekeyed_to: list[int] = field(default_factory=list)
+    rekey_spis: list[bytes] = field(default_factory=list)  # IKE SA SPIs proposed in CREATE_CHILD_SA
+    outcome: str = "incomplete"  # established | failed | incomplete | deleted
+    outcome_detail: str = ""
+    failed_exchange: int | None = None  # index into exchanges
+    deleted_by_initiator: bool | None = None
+    established_ts: float | None = None
+    first_ts: float = 0.0
+    last_ts: float = 0.0
+    dropped_messages: int = 0  # beyond the per-SA cap, counted but not kept
+
+    @property
+    def duration(self) -> float:
+        return self.last_ts - self.first_ts

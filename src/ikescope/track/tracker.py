@@ -1,0 +1,342 @@
+"""Rebuilds IKE SAs and their exchanges from the stream of decoded messages.
+
+Rules:
+1. Everything that decides which SA and which exchange a message belongs to
+   lives in this file; ``outcome`` only reads the finished record.
+2. The tracker is an observer, not an endpoint: no sequence of messages, however
+   wrong, makes it raise. Surprises are recorded for diagnosis to judge.
+3. Time is the capture's: idle SAs are closed by frame timestamps, never the
+   wall clock, so a file gives the same result on every run.
+
+An SA is identified by IKE version, initiator SPI (cookie) and the pair of IP
+addresses: ports change when NAT-T floats to 4500, and two unrelated peers may
+pick the same SPI. IKEv2 tells roles by header flags (RFC 7296 3.1); IKEv1 has
+none, so its initiator is the sender of a message whose responder cookie is
+zero, or failing that the first sender seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+
+from ..model import Datagram
+from ..wire import vendors
+from ..wire.identity import identity_text
+from ..wire.message import (
+    Decoded,
+    EncryptedPayload,
+    FragmentV1Payload,
+    IdPayload,
+    IkeMessage,
+    KePayload,
+    NotifyPayload,
+    OpaquePayload,
+    SaPayload,
+)
+from .outcome import conclude
+from .records import Endpoint, Exchange, MessageRef, SaRecord
+
+# Exchange types (RFC 2408 4.1 / RFC 2409 5; RFC 7296 3.1).
+V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_TRANSACTION, V1_QUICK = 2, 4, 5, 6, 32
+V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
+# Notify types that make an initiator start IKE_SA_INIT over (RFC 7296 2.6, 1.2).
+V2_COOKIE, V2_INVALID_KE = 16390, 17
+V1_VID, V2_VID = 13, 43
+V1_NAT_D, V1_NAT_D_DRAFT = 20, 130
+V2_NAT_D_SRC, V2_NAT_D_DST = 16388, 16389
+
+ZERO_SPI = b"\0" * 8
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerSettings:
+    """idle_timeout: seconds of capture time after which a quiet SA is closed.
+    max_open: open SAs kept at most; beyond it the longest-idle one is closed.
+    max_messages: messages kept per SA; later ones are counted, not stored."""
+
+    idle_timeout: float = 600.0
+    max_open: int = 20000
+    max_messages: int = 5000
+
+
+@dataclass(slots=True)
+class _State:
+    """Per-SA bookkeeping the record does not need to carry."""
+
+    sa: SaRecord
+    exchanges: dict[tuple, int] = field(default_factory=dict)
+    digests: dict[tuple[bool, bytes], int] = field(default_factory=dict)
+
+
+class Tracker:
+    """Feed it (Datagram, Decoded) pairs in capture order; it hands back SAs as they close."""
+
+    def __init__(self, settings: TrackerSettings | None = None) -> None:
+        self.settings = settings or TrackerSettings()
+        self._open: dict[tuple, _State] = {}
+        self._next_id = 1
+        self._last_sweep = 0.0
+        self._last_ts = 0.0
+        self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
+        self.undecodable = 0
+
+    # -- public ------------------------------------------------------------------------------
+
+    def feed(self, dg: Datagram, decoded: Decoded) -> list[SaRecord]:
+        """Account one message; returns the SAs closed because they went idle."""
+        closed = self._sweep(dg.ts)
+        self._last_ts = max(self._last_ts, dg.ts)
+        msg = decoded.message
+        if msg is None or msg.header.major not in (1, 2):
+            self.undecodable += 1
+            return closed
+        st = self._state_for(msg, dg, closed)
+        self._account(st, msg, dg, decoded)
+        return closed
+
+    def close_all(self) -> list[SaRecord]:
+        """End of input: close every open SA, in the order they started."""
+        states = sorted(self._open.values(), key=lambda s: s.sa.id)
+        self._open.clear()
+        return [self._close(s) for s in states]
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    # -- SA lookup ---------------------------------------------------------------------------
+
+    def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> _State:
+        h = msg.header
+        key = (h.major, h.ispi, frozenset((dg.src, dg.dst)))
+        st = self._open.get(key)
+        if st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi:
+            # Same initiator SPI, another responder SPI: a new SA reusing the cookie.
+            closed.append(self._close(self._open.pop(key)))
+            st = None
+        if st is None:
+            if len(self._open) >= self.settings.max_open:
+                oldest = min(self._open, key=lambda k: self._open[k].sa.last_ts)
+                closed.append(self._close(self._open.pop(oldest)))
+            st = _State(self._new_sa(msg, dg))
+            self._open[key] = st
+        return st
+
+    def _new_sa(self, msg: IkeMessage, dg: Datagram) -> SaRecord:
+        h = msg.header
+        src, dst = Endpoint(dg.src, dg.sport), Endpoint(dg.dst, dg.dport)
+        if h.major == 2:
+            init_is_src = h.initiator
+            known = True
+        else:
+            init_is_src = True
+            known = h.rspi == ZERO_SPI
+        sa = SaRecord(
+            id=self._next_id, version=h.major, ispi=h.ispi, rspi=h.rspi,
+            initiator=src if init_is_src else dst, responder=dst if init_is_src else src,
+            initiator_known=known, first_ts=dg.ts, last_ts=dg.ts, transport=dg.transport,
+        )
+        self._next_id += 1
+        if h.rspi != ZERO_SPI and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE):
+            pair = frozenset((dg.src, dg.dst))
+            recent = self._recent_rekeys.get(pair)
+            if recent is not None and dg.ts - recent[0] < 30.0:
+                sa.rekeyed_from = recent[1]
+        return sa
+
+    # -- per message -------------------------------------------------------------------------
+
+    def _from_initiator(self, sa: SaRecord, msg: IkeMessage, dg: Datagram) -> bool:
+        if msg.header.major == 2:
+            return msg.header.initiator
+        if sa.initiator.address != sa.responder.address:
+            return dg.src == sa.initiator.address
+        return dg.sport == sa.initiator.port
+
+    def _account(self, st: _State, msg: IkeMessage, dg: Datagram, decoded: Decoded) -> None:
+        sa, h = st.sa, msg.header
+        sa.last_ts = max(sa.last_ts, dg.ts)
+        if sa.rspi == ZERO_SPI and h.rspi != ZERO_SPI:
+            sa.rspi = h.rspi
+        if dg.encap == "non-esp":
+            sa.nat_t = True
+        if dg.transport == "tcp":
+            sa.transport = "tcp"
+        from_init = self._from_initiator(sa, msg, dg)
+        response = self._is_response(st, msg, from_init)
+        digest = hashlib.blake2b(dg.payload, digest_size=16).digest()
+        copy_of = st.digests.get((from_init, digest))
+        notifies = tuple(p.notify_type for p in msg.payloads if isinstance(p, NotifyPayload))
+        enc = next((p for p in msg.payloads if isinstance(p, EncryptedPayload)), None)
+        ref = MessageRef(
+            frame=dg.frame, frames=dg.frames, ts=dg.ts, src=dg.src, sport=dg.sport, dst=dg.dst, dport=dg.dport,
+            encap=dg.encap, from_initiator=from_init, exchange=h.exchange, message_id=h.message_id,
+            response=response, length=h.length, payloads=tuple(p.type for p in msg.payloads), notifies=notifies,
+            encrypted=enc is not None or msg.encrypted_v1 is not None,
+            inner_next=enc.inner_next if enc is not None else None,
+            fragment=(enc.fragment_number, enc.total_fragments) if enc is not None and enc.fragment_number else
+            _v1_fragment(msg),
+            retransmit_of=copy_of, problems=tuple(p.code for p in (*dg.problems, *decoded.problems)),
+        )
+        if copy_of is None and len(st.digests) < self.settings.max_messages:
+            st.digests[(from_init, digest)] = dg.frame
+        if len(sa.messages) >= self.settings.max_messages:
+            sa.dropped_messages += 1
+            return
+        sa.messages.append(ref)
+        self._exchange(st, msg, ref, len(sa.messages) - 1)
+        if copy_of is None:
+            self._learn(sa, msg, ref)
+        if h.major == 2 and h.exchange == V2_CREATE_CHILD and not response:
+            self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
+
+    def _is_response(self, st: _State, msg: IkeMessage, from_init: bool) -> bool:
+        h = msg.header
+        if h.major == 2:
+            return h.response
+        if h.exchange in (V1_MAIN, V1_AGGRESSIVE):
+            return not from_init
+        if h.exchange in (V1_QUICK, V1_TRANSACTION):
+            idx = st.exchanges.get(("v1", h.exchange, h.message_id))
+            if idx is None:
+                return False
+            return st.sa.exchanges[idx].requester_is_initiator != from_init
+        return False
+
+    def _exchange(self, st: _State, msg: IkeMessage, ref: MessageRef, mindex: int) -> None:
+        sa, h = st.sa, msg.header
+        if h.major == 2:
+            requester_is_init = ref.from_initiator != ref.response
+            key: tuple = ("v2", h.message_id, requester_is_init)
+        elif h.exchange in (V1_MAIN, V1_AGGRESSIVE) and h.message_id == 0:
+            key = ("v1", "phase1")
+            requester_is_init = True
+            sa.mode = sa.mode or ("main" if h.exchange == V1_MAIN else "aggressive")
+        elif h.exchange in (V1_QUICK, V1_TRANSACTION):
+            key = ("v1", h.exchange, h.message_id)
+            requester_is_init = ref.from_initiator != ref.response
+        else:  # IKEv1 informational and others: one-way messages, each its own exchange
+            key = ("v1", "info", h.message_id, ref.frame if ref.retransmit_of is None else ref.retransmit_of)
+            requester_is_init = ref.from_initiator
+        idx = st.exchanges.get(key)
+        if (idx is not None and h.major == 2 and h.exchange == V2_SA_INIT and not ref.response
+                and ref.retransmit_of is None):
+            prev = sa.exchanges[idx]
+            if prev.answered:
+                # A new IKE_SA_INIT request after an answer: the initiator starts over.
+                reason = _retry_reason(sa, prev)
+                idx = None
+                restart_of, restart_reason = prev.index, reason
+            else:
+                restart_of, restart_reason = None, None
+        else:
+            restart_of, restart_reason = None, None
+        if idx is None:
+            ex = Exchange(index=len(sa.exchanges), exchange=h.exchange, message_id=h.message_id,
+                          requester_is_initiator=requester_is_init, first_ts=ref.ts,
+                          attempt_of=restart_of, retry_reason=restart_reason)
+            sa.exchanges.append(ex)
+            idx = ex.index
+            st.exchanges[key] = idx
+        ex = sa.exchanges[idx]
+        ex.messages.append(mindex)
+        if ref.response:
+            if ref.retransmit_of is not None:
+                ex.response_retransmissions += 1
+            if not ex.answered:
+                ex.answered = True
+                ex.response_ts = ref.ts
+        elif ref.retransmit_of is not None:
+            ex.retransmissions += 1
+
+    def _learn(self, sa: SaRecord, msg: IkeMessage, ref: MessageRef) -> None:
+        """Collect the SA-level facts a first (non-copy) message reveals in clear."""
+        h = msg.header
+        phase1 = h.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
+        for p in msg.payloads:
+            if isinstance(p, SaPayload) and phase1:
+                if ref.from_initiator and not ref.response:
+                    sa.offered = list(p.proposals)
+                    sa.offered_frame = ref.frame
+                elif p.proposals:
+                    sa.chosen = p.proposals[0]
+                    sa.chosen_frame = ref.frame
+            elif isinstance(p, KePayload) and p.group is not None and h.exchange == V2_SA_INIT:
+                if ref.from_initiator:
+                    sa.ke_groups_initiator.append(p.group)
+                else:
+                    sa.ke_group_responder = p.group
+            elif isinstance(p, IdPayload):
+                sa.identities.append((ref.from_initiator, p.id_type, identity_text(p.id_type, p.data, h.major)))
+            elif isinstance(p, OpaquePayload) and p.type == (V2_VID if h.major == 2 else V1_VID):
+                vid = vendors.identify(p.data)
+                label = vid.name if vid is not None else p.data.hex()
+                if (ref.from_initiator, label) not in sa.vendor_ids:
+                    sa.vendor_ids.append((ref.from_initiator, label))
+            elif isinstance(p, OpaquePayload) and h.major == 1 and p.type in (V1_NAT_D, V1_NAT_D_DRAFT):
+                # RFC 3947 3.2: the first NAT-D is the receiver's address, the others the sender's.
+                first = not any(f == ref.frame for f, *_ in sa.nat_d)
+                addr, port = (ref.dst, ref.dport) if first else (ref.src, ref.sport)
+                sa.nat_d.append((ref.frame, ref.from_initiator, "dst" if first else "src",
+                                 _nat_d_matches(h.ispi, h.rspi, addr, port, p.data)))
+            elif isinstance(p, NotifyPayload):
+                sa.notifies.append((ref.frame, ref.from_initiator, p.notify_type))
+                if h.major == 2 and p.notify_type in (V2_NAT_D_SRC, V2_NAT_D_DST):
+                    src = p.notify_type == V2_NAT_D_SRC
+                    addr, port = (ref.src, ref.sport) if src else (ref.dst, ref.dport)
+                    sa.nat_d.append((ref.frame, ref.from_initiator, "src" if src else "dst",
+                                     _nat_d_matches(h.ispi, h.rspi, addr, port, p.data)))
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def _sweep(self, now: float) -> list[SaRecord]:
+        if now - self._last_sweep < 1.0:
+            return []
+        self._last_sweep = now
+        limit = now - self.settings.idle_timeout
+        stale = [k for k, s in self._open.items() if s.sa.last_ts < limit]
+        old = [k for k, (ts, _) in self._recent_rekeys.items() if ts < now - 30.0]
+        for k in old:
+            del self._recent_rekeys[k]
+        return [self._close(self._open.pop(k)) for k in stale]
+
+    def _close(self, st: _State) -> SaRecord:
+        conclude(st.sa, self._last_ts)
+        return st.sa
+
+
+def _retry_reason(sa: SaRecord, ex: Exchange) -> int | None:
+    for i in ex.messages:
+        m = sa.messages[i]
+        if m.response:
+            for n in (V2_COOKIE, V2_INVALID_KE):
+                if n in m.notifies:
+                    return n
+    return None
+
+
+def _nat_d_matches(ispi: bytes, rspi: bytes, addr: str, port: int, digest: bytes) -> bool:
+    """Whether a NAT-D hash matches the address and port seen in the capture.
+
+    IKEv2 uses SHA-1 (RFC 7296 2.23); IKEv1 the negotiated hash (RFC 3947 3.2),
+    so the usual ones are tried. A mismatch means a NAT changed that address
+    between the sender and the capture point, or beyond it for the receiver.
+    """
+    try:
+        ip = ipaddress.ip_address(addr).packed
+    except ValueError:
+        return False
+    material = ispi + rspi + ip + port.to_bytes(2, "big")
+    for algo in ("sha1", "md5", "sha256", "sha384", "sha512"):
+        if hashlib.new(algo, material).digest() == digest:
+            return True
+    return False
+
+
+def _v1_fragment(msg: IkeMessage) -> tuple[int, int] | None:
+    for p in msg.payloads:
+        if isinstance(p, FragmentV1Payload):
+            return (p.number, p.number if p.last else 0)
+    return None

@@ -1,0 +1,212 @@
+"""The tracker on hand-built message sequences and on public captures."""
+
+from __future__ import annotations
+
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import header, message, need_corpus, payload, proposal, v2_transform
+from ikescope import api
+from ikescope.model import Datagram
+from ikescope.track.tracker import Tracker, TrackerSettings
+from ikescope.wire.decode import decode_message
+
+I_ADDR, R_ADDR = "192.0.2.1", "198.51.100.2"
+SPI_I, SPI_R = b"\x11" * 8, b"\x22" * 8
+
+
+def dg(raw: bytes, frame: int, ts: float, from_i: bool = True, port: int = 500, encap: str = "plain") -> Datagram:
+    src, dst = (I_ADDR, R_ADDR) if from_i else (R_ADDR, I_ADDR)
+    return Datagram(frames=(frame,), ts=ts, src=src, dst=dst, sport=port, dport=port, transport="udp",
+                    encap=encap, payload=raw)
+
+
+def sa_init_req(ke_group: int = 19, extra: list | None = None) -> bytes:
+    sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12),
+                         v2_transform(4, ke_group, last=True)])
+    items = list(extra or []) + [(33, sa), (34, struct.pack("!HH", ke_group, 0) + b"\x01" * 32),
+                                 (40, b"\x02" * 32)]
+    return message(items, ispi=SPI_I, exchange=34, flags=0x08)
+
+
+def notify(ntype: int, data: bytes = b"") -> tuple[int, bytes]:
+    return (41, struct.pack("!BBH", 0, 0, ntype) + data)
+
+
+def sa_init_resp(rspi: bytes = SPI_R, items: list | None = None) -> bytes:
+    if items is None:
+        sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12),
+                             v2_transform(4, 19, last=True)])
+        items = [(33, sa), (34, struct.pack("!HH", 19, 0) + b"\x03" * 32), (40, b"\x04" * 32)]
+    return message(items, ispi=SPI_I, rspi=rspi, exchange=34, flags=0x20)
+
+
+def sk(exchange: int, msgid: int, flags: int, inner: int, body: bytes = b"\x00" * 48, ispi: bytes = SPI_I,
+       rspi: bytes = SPI_R) -> bytes:
+    return header(ispi=ispi, rspi=rspi, np=46, exchange=exchange, flags=flags, msgid=msgid,
+                  body=payload(inner, body))
+
+
+def run(seq: list[Datagram], **kw: float) -> list:
+    tr = Tracker(TrackerSettings(**kw))
+    out = []
+    for d in seq:
+        out.extend(tr.feed(d, decode_message(d.payload)))
+    return out + tr.close_all()
+
+
+def test_successful_ikev2() -> None:
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+           dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 36), 4, 0.03, False)]
+    (sa,) = run(seq)
+    assert sa.outcome == "established" and sa.child_sas == 1
+    assert sa.initiator.address == I_ADDR and sa.rspi == SPI_R
+    assert [e.exchange for e in sa.exchanges] == [34, 35]
+    assert all(e.answered for e in sa.exchanges)
+    assert abs(sa.exchanges[0].rtt - 0.01) < 1e-9
+    assert sa.offered_frame == 1 and sa.chosen_frame == 2 and sa.ke_group_responder == 19
+
+
+def test_cookie_and_invalid_ke_retries_are_linked() -> None:
+    seq = [dg(sa_init_req(ke_group=14), 1, 0.0),
+           dg(sa_init_resp(rspi=b"\0" * 8, items=[notify(17, b"\x00\x13")]), 2, 0.01, False),
+           dg(sa_init_req(ke_group=19), 3, 0.02),
+           dg(sa_init_resp(rspi=b"\0" * 8, items=[notify(16390, b"\x09" * 16)]), 4, 0.03, False),
+           dg(sa_init_req(ke_group=19, extra=[notify(16390, b"\x09" * 16)]), 5, 0.04),
+           dg(sa_init_resp(), 6, 0.05, False),
+           dg(sk(35, 1, 0x08, 35), 7, 0.06), dg(sk(35, 1, 0x20, 36), 8, 0.07, False)]
+    (sa,) = run(seq)
+    inits = [e for e in sa.exchanges if e.exchange == 34]
+    assert len(inits) == 3
+    assert (inits[1].attempt_of, inits[1].retry_reason) == (0, 17)
+    assert (inits[2].attempt_of, inits[2].retry_reason) == (1, 16390)
+    assert sa.ke_groups_initiator == [14, 19, 19] and sa.outcome == "established"
+
+
+def test_retransmissions_and_no_response() -> None:
+    req = sa_init_req()
+    (sa,) = run([dg(req, 1, 0.0), dg(req, 2, 1.0), dg(req, 3, 3.0)])
+    (ex,) = sa.exchanges
+    assert ex.retransmissions == 2 and not ex.answered
+    assert [m.retransmit_of for m in sa.messages] == [None, 1, 1]
+    assert sa.outcome == "failed" and "no response to IKE_SA_INIT (3 transmissions)" in sa.outcome_detail
+
+
+def test_single_request_at_capture_end_is_incomplete() -> None:
+    (sa,) = run([dg(sa_init_req(), 1, 0.0)])
+    assert sa.outcome == "incomplete"
+
+
+def test_error_notify_fails_sa_init() -> None:
+    (sa,) = run([dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(rspi=b"\0" * 8, items=[notify(14)]), 2, 0.01, False)])
+    assert sa.outcome == "failed" and sa.failed_exchange == 0 and "14" in sa.outcome_detail
+
+
+def test_auth_answered_with_notify_first_is_likely_failure() -> None:
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+           dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 41), 4, 0.03, False)]
+    (sa,) = run(seq)
+    assert sa.outcome == "failed" and "likely" in sa.outcome_detail and sa.failed_exchange == 1
+
+
+def test_responder_requests_and_delete() -> None:
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+           dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 36), 4, 0.03, False),
+           dg(sk(37, 0, 0x00, 0), 5, 10.0, False), dg(sk(37, 0, 0x28, 0), 6, 10.01),  # DPD from the responder
+           dg(sk(37, 2, 0x08, 42), 7, 20.0), dg(sk(37, 2, 0x20, 0), 8, 20.01, False)]
+    (sa,) = run(seq)
+    dpd, delete = sa.exchanges[2], sa.exchanges[3]
+    assert not dpd.requester_is_initiator and dpd.answered
+    assert delete.requester_is_initiator and sa.outcome == "deleted" and sa.deleted_by_initiator is True
+
+
+def test_same_spi_different_peers_are_apart() -> None:
+    a = dg(sa_init_req(), 1, 0.0)
+    b = Datagram(frames=(2,), ts=0.1, src="203.0.113.9", dst=R_ADDR, sport=500, dport=500, transport="udp",
+                 encap="plain", payload=sa_init_req())
+    assert len(run([a, b])) == 2
+
+
+def test_idle_sas_are_closed_while_feeding() -> None:
+    tr = Tracker(TrackerSettings(idle_timeout=60))
+    first = dg(sa_init_req(), 1, 0.0)
+    assert tr.feed(first, decode_message(first.payload)) == []
+    later = Datagram(frames=(2,), ts=500.0, src="203.0.113.9", dst=R_ADDR, sport=500, dport=500,
+                     transport="udp", encap="plain", payload=sa_init_req())
+    closed = tr.feed(later, decode_message(later.payload))
+    assert [s.id for s in closed] == [1] and tr.open_count == 1
+
+
+def test_per_sa_message_cap() -> None:
+    seq = [dg(sk(37, i, 0x08, 0, body=bytes([i % 256]) * 16), i, float(i)) for i in range(1, 30)]
+    (sa,) = run(seq, max_messages=10)
+    assert len(sa.messages) == 10 and sa.dropped_messages == 19
+
+
+def test_ikev1_main_mode_roles_and_completion() -> None:
+    def v1(frame: int, from_i: bool, enc: bool = False, body: bytes = b"") -> Datagram:
+        rspi = b"\0" * 8 if frame == 1 else SPI_R
+        raw = header(ispi=SPI_I, rspi=rspi, np=0 if enc else 13, version=0x10, exchange=2,
+                     flags=1 if enc else 0, body=body or payload(0, bytes([frame]) * 16))
+        return dg(raw, frame, frame * 0.01, from_i)
+    seq = [v1(1, True), v1(2, False), v1(3, True), v1(4, False), v1(5, True, True, b"\x05" * 32)]
+    (sa,) = run(seq + [v1(5, True, True, b"\x05" * 32)])
+    assert sa.mode == "main" and sa.initiator_known and sa.outcome == "failed"
+    assert "stopped after message 5" in sa.outcome_detail
+    (sa,) = run(seq + [v1(6, False, True, b"\x06" * 32)])
+    assert sa.outcome == "established"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["req", "resp", "auth_i", "auth_r", "info", "junk"]),
+                          st.booleans(), st.floats(0, 2000)), max_size=25))
+def test_any_sequence_keeps_tracker_consistent(steps: list) -> None:
+    build = {"req": lambda: sa_init_req(), "resp": lambda: sa_init_resp(),
+             "auth_i": lambda: sk(35, 1, 0x08, 35), "auth_r": lambda: sk(35, 1, 0x20, 36),
+             "info": lambda: sk(37, 2, 0x00, 42), "junk": lambda: b"\x00" * 10}
+    seq = [dg(build[k](), i + 1, ts, fi) for i, (k, fi, ts) in enumerate(steps)]
+    sas = run(seq, idle_timeout=100)
+    assert sum(len(s.messages) for s in sas) == sum(1 for k, _, _ in steps if k != "junk")
+    for s in sas:
+        assert s.outcome in ("established", "failed", "incomplete", "deleted")
+        for e in s.exchanges:
+            assert e.messages and all(0 <= i < len(s.messages) for i in e.messages)
+
+
+# --- public captures ---------------------------------------------------------------------------
+
+def sas_of(rel: str) -> list:
+    path = need_corpus() / rel
+    return list(api.track(api.decode_file(path)))
+
+
+def test_tcpdump_ikev2four_cookie_retry_and_children() -> None:
+    sas = sas_of("tcpdump/ikev2four.pcap")
+    first = sas[0]
+    assert first.outcome == "established"
+    assert first.exchanges[1].attempt_of == 0 and first.exchanges[1].retry_reason == 16390
+    assert sum(1 for e in first.exchanges if e.exchange == 36) == 7
+    assert sas[1].rekeyed_from == first.id
+
+
+def test_zeek_windows_ike_auth_unanswered() -> None:
+    (sa,) = sas_of("zeek-spicy-ipsec/ipsec_client.pcap")
+    auth = sa.exchanges[1]
+    assert auth.exchange == 35 and not auth.answered and auth.retransmissions == 2
+    assert sa.outcome == "failed" and sa.nat_t
+
+
+def test_zeek_ikev1_no_proposal_then_recovery() -> None:
+    (sa,) = sas_of("zeek-spicy-ipsec/ipsec.cap")
+    assert (3, True, 14) in sa.notifies
+    assert sa.outcome == "established" and sa.child_sas == 1
+    assert sa.messages[3].retransmit_of == 2
+
+
+def test_ndpi_many_sas() -> None:
+    sas = sas_of("ndpi/ipsec_isakmp_esp.pcap")
+    assert len(sas) > 50
+    retried = [e for s in sas for e in s.exchanges if e.retry_reason is not None]
+    assert {e.retry_reason for e in retried} & {16390, 17}
