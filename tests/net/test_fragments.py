@@ -113,6 +113,7 @@ def test_overlap_with_different_content():
     demux = Demux()
     events = feed_all(demux, [frags[0], frags[1], bytes(forged)])
     assert [e.problem.code for e in events] == ["net.fragments_overlap"]
+    assert "repeat" in events[0].problem.detail
     assert feed_all(demux, [frags[2]], [4]) == []  # the datagram was dropped
 
 
@@ -122,6 +123,7 @@ def test_overlap_at_other_offset():
     shifted = fragment(pkt, fragsize=800)
     events = feed_all(Demux(), [bytes(Ether(**MACS) / first[0]), bytes(Ether(**MACS) / shifted[1])])
     assert [e.problem.code for e in events] == ["net.fragments_overlap"]
+    assert "bytes 800-1600 overlap bytes 0-1200" in events[0].problem.detail
 
 
 def test_inconsistent_last_fragments():

@@ -135,11 +135,11 @@ class Reassembler:
                 continue
             if start == other_start and end == other_end and _same_prefix(frag.data, other_data):
                 return None  # a retransmitted or duplicated copy
+            how = "repeat" if (start, end) == (other_start, other_end) else "overlap"
             return Problem(
                 "net.fragments_overlap",
-                f"frame {frag.frame}: fragment bytes {start}-{end} overlap bytes {other_start}-{other_end} "
-                "with different content; the datagram is dropped",
-                offset=start,
+                f"frame {frag.frame}: fragment bytes {start}-{end} {how} bytes {other_start}-{other_end} "
+                "of an earlier fragment with other content; the datagram is dropped",
                 length=frag.length,
             )
         entry.pieces[start] = (frag.data, frag.length, frag.frame)
@@ -180,7 +180,6 @@ def _inconsistent(frag: Fragment, detail: str) -> Problem:
     return Problem(
         "net.fragments_inconsistent",
         f"frame {frag.frame}: {detail}; the datagram is dropped",
-        offset=frag.offset,
         length=frag.length,
     )
 

@@ -148,7 +148,6 @@ class StreamTracker:
                     "net.tcp_gap",
                     f"frame {frame}: bytes at stream offset {d.next} never arrived "
                     f"and {len(d.early)} later segments are waiting; this direction is no longer followed",
-                    offset=d.next,
                 )
                 return [Issue(gap, frame, ts)]
             d.early[rel] = (data, length, frame, ts)
@@ -238,7 +237,6 @@ def _desync(d: _Direction, why: str) -> Issue:
         "net.tcp_framing",
         f"frame {d.last_frame}: RFC 8229 framing lost at stream offset {d.start}: {why}; "
         "this direction is no longer followed",
-        offset=d.start,
     )
     _give_up(d)
     return Issue(problem, d.last_frame, d.last_ts)
