@@ -7,6 +7,7 @@ reports the same problem codes for the same faults.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -17,6 +18,9 @@ from .message import Attribute
 T = TypeVar("T")
 
 AF_TV = 0x8000  # attribute format bit: type/value (RFC 2408 3.3, RFC 7296 3.3.5)
+
+_ATTRIBUTE_HEAD = struct.Struct(">HH")  # type (with the AF bit), value or length
+_ITEM_HEAD = struct.Struct(">BBH")  # more-follows, reserved, length
 
 
 def check_fixed_size(code: str, what: str, sizes: dict[int, int], kind: int, data: bytes, offset: int,
@@ -38,12 +42,11 @@ def parse_attributes(cur: Cursor, problems: list[Problem]) -> tuple[Attribute, .
     while cur.remaining > 0:
         start = cur.pos
         try:
-            raw_type = cur.u16()
+            raw_type, value = cur.unpack(_ATTRIBUTE_HEAD)
             if raw_type & AF_TV:
-                out.append(Attribute(raw_type & 0x7FFF, cur.u16()))
+                out.append(Attribute(raw_type & 0x7FFF, value))
             else:
-                n = cur.u16()
-                out.append(Attribute(raw_type, cur.take(n)))
+                out.append(Attribute(raw_type, cur.take(value)))
         except Short as s:
             problems.append(
                 Problem(
@@ -94,9 +97,7 @@ def walk_substructures(
             )
             cur.pos = cur.end
             break
-        more = cur.u8()
-        reserved = cur.u8()
-        length = cur.u16()
+        more, reserved, length = cur.unpack(_ITEM_HEAD)
         if reserved:
             problems.append(
                 Problem("ike.reserved_nonzero", f"{what} reserved byte is {reserved:#04x}", offset=start + 1,

@@ -8,6 +8,8 @@ before each field.
 
 from __future__ import annotations
 
+import struct
+
 
 class Short(Exception):
     """A read went past the end of the region being parsed (never leaves ``wire``)."""
@@ -51,6 +53,11 @@ class Cursor:
     def u32(self) -> int:
         p = self._need(4)
         return int.from_bytes(self.data[p : p + 4], "big")
+
+    def unpack(self, fmt: struct.Struct) -> tuple:
+        """Several fixed fields at once: one bounds check instead of one per field."""
+        p = self._need(fmt.size)
+        return fmt.unpack_from(self.data, p)
 
     def take(self, n: int) -> bytes:
         p = self._need(n)

@@ -7,6 +7,7 @@ chain walker in ``decode`` turns into a problem for this payload only.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 from ..model import Problem
@@ -40,15 +41,14 @@ NAT_D, NAT_OA = 20, 21
 NAT_D_DRAFT, NAT_OA_DRAFT, FRAGMENT = 130, 131, 132
 
 DOI_IPSEC = 1
+_TRANSFORM_HEAD = struct.Struct(">BBH")
 
 # Identification data sizes the IPsec DOI fixes (RFC 2407 4.6.2.1): the address types.
 ID_DATA_SIZES = {1: 4, 4: 8, 5: 16, 6: 32, 7: 8, 8: 32}
 
 
 def _transform(cur: Cursor, start: int, problems: list[Problem]) -> Transform:
-    number = cur.u8()
-    tid = cur.u8()
-    cur.u16()  # RESERVED2
+    number, tid, _ = cur.unpack(_TRANSFORM_HEAD)  # number, id, RESERVED2
     return Transform(number=number, type=0, id=tid, attributes=parse_attributes(cur, problems))
 
 

@@ -6,6 +6,7 @@ raise ``Short``; the chain walker reports it against this payload.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 
 from ..model import Problem, Severity
@@ -36,6 +37,7 @@ SA, KE, IDI, IDR, CERT, CERTREQ, AUTH, NONCE, N, D, V, TSI, TSR, SK, CP, EAP = r
 SKF = 53
 
 TS_IPV4, TS_IPV6 = 7, 8
+_TRANSFORM_HEAD = struct.Struct(">BBH")
 
 # Sizes RFC 7296 fixes: address IDs (3.5), INVALID_KE_PAYLOAD's accepted group (1.3),
 # and the SHA-1 hashes of NAT_DETECTION_SOURCE/DESTINATION_IP (2.23).
@@ -45,10 +47,9 @@ _TS_ADDR_LEN = {TS_IPV4: 4, TS_IPV6: 16}
 
 
 def _transform(cur: Cursor, start: int, problems: list[Problem]) -> Transform:
-    ttype = cur.u8()
-    cur.u8()  # RESERVED
-    tid = cur.u16()
-    return Transform(number=0, type=ttype, id=tid, attributes=parse_attributes(cur, problems))
+    ttype, _, tid = cur.unpack(_TRANSFORM_HEAD)  # type, RESERVED, id
+    attributes = parse_attributes(cur, problems) if cur.remaining else ()
+    return Transform(number=0, type=ttype, id=tid, attributes=attributes)
 
 
 def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
