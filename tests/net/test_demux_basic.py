@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_RR
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import CookedLinux, Dot1AD, Dot1Q, Ether
 
@@ -233,3 +233,9 @@ def test_stats_read_as_a_mapping():
     assert set(counts) >= {"frames", "ike", "esp_in_udp", "keepalives", "non_ike", "fragments", "problems"}
     with pytest.raises(KeyError):
         demux.stats["nonexistent"]
+
+
+def test_ipv4_options_are_skipped():
+    pkt = Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER, options=[IPOption_RR()]) / UDP(sport=500, dport=500) / MSG
+    assert bytes(pkt)[14] & 0x0F > 5
+    assert only_datagram(Demux().feed(frame(pkt))).payload == MSG

@@ -217,3 +217,30 @@ def test_waiting_bytes_are_bounded_too():
         out += tracker.segment(key, 1_000 + i * 400, 0x18, b"y" * 300, 300, i + 1, float(i))
     assert [item.problem.code for item in out] == ["net.tcp_gap"]
     assert tracker.drain() == []
+
+
+def test_length_field_lost_to_snaplen_stops_the_direction():
+    conn = Conn()
+    conn.handshake()
+    framed = rfc8229(M1)
+    d, event = conn.send(framed + rfc8229(M3), captured=len(framed) + 1)
+    assert d.payload == M1
+    assert event.problem.code == "net.tcp_framing" and "snap length" in event.problem.detail
+    assert conn.send(rfc8229(M2)) == []
+
+
+def test_ipv6_stream():
+    from scapy.layers.inet import TCP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import Ether
+
+    from net.packets import MACS
+
+    pkt = (
+        Ether(**MACS)
+        / IPv6(src="2001:db8::1", dst="2001:db8::2")
+        / TCP(sport=40000, dport=4500, seq=5, flags="PA")
+        / (b"IKETCP" + rfc8229(M1))
+    )
+    (d,) = Demux().feed(frame(pkt))
+    assert (d.src, d.transport, d.payload) == ("2001:db8::1", "tcp", M1)
