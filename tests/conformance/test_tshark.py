@@ -3,8 +3,9 @@
 For each capture, every IKE message ikescope finds and every ISAKMP layer
 tshark shows are put in the same shape (``tshark_ref``) and compared frame by
 frame: which frames hold a message, SPIs, version, exchange type, flags,
-message ID, length, the payload chain, notify types, KE groups, proposals and
-transforms.
+message ID, length, the payload chain and critical bits, notify types, KE
+groups, proposals, transforms and their attributes, the SK/SKF headers and
+the IKEv1 fragment headers.
 
 Where the two disagree on purpose, ``KNOWN_DIFFERENCES`` says which fields of
 which frame differ and why. The comparison demands exactly those fields: a
@@ -40,10 +41,10 @@ KNOWN_DIFFERENCES: dict[tuple[str, int], tuple[frozenset[str], str]] = {
     ("tcpdump/ISAKMP_sa_setup.pcap", 4): (
         frozenset({"chain"}), "the responder's copy of frame 3: same payload 15 difference"),
     ("tcpdump/ikev2pI2-segfault.pcapng", 1): (
-        frozenset({"chain", "proposals", "ke_groups"}),
+        frozenset({"chain", "critical", "proposals", "ke_groups"}),
         "the second proposal's length (43690) overruns the SA payload; tshark throws there and shows nothing "
         "after it, ikescope reports ike.substructure_overrun at offset 72, decodes the bytes that are there "
-        "and goes on to the KE payload (itself cut: ike.payload_overrun at 272)"),
+        "and goes on to the KE payload (itself cut: ike.payload_overrun at 272; critical like the SA)"),
     ("tcpdump/ikev1_id_ipv6_addr_subnet-oobr.pcap", 1): (frozenset({"present"}), _HEADER_ONLY),
     ("tcpdump/isakmp-ikev1_n_print-oobr.pcap", 1): (frozenset({"present"}), _HEADER_ONLY),
     ("tcpdump/isakmp-ikev1_n_print-oobr.pcap", 3): (frozenset({"present"}), _HEADER_ONLY),

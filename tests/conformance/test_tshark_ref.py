@@ -21,7 +21,9 @@ SA_INIT_JSON = """[{"_source": {"layers": {
       "isakmp.typepayload_tree": {
         "isakmp.prop.number": "1", "isakmp.prop.protoid": "1",
         "isakmp.typepayload": "3",
-        "isakmp.typepayload_tree": {"isakmp.tf.type": "1", "isakmp.tf.id.encr": "20"},
+        "isakmp.typepayload_tree": {"isakmp.tf.type": "1", "isakmp.tf.id.encr": "20",
+          "isakmp.ike2.attr": {"isakmp.ike2.attr.format": "1", "isakmp.ike2.attr.type": "14",
+                               "isakmp.ike2.attr.value": "01:00", "isakmp.ike2.attr.key_length": "256"}},
         "isakmp.typepayload": "3",
         "isakmp.typepayload_tree": {"isakmp.tf.type": "4", "isakmp.tf.id.dh": "19"}
       }
@@ -42,7 +44,7 @@ def test_json_keeps_every_repeated_payload(tmp_path: Path) -> None:
     (m,) = ref[7]
     assert (m["ispi"], m["version"], m["exchange"], m["flags"], m["length"]) == ("0102030405060708", 0x20, 34, 8, 100)
     assert m["chain"] == (33, 34, 41)
-    assert m["proposals"] == ((1, 1, ((0, 1, 20), (0, 4, 19))),)
+    assert m["proposals"] == ((1, 1, ((0, 1, 20, ((14, 256),)), (0, 4, 19, ()))),)
     assert (m["ke_groups"], m["notify_types"]) == ((19,), (16388,))
 
 
@@ -66,7 +68,7 @@ def test_tsv_rebuilds_proposals_from_the_type_column(tmp_path: Path) -> None:
     assert list(ref) == [12]
     (m,) = ref[12]
     assert m["chain"] == (33, 34, 41) and m["notify_types"] == (16388,)
-    assert m["proposals"] == ((1, 1, ((0, 1, None), (0, 4, None))), (2, 1, ((0, 1, None),)))
+    assert m["proposals"] == ((1, 1, ((0, 1, None, None), (0, 4, None, None))), (2, 1, ((0, 1, None, None),)))
 
 
 def test_all_json_means_no_isakmp_and_missing_means_none(tmp_path: Path) -> None:

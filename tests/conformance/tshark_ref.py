@@ -1,8 +1,9 @@
 """Turn a stored tshark decode and an ikescope decode into the same comparable shape.
 
 A message becomes a flat dict of plain values (``Shape``): header fields, the
-top-level payload chain, notify types, KE groups, and the SA proposals with
-their transforms. ``None`` inside a reference value means tshark's output does
+top-level payload chain and the types marked critical, notify types, KE groups, the SA
+proposals with their transforms and attributes, the IKEv2 SK/SKF headers and
+the IKEv1 fragment headers. ``None`` inside a reference value means tshark's output does
 not carry that value (the ``-T fields`` exports have no transform IDs), and it
 matches anything; a key missing from a reference is not compared at all.
 
@@ -18,7 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ikescope.wire.message import IkeMessage, KePayload, NotifyPayload, SaPayload
+from ikescope.wire.message import (EncryptedPayload, FragmentV1Payload, IkeMessage, KePayload, NotifyPayload,
+                                   SaPayload)
 
 Shape = dict[str, Any]
 Pairs = list[tuple[str, Any]]
@@ -26,6 +28,8 @@ Pairs = list[tuple[str, Any]]
 _SA = {1: 1, 2: 33}  # SA payload type by major version
 _NOTIFY = {1: 11, 2: 41}
 _KE_V2 = 34
+_ENCRYPTED_V2 = (46, 53)  # SK, SKF
+_FRAGMENT_V1 = 132
 _PROPOSAL, _TRANSFORM = 2, 3  # the types tshark gives the substructures inside an SA
 
 
@@ -35,7 +39,8 @@ def shape_of(message: IkeMessage) -> Shape:
     proposals = []
     for sa in message.find(SaPayload):
         for prop in sa.proposals:
-            transforms = tuple((t.number, t.type, t.id) for t in prop.transforms)
+            transforms = tuple((t.number, t.type, t.id, tuple((a.type, a.value) for a in t.attributes))
+                               for t in prop.transforms)
             proposals.append((prop.number, prop.protocol, transforms))
     return {
         "ispi": h.ispi.hex(),
@@ -46,6 +51,10 @@ def shape_of(message: IkeMessage) -> Shape:
         "msgid": h.message_id,
         "length": h.length,
         "chain": tuple(p.type for p in message.payloads),
+        "critical": tuple(p.type for p in message.payloads if p.critical),
+        "encrypted": tuple((p.type, p.inner_next, p.fragment_number, p.total_fragments)
+                           for p in message.find(EncryptedPayload)),
+        "v1_fragments": tuple((p.fragment_id, p.number, p.last) for p in message.find(FragmentV1Payload)),
         "notify_types": tuple(p.notify_type for p in message.find(NotifyPayload)),
         "ke_groups": tuple(p.group for p in message.find(KePayload) if p.group is not None),
         "proposals": tuple(proposals),
@@ -134,17 +143,27 @@ def _message_from_json(isakmp: Pairs) -> Shape:
     major = (version or 0) >> 4
     if major not in (1, 2) or "exchange" not in shape:
         return shape
-    chain, notify_types, ke_groups, proposals = [], [], [], []
+    chain, critical, encrypted, v1_fragments = [], [], [], []
+    notify_types, ke_groups, proposals = [], [], []
     for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
         ptype = int(ptype)
         chain.append(ptype)
-        if ptype == _NOTIFY[major]:
+        if _get(tree, "isakmp.criticalpayload") == "1":
+            critical.append(ptype)
+        if major == 2 and ptype in _ENCRYPTED_V2:
+            encrypted.append((ptype, _int(_get(tree, "isakmp.nextpayload")), _int(_get(tree, "isakmp.frag.number")),
+                              _int(_get(tree, "isakmp.frag.total"))))
+        elif major == 1 and ptype == _FRAGMENT_V1:
+            v1_fragments.append((_int(_get(tree, "isakmp.frag.packetid")), _int(_get(tree, "isakmp.frag.seq")),
+                                 _get(tree, "isakmp.frag.last") == "1"))
+        elif ptype == _NOTIFY[major]:
             notify_types.append(_int(_get(tree, "isakmp.notify.msgtype")))
         elif ptype == _KE_V2 and major == 2:
             ke_groups.append(_int(_get(tree, "isakmp.key_exchange.dh_group")))
         elif ptype == _SA[major]:
             proposals.extend(_proposals_from_json(tree))
-    shape.update(chain=tuple(chain), notify_types=tuple(notify_types), ke_groups=tuple(ke_groups),
+    shape.update(chain=tuple(chain), critical=tuple(critical), encrypted=tuple(encrypted),
+                 v1_fragments=tuple(v1_fragments), notify_types=tuple(notify_types), ke_groups=tuple(ke_groups),
                  proposals=tuple(proposals))
     return shape
 
@@ -163,15 +182,23 @@ def _proposals_from_json(sa: Pairs) -> list[tuple]:
     return out
 
 
-def _transform_from_json(tf: Pairs) -> tuple[int, int, int | None]:
-    """(number, type, id): IKEv1 transforms have a number and no type, IKEv2 the reverse.
+def _transform_from_json(tf: Pairs) -> tuple:
+    """(number, type, id, attributes): IKEv1 transforms have a number and no type, IKEv2 the reverse.
 
     tshark names the IKEv2 ID field after the type (``isakmp.tf.id.encr``, ``.prf``, ...).
     """
+    attributes = tuple(_attribute_from_json(a) for k, a in tf if k in ("isakmp.ike.attr", "isakmp.ike2.attr"))
     if _get(tf, "isakmp.trans.number") is not None:
-        return (int(_get(tf, "isakmp.trans.number")), 0, int(_get(tf, "isakmp.trans.id")))
+        return (int(_get(tf, "isakmp.trans.number")), 0, int(_get(tf, "isakmp.trans.id")), attributes)
     tid = next((v for k, v in tf if k.startswith("isakmp.tf.id")), None)
-    return (0, int(_get(tf, "isakmp.tf.type")), _int(tid))
+    return (0, int(_get(tf, "isakmp.tf.type")), _int(tid), attributes)
+
+
+def _attribute_from_json(attr: Pairs) -> tuple[int, int | bytes]:
+    """(type, value): an int for the TV format (format bit 1), the raw bytes for TLV."""
+    fields = {k.rsplit(".", 1)[1]: v for k, v in attr}
+    value = bytes.fromhex(fields["value"].replace(":", ""))
+    return (int(fields["type"]), int.from_bytes(value, "big") if fields["format"] == "1" else value)
 
 
 # ---- -T fields (the two captures whose JSON would be too big) ------------------------------------
@@ -181,7 +208,8 @@ def _from_tsv(path: Path) -> dict[int, list[Shape]]:
 
     The ``isakmp.typepayload`` column lists every payload in tree order, proposals
     (2) and transforms (3) included, so it gives both the top-level chain and the
-    shape of each SA; the export has no transform IDs and no IKEv1 transform numbers.
+    shape of each SA; the export has no IKEv2 transform IDs, no IKEv1 transform
+    numbers and no attributes.
     """
     out: dict[int, list[Shape]] = {}
     with path.open(newline="") as f:
@@ -208,7 +236,7 @@ def _message_from_tsv(row: dict[str, str]) -> Shape:
         if t == _PROPOSAL:
             proposals.append((next(numbers), next(protocols), ()))
         elif t == _TRANSFORM:
-            tf = (0, next(v2_types), None) if version >> 4 == 2 else (None, 0, next(v1_ids))
+            tf = (0, next(v2_types), None, None) if version >> 4 == 2 else (None, 0, next(v1_ids), None)
             number, protocol, transforms = proposals[-1]
             proposals[-1] = (number, protocol, transforms + (tf,))
     return {
