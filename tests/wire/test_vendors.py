@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpers import need_corpus
-from ikescope.wire.vendors import CAPABILITY, IMPLEMENTATION, VendorId, _RULES, identify
+from ikescope.wire.vendors import (CAPABILITY, IMPLEMENTATION, VendorId, _FREESWAN_FAMILY, _RULES,
+                                   _STRONGSWAN_VERSIONS, identify)
 
 
 def vid(hexvalue: str) -> VendorId | None:
@@ -28,7 +29,7 @@ def vid(hexvalue: str) -> VendorId | None:
     ("7d9419a65310ca6f2c179d9215529d56", "draft-ietf-ipsec-nat-t-ike-03", "nat-t"),
     ("09002689dfd6b712", "XAuth", "xauth"),
     ("26244d38eddb61b3172a36e3d0cfb819", "Microsoft Vid-Initial-Contact", "initial-contact"),
-    ("fb1de3cdf341b7ea16b7e5be0855f120", "MS-Negotiation Discovery Capable", "authip"),
+    ("fb1de3cdf341b7ea16b7e5be0855f120", "MS-Negotiation Discovery Capable", "negotiation-discovery"),
     ("e3a5966a76379fe707228231e5ce8652", "IKE CGA version 1", "cga"),
     ("434953434f2d44454c4554452d524541534f4e", "Cisco Delete Reason Supported", "delete-reason"),
 ])
@@ -42,7 +43,7 @@ def test_exact_capabilities(hexvalue: str, name: str, capability: str) -> None:
     ("f14b94b7bff1fef02773b8c49feded26", "Shrew Soft VPN Client", "Shrew Soft"),
     ("404bf439522ca3f6", "SonicWall", "SonicWall"),
     ("625027749d5ab97f5616c1602765cf480a3b7d0b", "ZyXEL ZyWALL", "ZyXEL"),
-    ("da8e937880010000", "WatchGuard Firebox", "WatchGuard"),
+    ("da8e937880010000", "WatchGuard Firebox or SonicWall/SafeNet client", "WatchGuard"),
     ("4f4548724b6e5e68557c604f", "Openswan 2.2.0", "libreswan/Openswan"),
     ("434953434f56504e2d5245562d3032", "Cisco VPN Revision 2", "Cisco"),
 ])
@@ -61,7 +62,8 @@ def test_bytearray_and_memoryview_are_accepted() -> None:
 
 @pytest.mark.parametrize("number, release", [
     (2, "Windows 2000"), (3, "Windows XP"), (5, "Windows Vista"), (7, "Windows 7"),
-    (8, "Windows Server 2008 R2"), (9, "Windows 8 or later"),
+    (8, "Windows Server 2008 R2"), (9, "Windows 8 or later (8, 8.1, 10, Server 2012 R2, Server 2016)"),
+    (16, "Windows Server 2012"),
 ])
 def test_microsoft_version_names_the_release(number: int, release: str) -> None:
     found = vid("1e2b516905991c7d7c96fcbfb587e461" + f"{number:08x}")
@@ -88,7 +90,9 @@ def test_fragmentation_with_and_without_cisco_flags() -> None:
     assert bare == VendorId("IKE Fragmentation", CAPABILITY, None, "fragmentation")
     flagged = vid("4048b7d56ebce88525e7de7f00d6c2d380000000")
     assert flagged is not None and flagged.capability == "fragmentation"
-    assert flagged.name == "Cisco Fragmentation (flags 80000000)"
+    assert flagged.name == "Cisco Fragmentation (flags 80000000: Main/Aggressive Mode)"
+    cisco = vid("4048b7d56ebce88525e7de7f00d6c2d3c0000000")
+    assert cisco is not None and cisco.name.endswith("(flags c0000000: Main/Aggressive Mode, base ISAKMP)")
 
 
 def test_check_point_product_and_version() -> None:
@@ -111,8 +115,8 @@ def test_cisco_concentrator_version_nibbles() -> None:
 def test_libreswan_forms() -> None:
     modern = vid(b"OE-Libreswan-4.12".hex())
     assert modern is not None and modern.implementation == "libreswan/Openswan" and modern.version == "4.12"
-    assert vid(b"OENabcdefghi".hex()).name == "Libreswan 3.0-3.5"
-    assert vid(b"OSW{UGAoLgKd".hex()).name == "Openswan (Xelerance)"
+    assert vid(b"OENabcdefghi".hex()).name == "Libreswan 3.0-3.5 or FreeS/WAN/Openswan"
+    assert vid(b"OSWabcdefghi".hex()).name == "Openswan (Xelerance)"
     assert vid(b"OEplutounit0".hex()).implementation == "libreswan/Openswan"
 
 
@@ -123,6 +127,31 @@ def test_text_versions() -> None:
     assert timestep is not None and timestep.version == "1 SGW 1520 315 2.01E013"
     nortel = vid(b"BNES".hex() + "0000000a")
     assert nortel is not None and nortel.version == "10"
+
+
+def test_versioned_implementations() -> None:
+    openswan = vid("4f4568794c64414365636661")  # seen in the public openswan captures
+    assert openswan is not None and openswan.name == "Openswan 2.6.32" and openswan.version == "2.6.32"
+    xelerance = vid("4f53577b5547416f4c674b64")
+    assert xelerance is not None and xelerance.version == "2.6.43"
+    old = vid("85b6cbec480d5c8cd9882c825ac2c244")
+    assert old is not None and old.implementation == "strongSwan" and old.version == "2.2.0"
+
+
+def test_microsoft_indexed_markers() -> None:
+    key_mods = vid("01528bbbc00696121849ab9a1c5b2a5100000002")
+    assert key_mods is not None and key_mods.implementation == "Microsoft" and key_mods.version == "IKEv2"
+    authip = vid("7bb93867d76c8d80df0f40fae8fc3b1900000003")
+    assert authip is not None and authip.capability == "authip" and authip.version == "DH14"
+    unknown_index = vid("7bb93867d76c8d80df0f40fae8fc3b1900000063")
+    assert unknown_index is not None and unknown_index.version == "99"
+
+
+def test_other_decoded_versions() -> None:
+    elvis = vid("08db45e6cb01f80bb576e9a78c0f54e1300b8881" + "5200")
+    assert elvis is not None and elvis.version == "5.2"
+    iked = vid(b"OpenIKED-7.4".hex())
+    assert iked is not None and iked.implementation == "OpenIKED" and iked.version == "7.4"
 
 
 def test_prefix_vendors_with_undocumented_tails() -> None:
@@ -178,8 +207,10 @@ MD5_SOURCES = {
     "Microsoft Vid-Initial-Contact": "Vid-Initial-Contact",
     "MS-Negotiation Discovery Capable": "MS-Negotiation Discovery Capable",
     "IKE CGA version 1": "IKE CGA version 1",
-    "Microsoft MS-MamieExists": "MS-MamieExists",
-    "Microsoft NLBS_PRESENT": "NLBS_PRESENT",
+    "Microsoft AuthIP supported (MS-MamieExists)": "MS-MamieExists",
+    "Microsoft NLBS_PRESENT (NLB/MSCS fast failover)": "NLBS_PRESENT",
+    "Fortinet Endpoint Control": "Fortinet Endpoint Control",
+    "Fortinet FortiClient Connect license": "forticlient connect license",
     "GSSAPI": "GSSAPI",
     "KAME/racoon": "KAME/racoon",
     "SSH Sentinel": "SSH Sentinel",
@@ -190,10 +221,23 @@ def test_md5_derived_values() -> None:
     by_name = {r.vid.name: r.value for r in _RULES}
     for name, text in MD5_SOURCES.items():
         assert by_name[name] == hashlib.md5(text.encode()).digest(), name
-    versions = [r for r in _RULES if r.vid.name.startswith("strongSwan")]
-    assert len(versions) > 1
-    for rule in versions:
+    assert len(_STRONGSWAN_VERSIONS) > 100
+    for rule in _STRONGSWAN_VERSIONS:
         assert rule.value == hashlib.md5(rule.vid.name.encode()).digest(), rule.vid.name
+
+
+def _fswan(name: str, marker: bytes) -> bytes:
+    """libreswan's FreeS/WAN-style VID: a marker then MD5 bytes forced into 0x40-0x7f."""
+    digest = hashlib.md5(name.encode()).digest()[:12 - len(marker)]
+    return marker + bytes((b & 0x7F) | 0x40 for b in digest)
+
+
+def test_freeswan_family_values() -> None:
+    assert len(_FREESWAN_FAMILY) > 200
+    for rule in _FREESWAN_FAMILY:
+        derived = {_fswan(rule.vid.name, marker) for marker in (b"OE", b"OEN", b"OSW")}
+        assert rule.value in derived, rule.vid.name
+        assert rule.vid.version and rule.vid.version in rule.vid.name
 
 
 def test_truncated_md5_values() -> None:
@@ -227,9 +271,30 @@ def _tshark_vids(corpus: Path) -> set[tuple[str, str]]:
     return found
 
 
+# What tshark's name implies about ours, where its name says it.
+TSHARK_HINTS = (
+    ("NAT-T", "capability", "nat-t"),
+    ("nat-t", "capability", "nat-t"),
+    ("nat-traversal", "capability", "nat-t"),
+    ("DPD", "capability", "dpd"),
+    ("XAUTH", "capability", "xauth"),
+    ("Fragmentation", "capability", "fragmentation"),
+    ("CISCO-UNITY", "capability", "unity"),
+    ("strongSwan", "implementation", "strongSwan"),
+    ("Netscreen", "implementation", "Juniper"),
+    ("Fortinet", "implementation", "Fortinet"),
+    ("MS NT5", "implementation", "Microsoft"),
+)
+
+
 def test_every_vid_tshark_names_is_identified() -> None:
     pairs = _tshark_vids(need_corpus())
     named = {(b, s) for b, s in pairs if s and s != "Unknown Vendor ID"}
     assert len(named) >= 20
-    missing = [(b, s) for b, s in sorted(named) if identify(bytes.fromhex(b.replace(":", ""))) is None]
-    assert missing == []
+    found = {(b, s): identify(bytes.fromhex(b.replace(":", ""))) for b, s in sorted(named)}
+    assert [key for key, v in found.items() if v is None] == []
+    for (_, tshark_name), ours in found.items():
+        assert ours is not None
+        for hint, field, value in TSHARK_HINTS:
+            if hint in tshark_name:
+                assert getattr(ours, field) == value, (tshark_name, ours)
