@@ -43,7 +43,7 @@ def test_json_keeps_every_repeated_payload(tmp_path: Path) -> None:
     assert list(ref) == [7]
     (m,) = ref[7]
     assert (m["ispi"], m["version"], m["exchange"], m["flags"], m["length"]) == ("0102030405060708", 0x20, 34, 8, 100)
-    assert m["chain"] == (33, 34, 41)
+    assert m["chain"] == ((33, None, 0), (34, None, 0), (41, None, 0))  # no payloadlength in this export
     assert m["proposals"] == ((1, 1, ((0, 1, 20, ((14, 256),)), (0, 4, 19, ()))),)
     assert (m["ke_groups"], m["notify_types"]) == ((19,), (16388,))
 
@@ -67,7 +67,7 @@ def test_tsv_rebuilds_proposals_from_the_type_column(tmp_path: Path) -> None:
     ref = load_reference(tmp_path / "z.pcap")
     assert list(ref) == [12]
     (m,) = ref[12]
-    assert m["chain"] == (33, 34, 41) and m["notify_types"] == (16388,)
+    assert m["chain"] == ((33, None, None), (34, None, None), (41, None, None)) and m["notify_types"] == (16388,)
     assert m["proposals"] == ((1, 1, ((0, 1, None, None), (0, 4, None, None))), (2, 1, ((0, 1, None, None),)))
 
 

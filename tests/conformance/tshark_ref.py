@@ -1,7 +1,7 @@
 """Turn a stored tshark decode and an ikescope decode into the same comparable shape.
 
 A message becomes a flat dict of plain values (``Shape``): header fields, the
-top-level payload chain and the types marked critical, notify types, KE groups, the SA
+top-level payload chain as (type, length, critical bit), notify types and data, nonces, Vendor IDs, identities, KE groups, the SA
 proposals with their transforms and attributes, the IKEv2 SK/SKF headers and
 the IKEv1 fragment headers. ``None`` inside a reference value means tshark's output does
 not carry that value (the ``-T fields`` exports have no transform IDs), and it
@@ -19,14 +19,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ikescope.wire.message import (EncryptedPayload, FragmentV1Payload, IkeMessage, KePayload, NotifyPayload,
-                                   SaPayload)
+from ikescope.wire.message import (EncryptedPayload, FragmentV1Payload, IdPayload, IkeMessage, KePayload,
+                                   NotifyPayload, OpaquePayload, SaPayload)
 
 Shape = dict[str, Any]
 Pairs = list[tuple[str, Any]]
 
 _SA = {1: 1, 2: 33}  # SA payload type by major version
 _NOTIFY = {1: 11, 2: 41}
+_NONCE = {1: 10, 2: 40}
+_VID = {1: 13, 2: 43}
+_ID = {1: (5,), 2: (35, 36)}
 _KE_V2 = 34
 _ENCRYPTED_V2 = (46, 53)  # SK, SKF
 _FRAGMENT_V1 = 132
@@ -50,12 +53,15 @@ def shape_of(message: IkeMessage) -> Shape:
         "flags": h.flags,
         "msgid": h.message_id,
         "length": h.length,
-        "chain": tuple(p.type for p in message.payloads),
-        "critical": tuple(p.type for p in message.payloads if p.critical),
+        "chain": tuple((p.type, p.length, int(p.critical)) for p in message.payloads),
         "encrypted": tuple((p.type, p.inner_next, p.fragment_number, p.total_fragments)
                            for p in message.find(EncryptedPayload)),
         "v1_fragments": tuple((p.fragment_id, p.number, p.last) for p in message.find(FragmentV1Payload)),
         "notify_types": tuple(p.notify_type for p in message.find(NotifyPayload)),
+        "notify_data": tuple(p.data.hex() for p in message.find(NotifyPayload)),
+        "nonces": tuple(p.data.hex() for p in message.find(OpaquePayload, _NONCE.get(h.major))),
+        "vids": tuple(p.data.hex() for p in message.find(OpaquePayload, _VID.get(h.major))),
+        "ids": tuple((p.id_type, p.data.hex()) for p in message.find(IdPayload)),
         "ke_groups": tuple(p.group for p in message.find(KePayload) if p.group is not None),
         "proposals": tuple(proposals),
     }
@@ -109,6 +115,12 @@ def _int(text: str | None) -> int | None:
     return None if text is None else int(text, 0)
 
 
+def _hex(value: Any) -> str | None:
+    """tshark's colon-separated bytes as plain hex; None when the field is absent or a subtree
+    (``isakmp.id.data`` becomes a tree of the decoded address for address IDs)."""
+    return value.replace(":", "") if isinstance(value, str) else None
+
+
 def _from_json(path: Path) -> dict[int, list[Shape]]:
     out: dict[int, list[Shape]] = {}
     for packet in _pairs(path):
@@ -143,13 +155,11 @@ def _message_from_json(isakmp: Pairs) -> Shape:
     major = (version or 0) >> 4
     if major not in (1, 2) or "exchange" not in shape:
         return shape
-    chain, critical, encrypted, v1_fragments = [], [], [], []
-    notify_types, ke_groups, proposals = [], [], []
+    chain, encrypted, v1_fragments = [], [], []
+    notify_types, notify_data, nonces, vids, ids, ke_groups, proposals = [], [], [], [], [], [], []
     for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
         ptype = int(ptype)
-        chain.append(ptype)
-        if _get(tree, "isakmp.criticalpayload") == "1":
-            critical.append(ptype)
+        chain.append((ptype, _int(_get(tree, "isakmp.payloadlength")), int(_get(tree, "isakmp.criticalpayload") or 0)))
         if major == 2 and ptype in _ENCRYPTED_V2:
             encrypted.append((ptype, _int(_get(tree, "isakmp.nextpayload")), _int(_get(tree, "isakmp.frag.number")),
                               _int(_get(tree, "isakmp.frag.total"))))
@@ -158,13 +168,20 @@ def _message_from_json(isakmp: Pairs) -> Shape:
                                  _get(tree, "isakmp.frag.last") == "1"))
         elif ptype == _NOTIFY[major]:
             notify_types.append(_int(_get(tree, "isakmp.notify.msgtype")))
+            notify_data.append(_hex(_get(tree, "isakmp.notify.data")))
+        elif ptype == _NONCE[major]:
+            nonces.append(_hex(_get(tree, "isakmp.nonce")))
+        elif ptype == _VID[major]:
+            vids.append(_hex(_get(tree, "isakmp.vid_bytes")))
+        elif ptype in _ID[major]:
+            ids.append((_int(_get(tree, "isakmp.id.type")), _hex(_get(tree, "isakmp.id.data"))))
         elif ptype == _KE_V2 and major == 2:
             ke_groups.append(_int(_get(tree, "isakmp.key_exchange.dh_group")))
         elif ptype == _SA[major]:
             proposals.extend(_proposals_from_json(tree))
-    shape.update(chain=tuple(chain), critical=tuple(critical), encrypted=tuple(encrypted),
-                 v1_fragments=tuple(v1_fragments), notify_types=tuple(notify_types), ke_groups=tuple(ke_groups),
-                 proposals=tuple(proposals))
+    shape.update(chain=tuple(chain), encrypted=tuple(encrypted), v1_fragments=tuple(v1_fragments), notify_types=tuple(notify_types),
+                 notify_data=tuple(notify_data), nonces=tuple(nonces), vids=tuple(vids), ids=tuple(ids),
+                 ke_groups=tuple(ke_groups), proposals=tuple(proposals))
     return shape
 
 
@@ -247,7 +264,7 @@ def _message_from_tsv(row: dict[str, str]) -> Shape:
         "flags": int(row["isakmp.flags"], 16),
         "msgid": int(row["isakmp.messageid"], 16),
         "length": int(row["isakmp.length"]),
-        "chain": tuple(t for t in types if t not in (_PROPOSAL, _TRANSFORM)),
+        "chain": tuple((t, None, None) for t in types if t not in (_PROPOSAL, _TRANSFORM)),
         "notify_types": tuple(_ints(row["isakmp.notify.msgtype"])),
         "proposals": tuple(proposals),
     }
