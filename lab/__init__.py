@@ -1,0 +1,1 @@
+"""Lab of real IKE daemons: reproducible, labelled captures for ikescope's tests."""

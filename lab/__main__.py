@@ -1,0 +1,60 @@
+"""`python -m lab all | list | NAME...`: regenerate lab captures into pcaps/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from lab import labels
+from lab.netns import LabError
+from lab.runner import run_scenario
+from lab.scenarios import BY_NAME, SCENARIOS
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
+    parser.add_argument("names", nargs="+", help="scenario names, 'all', or 'list'")
+    parser.add_argument("--out", type=Path, default=REPO / "pcaps",
+                        help="where captures, keys, logs and labels go (default: pcaps/)")
+    parser.add_argument("--work", type=Path, default=REPO / "lab" / "work",
+                        help="scratch directory for daemon configs and raw logs")
+    args = parser.parse_args(argv)
+    if args.names == ["list"]:
+        for s in SCENARIOS:
+            print(f"{s.name:40} {s.summary}")
+        return 0
+    names = [s.name for s in SCENARIOS] if args.names == ["all"] else args.names
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)} (try 'list')")
+    if os.geteuid() != 0:
+        parser.error("needs root: it creates network namespaces and runs IKE daemons")
+    for tool in ("/usr/lib/ipsec/charon", "swanctl", "tcpdump", "tshark", "gcc"):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} not found (see .ci/run for the Debian packages)")
+    failed = []
+    total = time.monotonic()
+    for name in names:
+        t0 = time.monotonic()
+        try:
+            label = run_scenario(BY_NAME[name], args.out, args.work)
+        except LabError as exc:
+            failed.append(name)
+            print(f"FAIL {name}: {exc}", file=sys.stderr)
+            continue
+        labels.update(args.out, label)
+        print(f"ok   {name} ({time.monotonic() - t0:.1f}s, {label['ike_sa_count']} IKE SA)")
+    labels.write_readme(args.out)
+    print(f"{len(names) - len(failed)} of {len(names)} scenarios captured in "
+          f"{time.monotonic() - total:.0f}s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""pcaps/labels.json and pcaps/README.md: the promises later tests hold the captures to."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lab.runner import versions
+
+SCHEMA_VERSION = 1
+
+# Root causes a label may name; null means the tunnel came up as configured.
+ROOT_CAUSES = {
+    "ike.proposal_mismatch": "IKE SA / phase 1 proposals share no transform set",
+    "ike.dh_group_mismatch": "the peers have no Diffie-Hellman group in common",
+    "ike.invalid_ke_retry": "initiator guessed the wrong DH group, was told the right one "
+                            "(INVALID_KE_PAYLOAD) and retried",
+    "ike.auth_failed": "authentication failed (wrong pre-shared key)",
+    "ike.ts_mismatch": "traffic selectors (IKEv2) do not overlap",
+    "ike.id_mismatch": "quick mode IDs (IKEv1 proxy subnets) are not accepted",
+    "ike.child_proposal_mismatch": "CHILD SA / phase 2 proposals (ESP transforms or PFS group) differ",
+    "ike.no_response": "the peer never answers",
+    "ike.version_mismatch": "one peer speaks only IKEv1, the other only IKEv2",
+    "ike.exchange_mode_mismatch": "aggressive mode against main mode",
+    "ike.lifetime_mismatch": "proposals differ only in lifetime",
+    "ike.dead_peer": "an established peer stops answering liveness checks",
+}
+
+
+def _path(out: Path) -> Path:
+    return out / "labels.json"
+
+
+def load(out: Path) -> dict[str, Any]:
+    path = _path(out)
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"schema_version": SCHEMA_VERSION, "captures": []}
+
+
+def update(out: Path, label: dict[str, Any]) -> None:
+    """Replace one capture's entry, keeping the catalog order of the others."""
+    from lab.scenarios import SCENARIOS
+
+    data = load(out)
+    data["schema_version"] = SCHEMA_VERSION
+    data["root_causes"] = ROOT_CAUSES
+    label = {**label, "software": versions()}
+    order = [s.name for s in SCENARIOS]
+    entries = {c["name"]: c for c in data["captures"] if c["name"] in order}
+    entries[label["name"]] = label
+    data["captures"] = [entries[n] for n in order if n in entries]
+    _path(out).write_text(json.dumps(data, indent=1) + "\n")
+
+
+def write_readme(out: Path) -> None:
+    """One line per capture, then the vocabulary, generated so it never drifts from labels."""
+    data = load(out)
+    lines = [
+        "# Lab captures",
+        "",
+        "Made by `python -m lab all` (or `lab/run.sh all`, as root): real strongSwan daemons in",
+        "network namespaces joined by veth pairs, documentation addresses only, captured with",
+        "`tcpdump -U` on bob's link. Each `NAME.pcap` comes with `NAME.ikev1_decryption_table` or",
+        "`NAME.ikev2_decryption_table` (Wireshark format, from the daemons' key derivation logs),",
+        "`NAME.alice.log` / `NAME.bob.log` (the daemons' own logs, trimmed), and an entry in",
+        "`labels.json` with the expected IKE SAs, exchanges, notifies and root cause.",
+        "",
+        "| capture | what it shows | how it was made | root cause |",
+        "|---|---|---|---|",
+    ]
+    for c in data["captures"]:
+        cause = f"`{c['root_cause']}`" if c["root_cause"] else "none"
+        lines.append(f"| `{c['file']}` | {c['summary']} | {c['how']} | {cause} |")
+    lines += ["", "## Root causes used in labels.json", ""]
+    for code, text in ROOT_CAUSES.items():
+        lines.append(f"- `{code}`: {text}")
+    lines += ["- `null`: no failure; the tunnel came up as configured", "",
+              "## labels.json", "",
+              "`captures[]` has, per file: `name`, `file`, `summary`, `how`, `ike_version`",
+              "(\"1\", \"2\" or \"1+2\"), `topology` (v4, v6, nat), `captured_on`, `daemons`,",
+              "`software` (versions), `root_cause`, `failed_exchange`, `decisive_notifies`",
+              "(`type`, `name`), `evidence_encrypted` (the decisive notify is inside an",
+              "encrypted payload), `ike_sa_count`, `key_tables`, `logs`, and `ike_sas[]` in",
+              "order of first appearance: `initiator` (alice or bob), `origin` (initial or",
+              "rekey), `outcome` (established or failed), `ended_by` (delete, rekey,",
+              "dpd_timeout or null), `initiator_spi`, `messages` (IKE datagrams, retransmissions",
+              "and fragments included), `exchanges` (distinct, in order) and `notifies[]`",
+              "(`exchange`, `type`, `name`, `encrypted`), all read from the capture with the",
+              "key tables applied.", ""]
+    (out / "README.md").write_text("\n".join(lines))

@@ -1,0 +1,156 @@
+"""The vocabulary scenarios are written in: peers' configs, what to do, and what must be seen."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lab.charon import Charon, conf_block
+from lab.netns import Host, LabError
+
+# Inner networks the CHILD SAs protect; they are never configured on an interface.
+NETS = {"v4": {"alice": "198.51.100.0/25", "bob": "198.51.100.128/25"},
+        "v6": {"alice": "2001:db8:a::/64", "bob": "2001:db8:b::/64"}}
+PSK = '"correct horse battery staple"'
+
+
+@dataclass(frozen=True)
+class SaExpect:
+    """One IKE SA on the wire, in order of first appearance.
+
+    outcome: "established" or "failed"; ended_by: what closed an established SA inside the
+    capture ("delete", "rekey", "dpd_timeout") or None; origin "rekey" marks an IKE SA
+    created by CREATE_CHILD_SA, whose first message may come from either peer.
+    """
+
+    initiator: str
+    outcome: str
+    exchanges: tuple[str, ...]
+    ended_by: str | None = None
+    origin: str = "initial"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the capture must prove; the runner rejects a run that does not show it."""
+
+    sas: tuple[SaExpect, ...]
+    root_cause: str | None = None
+    failed_exchange: str | None = None
+    decisive_notifies: tuple[int, ...] = ()
+    evidence_encrypted: bool = False
+
+
+@dataclass
+class Run:
+    """Handles a scenario's play function gets: the daemons by peer name and the hosts."""
+
+    daemons: dict[str, Charon]
+    hosts: dict[str, Host]
+    notes: list[str] = field(default_factory=list)
+
+    def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
+                 ok: bool = True, timeout: int = 30) -> str:
+        """Start a negotiation with swanctl and insist on the outcome the scenario expects."""
+        args = ["--initiate", "--timeout", str(timeout)]
+        if child:
+            args += ["--child", child]
+        if ike:
+            args += ["--ike", ike]
+        proc = self.daemons[side].swanctl(*args, check=False, timeout=timeout + 15)
+        succeeded = proc.returncode == 0
+        if succeeded != ok:
+            raise LabError(f"initiate on {side}: expected {'success' if ok else 'failure'}, got "
+                           f"{'success' if succeeded else 'failure'}:\n{proc.stdout[-1500:]}")
+        return proc.stdout
+
+    def swanctl(self, side: str, *args: str) -> str:
+        return self.daemons[side].swanctl(*args).stdout
+
+    def wait_log(self, side: str, pattern: str, timeout: float = 30) -> None:
+        """Wait for a line in a daemon's log: the daemon's own word that a step happened."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.daemons[side].brief_log
+            if log.exists() and regex.search(log.read_text(errors="replace")):
+                return
+            time.sleep(0.2)
+        raise LabError(f"{side}: no log line matching {pattern!r} within {timeout}s")
+
+
+Configs = Callable[[dict[str, Host], str], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One capture: how the peers are configured, what they do, and what it must show."""
+
+    name: str
+    summary: str
+    how: str
+    configs: Configs
+    play: Callable[[Run], None]
+    expect: Expect
+    topology: str = "v4"
+    daemons: tuple[str, ...] = ("alice", "bob")
+    charon_options: dict[str, dict[str, object]] = field(default_factory=dict)
+    capture_on: str = "bob"
+    ike_version: str = "2"
+    certificates: bool = False
+
+
+def conn(me: Host, peer: Host, topology: str, *, version: int = 2,
+         proposals: str = "aes256-sha256-modp2048", esp: str = "aes128-sha256",
+         local_ts: str | None = None, remote_ts: str | None = None,
+         local_auth: dict[str, object] | None = None, remote_auth: dict[str, object] | None = None,
+         options: dict[str, object] | None = None, child: dict[str, object] | None = None,
+         children: dict[str, dict[str, object]] | None = None,
+         secret: str = PSK, extra_secrets: dict[str, dict[str, object]] | None = None,
+         remote_addrs: str | None = None, pools: dict[str, dict[str, object]] | None = None) -> str:
+    """swanctl.conf for one peer of the usual pair: connection "lab" with CHILD SA "net".
+
+    Identities are the peers' names under example.org; keyword overrides are what each
+    scenario changes, so a scenario reads as the difference from a working setup.
+    """
+    nets = NETS["v6" if topology == "v6" else "v4"]
+    local: dict[str, object] = {"auth": "psk", "id": f"{me.name}@example.org"}
+    remote: dict[str, object] = {"auth": "psk", "id": f"{peer.name}@example.org"}
+    local.update(local_auth or {})
+    remote.update(remote_auth or {})
+    net: dict[str, object] = {"local_ts": local_ts or nets[me.name],
+                              "remote_ts": remote_ts or nets[peer.name],
+                              "esp_proposals": esp}
+    net.update(child or {})
+    body: dict[str, object] = {
+        "version": version,
+        "local_addrs": me.addr,
+        "remote_addrs": remote_addrs or peer.addr,
+        "proposals": proposals,
+        "local": local,
+        "remote": remote,
+        "children": {"net": net, **(children or {})},
+    }
+    body.update(options or {})
+    secrets: dict[str, object] = {"ike-lab": {"secret": secret}}
+    secrets.update(extra_secrets or {})
+    text = conf_block("connections", {"lab": body}) + "\n" + conf_block("secrets", secrets) + "\n"
+    if pools:
+        text += conf_block("pools", pools) + "\n"  # type: ignore[arg-type]
+    return text
+
+
+def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None = None,
+         **both: object) -> Configs:
+    """Configs for alice and bob: shared keyword arguments plus per-peer overrides."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        a, b = hosts["alice"], hosts["bob"]
+        peer_addr = hosts["nat"].addr if topology == "nat" else a.addr
+        return {
+            "alice": conn(a, b, topology, **{**both, **(alice or {})}),  # type: ignore[arg-type]
+            "bob": conn(b, a, topology, remote_addrs=peer_addr if topology == "nat" else None,
+                        **{**both, **(bob or {})}),  # type: ignore[arg-type]
+        }
+    return make

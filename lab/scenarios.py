@@ -1,0 +1,407 @@
+"""The catalog of lab scenarios: each one a capture in pcaps/ and a labelled fact about IKE.
+
+Names start with the IKE version (ikev1-, ikev2-, or cross- when the peers disagree on it).
+alice (192.0.2.1) initiates unless a scenario says otherwise; bob (192.0.2.2) answers.
+"""
+
+from __future__ import annotations
+
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from lab.scenario import Expect, Run, SaExpect, Scenario, pair
+
+V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
+MM = "MAIN_MODE"
+QM = "QUICK_MODE"
+INFO1 = "INFORMATIONAL_V1"
+
+NO_PROPOSAL_CHOSEN = 14
+INVALID_KE_PAYLOAD = 17
+AUTHENTICATION_FAILED = 24
+TS_UNACCEPTABLE = 38
+INVALID_ID_INFORMATION = 18
+PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
+PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
+AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
+
+
+def initiate_ok(run: Run) -> None:
+    run.initiate("alice")
+
+
+def initiate_fails(run: Run) -> None:
+    run.initiate("alice", ok=False)
+
+
+def second_child_fails(run: Run) -> None:
+    """The first CHILD SA rides on IKE_AUTH without PFS; only a second one shows the KE clash."""
+    run.initiate("alice")
+    run.initiate("alice", child="pfs", ok=False)
+
+
+def rekey_both(run: Run) -> None:
+    """Rekey the CHILD SA, then the IKE SA, then the CHILD SA again on the new IKE SA."""
+    run.initiate("alice")
+    run.swanctl("alice", "--rekey", "--child", "net")
+    run.wait_log("alice", r"net\{2\} established")
+    run.wait_log("alice", r"closing CHILD_SA net\{1\}")
+    run.swanctl("alice", "--rekey", "--ike", "lab")
+    run.wait_log("alice", r"IKE_SA deleted|deleting IKE_SA lab\[1\]")
+    run.wait_log("bob", r"IKE_SA deleted")
+    run.swanctl("alice", "--rekey", "--child", "net")
+    run.wait_log("alice", r"net\{3\} established")
+    run.wait_log("alice", r"closing CHILD_SA net\{2\}")
+
+
+def delete_child_then_ike(run: Run) -> None:
+    run.initiate("alice")
+    run.swanctl("alice", "--terminate", "--child", "net", "--timeout", "10")
+    run.swanctl("alice", "--terminate", "--ike", "lab", "--timeout", "10")
+
+
+def dpd_then_crash(run: Run) -> None:
+    """Two answered liveness checks, then bob dies without a DELETE and alice gives up."""
+    run.initiate("alice")
+    run.wait_log("alice", r"(?s)parsed INFORMATIONAL response 2 .*"
+                          r"parsed INFORMATIONAL response 3 ", timeout=20)
+    run.daemons["bob"].stop(signal.SIGKILL)
+    run.wait_log("alice", r"giving up after \d+ retransmits", timeout=30)
+
+
+def both_initiate(run: Run) -> None:
+    """alice and bob start the same connection at the same moment."""
+    with ThreadPoolExecutor(2) as pool:
+        for f in [pool.submit(run.initiate, side) for side in ("alice", "bob")]:
+            f.result()
+
+
+def certs(**extra: object) -> dict[str, object]:
+    """pair() arguments for RSA certificate authentication instead of the PSK."""
+    def side(me: str, peer: str) -> dict[str, object]:
+        return {"local_auth": {"auth": "pubkey", "certs": f"{me}.crt", "id": f"{me}.example.org"},
+                "remote_auth": {"auth": "pubkey", "id": f"{peer}.example.org"}}
+    return {"alice": side("alice", "bob"), "bob": side("bob", "alice"), **extra}
+
+
+SCENARIOS: list[Scenario] = [
+    # ---- IKEv2 ----
+    Scenario(
+        name="ikev2-psk-success",
+        summary="IKEv2 with pre-shared keys: IKE SA and CHILD SA established",
+        how="alice initiates CHILD SA 'net' with swanctl; both peers use PSK, "
+            "aes256-sha256-modp2048 for IKE and aes128-sha256 for ESP",
+        configs=pair(),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-psk-mismatch",
+        summary="IKEv2 wrong pre-shared key: bob answers IKE_AUTH with AUTHENTICATION_FAILED",
+        how="bob holds a different PSK than alice; alice initiates",
+        configs=pair(bob={"secret": '"not the same secret"'}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.auth_failed",
+                      failed_exchange="IKE_AUTH", decisive_notifies=(AUTHENTICATION_FAILED,),
+                      evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-ike-proposal-mismatch",
+        summary="IKEv2 IKE SA proposals share no cipher/integrity: NO_PROPOSAL_CHOSEN in IKE_SA_INIT",
+        how="alice offers aes256-sha256-modp2048, bob accepts only aes128-sha1-modp2048",
+        configs=pair(bob={"proposals": "aes128-sha1-modp2048"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.proposal_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+    ),
+    Scenario(
+        name="ikev2-dh-group-mismatch",
+        summary="IKEv2 no common DH group: NO_PROPOSAL_CHOSEN in IKE_SA_INIT",
+        how="same cipher suite on both peers, alice with modp2048 only, bob with ecp256 only",
+        configs=pair(bob={"proposals": "aes256-sha256-ecp256"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.dh_group_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+    ),
+    Scenario(
+        name="ikev2-invalid-ke-retry",
+        summary="IKEv2 initiator guesses ecp256, responder wants modp2048: INVALID_KE_PAYLOAD, "
+                "retry, established",
+        how="alice offers aes256-sha256-ecp256-modp2048 (KE for ecp256), bob accepts only modp2048",
+        configs=pair(alice={"proposals": "aes256-sha256-ecp256-modp2048"}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.invalid_ke_retry", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(INVALID_KE_PAYLOAD,)),
+    ),
+    Scenario(
+        name="ikev2-ts-mismatch",
+        summary="IKEv2 traffic selectors do not overlap: IKE SA up, CHILD SA refused with "
+                "TS_UNACCEPTABLE",
+        how="bob expects alice's network to be 203.0.113.0/25, alice proposes 198.51.100.0/25",
+        configs=pair(bob={"remote_ts": "203.0.113.0/25"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.ts_mismatch", failed_exchange="IKE_AUTH",
+                      decisive_notifies=(TS_UNACCEPTABLE,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-child-proposal-mismatch",
+        summary="IKEv2 ESP proposals differ: IKE SA up, CHILD SA refused with NO_PROPOSAL_CHOSEN "
+                "in IKE_AUTH",
+        how="alice offers ESP aes128-sha256, bob accepts only aes256-sha512",
+        configs=pair(bob={"esp": "aes256-sha512"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.child_proposal_mismatch", failed_exchange="IKE_AUTH",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-pfs-mismatch",
+        summary="IKEv2 PFS on one side only: a second CHILD SA with KE is refused in "
+                "CREATE_CHILD_SA",
+        how="CHILD SA 'net' comes up in IKE_AUTH; then alice starts CHILD SA 'pfs' with ESP "
+            "aes128-sha256-modp2048, bob's 'pfs' has aes128-sha256 without a DH group",
+        configs=pair(alice={"children": {"pfs": {**PFS_CHILD["pfs"],
+                                                  "esp_proposals": "aes128-sha256-modp2048"}}},
+                     bob={"children": {"pfs": {**PFS_CHILD_BOB["pfs"],
+                                                "esp_proposals": "aes128-sha256"}}}),
+        play=second_child_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.child_proposal_mismatch", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-responder-down",
+        summary="IKEv2 responder not running: IKE_SA_INIT retransmitted, never answered "
+                "(bob's kernel returns ICMP port unreachable)",
+        how="only alice's daemon runs; retransmit_timeout 1s, base 1.4, 3 tries",
+        configs=pair(),
+        play=initiate_fails,
+        daemons=("alice",),
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.no_response", failed_exchange="IKE_SA_INIT"),
+    ),
+    Scenario(
+        name="ikev2-rekey",
+        summary="IKEv2 CHILD SA rekey, IKE SA rekey, then a CHILD SA rekey on the new IKE SA",
+        how="after setup alice runs swanctl --rekey --child, --rekey --ike, --rekey --child",
+        configs=pair(),
+        play=rekey_both,
+        expect=Expect(sas=(
+            SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL"),
+                     ended_by="rekey"),
+            SaExpect("alice", "established", ("CREATE_CHILD_SA", "INFORMATIONAL"),
+                     origin="rekey"))),
+    ),
+    Scenario(
+        name="ikev2-delete",
+        summary="IKEv2 CHILD SA then IKE SA deleted by INFORMATIONAL exchanges",
+        how="after setup alice runs swanctl --terminate --child, then --terminate --ike",
+        configs=pair(),
+        play=delete_child_then_ike,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                    ended_by="delete"),)),
+    ),
+    Scenario(
+        name="ikev2-dpd",
+        summary="IKEv2 dead peer detection: empty INFORMATIONAL checks answered, then bob "
+                "crashes and alice's checks go unanswered until she gives up",
+        how="dpd_delay 2s on alice; bob's charon is killed with SIGKILL (no DELETE)",
+        configs=pair(alice={"options": {"dpd_delay": "2s"}}),
+        play=dpd_then_crash,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                    ended_by="dpd_timeout"),),
+                      root_cause="ike.dead_peer", failed_exchange="INFORMATIONAL"),
+    ),
+    Scenario(
+        name="ikev2-ipv6-success",
+        summary="IKEv2 with PSK between IPv6 peers 2001:db8:1::1 and 2001:db8:1::2",
+        how="as ikev2-psk-success over IPv6, CHILD SA for 2001:db8:a::/64 === 2001:db8:b::/64",
+        configs=pair(),
+        play=initiate_ok,
+        topology="v6",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-nat-success",
+        summary="IKEv2 through NAT: NAT-D hashes reveal alice's NAT, IKE_AUTH floats to UDP 4500",
+        how="alice 192.0.2.1 behind a namespace masquerading her as 203.0.113.254 (iptables); "
+            "captured on bob's side",
+        configs=pair(),
+        play=initiate_ok,
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-cert-ipfrag-success",
+        summary="IKEv2 with RSA 4096 certificates, IKE fragmentation off: IKE_AUTH split into IP "
+                "fragments",
+        how="certificates from a lab CA made with pki; fragmentation=no on both peers",
+        configs=pair(**certs(options={"fragmentation": "no"})),
+        play=initiate_ok,
+        certificates=True,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-cert-ikefrag-success",
+        summary="IKEv2 with RSA 4096 certificates and RFC 7383 fragmentation: IKE_AUTH sent as "
+                "encrypted fragments (SKF)",
+        how="as ikev2-cert-ipfrag-success with fragmentation=yes (charon fragment_size 1280)",
+        configs=pair(**certs(options={"fragmentation": "yes"})),
+        play=initiate_ok,
+        certificates=True,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    # ---- IKEv1 ----
+    Scenario(
+        name="ikev1-main-psk-success",
+        summary="IKEv1 main mode with pre-shared keys, then quick mode: tunnel established",
+        how="alice initiates with version=1; main mode (6 messages) then quick mode (3 messages)",
+        configs=pair(version=1),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-aggressive-psk-success",
+        summary="IKEv1 aggressive mode with pre-shared keys, then quick mode: tunnel established",
+        how="aggressive=yes on both peers; bob allows aggressive mode with PSK "
+            "(i_dont_care_about_security_and_use_aggressive_mode_psk)",
+        configs=pair(version=1, options={"aggressive": "yes"}),
+        charon_options={"bob": AGGRESSIVE_PSK_OK},
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", ("AGGRESSIVE", QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-mode-mismatch",
+        summary="IKEv1 aggressive mode initiator against a main mode responder: "
+                "AUTHENTICATION_FAILED in a cleartext informational",
+        how="alice has aggressive=yes, bob's connection is main mode (aggressive=no) although "
+            "his charon would allow aggressive mode PSK",
+        configs=pair(version=1, alice={"options": {"aggressive": "yes"}}),
+        charon_options={"bob": AGGRESSIVE_PSK_OK},
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", ("AGGRESSIVE", INFO1)),),
+                      root_cause="ike.exchange_mode_mismatch", failed_exchange="AGGRESSIVE",
+                      decisive_notifies=(AUTHENTICATION_FAILED,)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-p1-proposal-mismatch",
+        summary="IKEv1 phase 1 proposals differ: NO_PROPOSAL_CHOSEN answers main mode message 1",
+        how="alice offers aes256-sha256-modp2048, bob accepts only aes128-sha1-modp2048",
+        configs=pair(version=1, bob={"proposals": "aes128-sha1-modp2048"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, INFO1)),),
+                      root_cause="ike.proposal_mismatch", failed_exchange=MM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-psk-mismatch",
+        summary="IKEv1 main mode with different pre-shared keys: bob cannot decrypt message 5 "
+                "and answers each retransmission with an encrypted informational (his log: "
+                "N(PLD_MAL))",
+        how="bob holds a different PSK than alice; the key table holds bob's key (Wireshark "
+            "decrypts neither alice's message 5 with it nor, for want of bob's IV, his notify)",
+        configs=pair(version=1, bob={"secret": '"not the same secret"'}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, INFO1)),),
+                      root_cause="ike.auth_failed", failed_exchange=MM,
+                      evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-qm-proposal-mismatch",
+        summary="IKEv1 quick mode ESP proposals differ: NO_PROPOSAL_CHOSEN in an encrypted "
+                "informational",
+        how="alice offers ESP aes128-sha256, bob accepts only aes256-sha512",
+        configs=pair(version=1, bob={"esp": "aes256-sha512"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.child_proposal_mismatch", failed_exchange=QM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-pfs-mismatch",
+        summary="IKEv1 quick mode with PFS on alice only: the KE payload finds no matching "
+                "proposal",
+        how="alice offers ESP aes128-sha256-modp2048 (PFS), bob aes128-sha256 without a group",
+        configs=pair(version=1, alice={"esp": "aes128-sha256-modp2048"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.child_proposal_mismatch", failed_exchange=QM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-id-mismatch",
+        summary="IKEv1 quick mode IDs (subnets) do not match bob's: INVALID_ID_INFORMATION",
+        how="bob expects alice's network to be 203.0.113.0/25, alice proposes 198.51.100.0/25",
+        configs=pair(version=1, bob={"remote_ts": "203.0.113.0/25"}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.id_mismatch", failed_exchange=QM,
+                      decisive_notifies=(INVALID_ID_INFORMATION,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-xauth-modecfg",
+        summary="IKEv1 main mode PSK plus XAuth and mode config: alice gets a virtual IP",
+        how="alice authenticates a second round with XAuth user carol and requests a virtual "
+            "IP; bob assigns one from pool 203.0.113.64/28",
+        configs=pair(version=1,
+                     alice={"options": {"vips": "0.0.0.0",
+                                        "local-2": {"auth": "xauth", "xauth_id": "carol"}},
+                            "local_ts": "dynamic",
+                            "extra_secrets": {"xauth-carol": {"id": "carol",
+                                                              "secret": '"carol secret"'}}},
+                     bob={"options": {"pools": "carols", "remote-2": {"auth": "xauth"}},
+                          "pools": {"carols": {"addrs": "203.0.113.64/28"}},
+                          "remote_ts": "dynamic",
+                          "extra_secrets": {"xauth-carol": {"id": "carol",
+                                                            "secret": '"carol secret"'}}}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, "TRANSACTION", QM)),)),
+        ike_version="1",
+    ),
+    # ---- both versions ----
+    Scenario(
+        name="cross-v2-to-v1only",
+        summary="IKEv2 initiator against an IKEv1-only responder: IKE_SA_INIT refused",
+        how="alice version=2, bob version=1",
+        configs=pair(bob={"version": 1}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.version_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+        ike_version="1+2",
+    ),
+    Scenario(
+        name="cross-v1-to-v2only",
+        summary="IKEv1 initiator against an IKEv2-only responder: main mode refused",
+        how="alice version=1, bob version=2",
+        configs=pair(alice={"version": 1}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, INFO1)),),
+                      root_cause="ike.version_mismatch", failed_exchange=MM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+        ike_version="1+2",
+    ),
+    Scenario(
+        name="cross-simultaneous-initiation",
+        summary="IKEv2 both peers initiate the same connection at once: two IKE SAs",
+        how="swanctl --initiate on alice and bob in parallel; unique=never keeps both",
+        configs=pair(options={"unique": "never"}),
+        play=both_initiate,
+        expect=Expect(sas=(SaExpect("any", "established", V2_OK),
+                           SaExpect("any", "established", V2_OK))),
+    ),
+]
+
+BY_NAME = {s.name: s for s in SCENARIOS}
