@@ -291,6 +291,25 @@ def test_notify_data_the_type_fixes(ntype: int, data: bytes) -> None:
     assert d.message.payloads[0].notify_type == ntype
 
 
+@pytest.mark.parametrize(("version", "body"), [
+    (0x20, struct.pack("!BBH", 3, 4, 1) + b"\x01\x02\x03\x04" + b"\x00\x00"),
+    (0x10, struct.pack("!IBBH", 1, 3, 4, 1) + b"\x01\x02\x03\x04" + b"\x00\x00"),
+])
+def test_delete_bytes_after_the_spis(version: int, body: bytes) -> None:
+    kw = {"exchange": 37} if version == 0x20 else {"version": 0x10, "exchange": 5, "flags": 0}
+    d = decode_message(message([(42 if version == 0x20 else 12, body)], **kw))
+    assert [(p.code, p.offset, p.length) for p in d.problems] == [("ike.payload_extra_bytes", 32 + len(body) - 2, 2)]
+    assert d.message.payloads[0].spis == (b"\x01\x02\x03\x04",)
+
+
+def test_v2_configuration_attributes_are_always_tlv() -> None:
+    """RFC 7296 3.15.1: the top bit is reserved; a set bit is named and the value still read as TLV."""
+    body = struct.pack("!B3x", 2) + struct.pack("!HH", 0x8001, 4) + bytes([10, 0, 0, 7]) + struct.pack("!HH", 3, 0)
+    d = decode_message(message([(47, body)], exchange=35, flags=0x20))
+    assert [(p.code, p.offset) for p in d.problems] == [("ike.reserved_nonzero", 36)]
+    assert [(a.type, a.value) for a in d.message.payloads[0].attributes] == [(1, bytes([10, 0, 0, 7])), (3, b"")]
+
+
 def test_attribute_overrun() -> None:
     sa = proposal(1, 1, [v2_transform(1, 12, struct.pack("!HH", 14, 9) + b"\x01", last=True)])
     assert "ike.attribute_overrun" in codes(decode_message(message([(33, sa)])))

@@ -36,17 +36,24 @@ def check_fixed_size(code: str, what: str, sizes: dict[int, int], kind: int, dat
                                 f"the type needs {want}", offset=offset, length=len(data), severity=severity))
 
 
-def parse_attributes(cur: Cursor, problems: list[Problem]) -> tuple[Attribute, ...]:
-    """Data attributes up to the end of ``cur``; a cut attribute becomes a problem."""
+def parse_attributes(cur: Cursor, problems: list[Problem], tlv_only: bool = False) -> tuple[Attribute, ...]:
+    """Data attributes up to the end of ``cur``; a cut attribute becomes a problem.
+
+    ``tlv_only``: IKEv2 configuration attributes (RFC 7296 3.15.1) are always
+    type/length/value and their top bit is reserved, not the AF format bit.
+    """
     out: list[Attribute] = []
     while cur.remaining > 0:
         start = cur.pos
         try:
             raw_type, value = cur.unpack(_ATTRIBUTE_HEAD)
-            if raw_type & AF_TV:
+            if tlv_only and raw_type & AF_TV:
+                problems.append(Problem("ike.reserved_nonzero", f"configuration attribute at offset {start} sets "
+                                        "its reserved bit", offset=start, length=1, severity=Severity.WARNING))
+            if raw_type & AF_TV and not tlv_only:
                 out.append(Attribute(raw_type & 0x7FFF, value))
             else:
-                out.append(Attribute(raw_type, cur.take(value)))
+                out.append(Attribute(raw_type & 0x7FFF, cur.take(value)))
         except Short as s:
             problems.append(
                 Problem(
@@ -58,6 +65,14 @@ def parse_attributes(cur: Cursor, problems: list[Problem]) -> tuple[Attribute, .
             )
             cur.pos = cur.end
     return tuple(out)
+
+
+def note_leftover(cur: Cursor, after: str, problems: list[Problem]) -> None:
+    """Bytes a payload's length covers but its content does not use (a warning: nothing is lost)."""
+    if cur.remaining:
+        problems.append(Problem("ike.payload_extra_bytes", f"{cur.remaining} bytes after {after}",
+                                offset=cur.pos, length=cur.remaining, severity=Severity.WARNING))
+        cur.pos = cur.end
 
 
 def walk_substructures(

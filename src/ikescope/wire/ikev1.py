@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable
 
 from ..model import Problem
-from .common import check_fixed_size, parse_attributes, walk_substructures
+from .common import check_fixed_size, note_leftover, parse_attributes, walk_substructures
 from .cursor import Cursor
 from .message import (
     CertPayload,
@@ -113,6 +113,7 @@ def _delete(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     spi_size = cur.u8()
     count = cur.u16()
     spis = tuple(cur.take(spi_size) for _ in range(count)) if spi_size else ()
+    note_leftover(cur, f"the {count} SPIs of the delete payload at offset {p.offset}", problems)
     return DeletePayload(p.type, p.offset, p.length, p.critical, doi=doi, protocol=protocol, spi_size=spi_size,
                          spis=spis)
 

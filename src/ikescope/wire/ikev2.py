@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable
 
 from ..model import Problem, Severity
-from .common import check_fixed_size, parse_attributes, walk_substructures
+from .common import check_fixed_size, note_leftover, parse_attributes, walk_substructures
 from .cursor import Cursor
 from .message import (
     AuthPayload,
@@ -119,6 +119,7 @@ def _delete(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     spi_size = cur.u8()
     count = cur.u16()
     spis = tuple(cur.take(spi_size) for _ in range(count)) if spi_size else ()
+    note_leftover(cur, f"the {count} SPIs of the delete payload at offset {p.offset}", problems)
     return DeletePayload(p.type, p.offset, p.length, p.critical, protocol=protocol, spi_size=spi_size, spis=spis)
 
 
@@ -152,10 +153,7 @@ def _selector(cur: Cursor, problems: list[Problem]) -> TrafficSelector | None:
         return TrafficSelector(ts_type, protocol, start_port, end_port, body.rest(), b"")
     start_addr = body.take(alen)
     end_addr = body.take(alen)
-    if body.remaining:
-        problems.append(Problem("ike.payload_extra_bytes",
-                                f"{body.remaining} bytes after the addresses of the traffic selector at offset {start}",
-                                offset=body.pos, length=body.remaining, severity=Severity.WARNING))
+    note_leftover(body, f"the addresses of the traffic selector at offset {start}", problems)
     return TrafficSelector(ts_type, protocol, start_port, end_port, start_addr, end_addr)
 
 
@@ -176,9 +174,8 @@ def _ts(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     if len(selectors) != count:
         problems.append(Problem("ike.selector_count_mismatch", f"{count} traffic selectors announced, "
                                 f"{len(selectors)} found", offset=p.offset + 4, length=1))
-    elif cur.remaining:
-        problems.append(Problem("ike.payload_extra_bytes", f"{cur.remaining} bytes after the last traffic selector",
-                                offset=cur.pos, length=cur.remaining, severity=Severity.WARNING))
+    else:
+        note_leftover(cur, "the last traffic selector", problems)
     return TsPayload(p.type, p.offset, p.length, p.critical, selectors=tuple(selectors))
 
 
@@ -201,7 +198,7 @@ def _cp(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
     cfg_type = cur.u8()
     cur.take(3)  # RESERVED
     return ConfigPayload(p.type, p.offset, p.length, p.critical, cfg_type=cfg_type,
-                         attributes=parse_attributes(cur, problems))
+                         attributes=parse_attributes(cur, problems, tlv_only=True))
 
 
 def _eap(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
