@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scapy.layers.inet import IP, UDP, fragment
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, fragment6
 from scapy.layers.l2 import Ether
@@ -187,3 +189,37 @@ def test_each_fragment_counted(v6):
     feed_all(demux, frags)
     assert demux.stats.fragments == len(frags)
     assert demux.stats.frames == len(frags)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(min_value=28, max_value=5000),
+    fragsize=st.sampled_from([8, 64, 512, 1400]),
+    order=st.randoms(use_true_random=False),
+    repeats=st.lists(st.integers(min_value=0, max_value=50), max_size=3),
+    v6=st.booleans(),
+)
+def test_any_order_and_repetition_gives_the_same_datagram(size, fragsize, order, repeats, v6):
+    message = ike(length=size)
+    frags = v6_fragments(message, size=fragsize + 48) if v6 else v4_fragments(message, 500, 500, fragsize)
+    assume(len(frags) > 1)  # a repeated whole datagram is a second message, not a duplicate
+    frags += [frags[r % len(frags)] for r in repeats]
+    order.shuffle(frags)
+    events = feed_all(Demux(), frags)
+    assert [e.payload for e in events] == [message]
+
+
+def test_every_fragment_seen_twice_as_on_the_any_interface():
+    frags = v4_fragments()
+    doubled = [f for f in frags for _ in range(2)]
+    demux = Demux()
+    (d,) = feed_all(demux, doubled)
+    assert d.payload == BIG and d.frames == (1, 3, 5)
+    assert demux.flush() == []
+
+
+def test_same_ip_id_with_new_content_is_a_new_datagram():
+    first = v4_fragments(payload=MARKER + ike(length=3000, spi=b"\x01" * 8))
+    second = v4_fragments(payload=MARKER + ike(length=3000, spi=b"\x02" * 8))
+    events = feed_all(Demux(), first + second)
+    assert [e.payload[:1] for e in events] == [b"\x01", b"\x02"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import struct
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ikescope.model import Datagram, NetEvent
 from ikescope.net import Demux
 from ikescope.net.tcp import StreamTracker
@@ -244,3 +247,27 @@ def test_ipv6_stream():
     )
     (d,) = Demux().feed(frame(pkt))
     assert (d.src, d.transport, d.payload) == ("2001:db8::1", "tcp", M1)
+
+
+@settings(max_examples=150)
+@given(
+    lengths=st.lists(st.integers(min_value=28, max_value=700), min_size=1, max_size=6),
+    cuts=st.lists(st.integers(min_value=1, max_value=4000), max_size=12),
+    order=st.randoms(use_true_random=False),
+    repeats=st.lists(st.integers(min_value=0, max_value=20), max_size=4),
+)
+def test_any_segmentation_order_and_repetition_gives_the_same_messages(lengths, cuts, order, repeats):
+    messages = [ike(length=n, spi=bytes([i + 1]) * 8) for i, n in enumerate(lengths)]
+    stream = b"IKETCP" + b"".join(rfc8229(m) for m in messages)
+    bounds = sorted({0, len(stream), *(c for c in cuts if c < len(stream))})
+    segments = [(bounds[i], stream[bounds[i] : bounds[i + 1]]) for i in range(len(bounds) - 1)]
+    segments += [segments[r % len(segments)] for r in repeats]
+    order.shuffle(segments)
+    conn = Conn()
+    conn.handshake()
+    events = []
+    for offset, chunk in segments:
+        events += conn.send(chunk, seq=C_ISN + 1 + offset)
+    assert [e.payload for e in events] == messages
+    assert all(e.frames and e.frame == max(e.frames) for e in events)
+    assert conn.demux.flush() == []

@@ -89,8 +89,22 @@ class Pending:
         return sum(length for _, length, _ in self.pieces.values())
 
 
+@dataclass(slots=True)
+class _Done:
+    """What remains of a completed datagram: enough to know its fragments again."""
+
+    ts: float
+    pieces: dict[int, tuple[int, int]]  # offset -> (length, hash of the captured bytes)
+
+
 class Reassembler:
     """Collects fragments by (addresses, id) and hands back whole datagrams.
+
+    Completed datagrams are remembered for the timeout, because a capture on
+    several interfaces at once (``tcpdump -i any``) sees each fragment twice,
+    and the second copy of the last fragment would otherwise start a datagram
+    that never completes. A fragment that is not an exact copy is a new
+    datagram reusing the IP ID, and is treated as one.
 
     ``add`` returns a Reassembled when a datagram completes, a Problem when the
     fragments contradict each other (the datagram is then dropped), or None.
@@ -102,8 +116,14 @@ class Reassembler:
         self.max_pending = max_pending
         self.timeout = timeout
         self.pending: dict[tuple[object, ...], Pending] = {}
+        self._done: dict[tuple[object, ...], _Done] = {}
 
     def add(self, frag: Fragment) -> Reassembled | Problem | None:
+        done = self._done.get(frag.key)
+        if done is not None:
+            if frag.ts - done.ts <= self.timeout and done.pieces.get(frag.offset) == (frag.length, hash(frag.data)):
+                return None
+            del self._done[frag.key]
         entry = self.pending.get(frag.key)
         if entry is None:
             entry = self.pending[frag.key] = Pending(frag.ts)
@@ -115,7 +135,14 @@ class Reassembler:
         if entry.total is None or entry.have() != entry.total:
             return None
         del self.pending[frag.key]
+        self._remember(frag.key, entry)
         return _join(entry)
+
+    def _remember(self, key: tuple[object, ...], entry: Pending) -> None:
+        pieces = {offset: (length, hash(data)) for offset, (data, length, _) in entry.pieces.items()}
+        self._done[key] = _Done(entry.last_ts, pieces)
+        while len(self._done) > self.max_pending:
+            del self._done[next(iter(self._done))]
 
     def _place(self, entry: Pending, frag: Fragment) -> Problem | None:
         start, end = frag.offset, frag.offset + frag.length
@@ -147,6 +174,11 @@ class Reassembler:
 
     def expire(self, now: float) -> list[tuple[tuple[object, ...], Pending]]:
         """Remove and return datagrams whose first fragment is older than the timeout."""
+        while self._done:
+            key, done = next(iter(self._done.items()))
+            if now - done.ts <= self.timeout:
+                break
+            del self._done[key]
         gone = []
         for key, entry in self.pending.items():
             if now - entry.first_ts <= self.timeout:
