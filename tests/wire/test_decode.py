@@ -226,6 +226,22 @@ def test_chain_unterminated() -> None:
     assert codes(d) == ["ike.chain_unterminated"]
 
 
+def test_payload_header_cut() -> None:
+    """tcpdump isakmp-pointer-loop.pcap: two bytes where a 4-byte generic header should be."""
+    d = decode_message(header(np=40, body=b"\x0a\x00"))
+    assert [(p.code, p.offset, p.length) for p in d.problems] == [("ike.payload_truncated", 28, 2)]
+
+
+def test_substructure_missing() -> None:
+    empty_sa = decode_message(message([(33, b"")]))
+    assert [(p.code, p.offset) for p in empty_sa.problems] == [("ike.substructure_missing", 32)]
+    # the last transform says another follows (3), and the proposal ends there
+    cut = proposal(1, 1, [v2_transform(1, 12), v2_transform(4, 19)], count=2)
+    d = decode_message(message([(33, cut)]))
+    assert [(p.code, p.offset) for p in d.problems] == [("ike.substructure_missing", 48)]
+    assert [(t.type, t.id) for t in d.message.payloads[0].proposals[0].transforms] == [(1, 12), (4, 19)]
+
+
 def test_reserved_bits_and_zero_spi() -> None:
     d = decode_message(header(ispi=b"\0" * 8, flags=0x09))
     assert set(codes(d)) == {"ike.zero_initiator_spi", "ike.reserved_nonzero"}
