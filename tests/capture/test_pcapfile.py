@@ -1,16 +1,18 @@
 import gzip
+import os
 import random
 import struct
+import threading
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from capture.capfiles import corpus_file, epb, idb, pcap, shb, spb
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.utils import wrpcap
 
+from capture.capfiles import corpus_file, epb, idb, pcap, shb, spb
 from ikescope.capture import open_capture
 from ikescope.errors import CaptureError
 
@@ -223,3 +225,16 @@ def test_public_pcapng():
     frames = read(corpus_file("wireshark-wiki/ipsec_ikev2+esp_aes-gcm_aes-ctr_aes-cbc/capture.pcapng"))
     assert len(frames) == 54
     assert frames[0].linktype == 1
+
+
+def test_reads_from_a_pipe(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    content = gzip.compress(pcap([(1, 0, ETH, len(ETH))] * 3))
+    writer = threading.Thread(target=fifo.write_bytes, args=(content,))
+    writer.start()
+    try:
+        frames = read(fifo)
+    finally:
+        writer.join(timeout=5)
+    assert [f.index for f in frames] == [1, 2, 3]

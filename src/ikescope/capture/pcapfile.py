@@ -75,7 +75,8 @@ def open_capture(path: str | Path) -> CaptureReader:
     """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
 
     Raises CaptureError for a missing or unreadable file or one that is not a
-    capture, so the caller learns of it before iterating.
+    capture, so the caller learns of it before iterating. The file is only
+    peeked at, never rewound, so a pipe works too (``<(zcat old.pcap.gz)``).
     """
     p = Path(path)
     try:
@@ -83,14 +84,12 @@ def open_capture(path: str | Path) -> CaptureReader:
     except OSError as exc:
         raise CaptureError(f"cannot open {p}: {exc.strerror or exc}") from None
     try:
-        head = raw.read(4)
-        raw.seek(0)
+        head = raw.peek(4)[:4]
         stream: BinaryIO = raw
         if head[:2] == _GZIP_MAGIC:
             stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
             try:
-                head = stream.read(4)
-                stream.seek(0)
+                head = stream.peek(4)[:4]  # type: ignore[attr-defined]
             except (OSError, EOFError, zlib.error) as exc:
                 raise CaptureError(f"{p}: damaged gzip data: {exc}") from None
         if not head:
