@@ -6,9 +6,9 @@ offset or with the wrong width shows up here even when our own builders in
 dissection is never used.
 
 Importing ``scapy.contrib.ikev2`` rebinds UDP 500 and the RFC 3948 non-ESP
-layer to IKEv2 for the whole process (``bind_bottom_up`` at import time); the
-fixture puts the previous bindings back so other tests that dissect with scapy
-see them unchanged.
+layer to IKEv2 for the whole process (``split_bottom_up``/``bind_bottom_up`` at
+import time); the fixture puts scapy's ISAKMP bindings back afterwards so other
+tests that dissect with scapy see them unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from ikescope.api import decode_frames
+from ikescope.model import Frame
 from ikescope.wire.decode import decode_message
 from ikescope.wire.message import (AuthPayload, CertReqPayload, ConfigPayload, DeletePayload, EncryptedPayload,
                                    IdPayload, IkeMessage, KePayload, NotifyPayload, OpaquePayload, SaPayload,
@@ -30,14 +32,16 @@ RSPI = bytes.fromhex("a1a2a3a4a5a6a7a8")
 @pytest.fixture(scope="module")
 def sc() -> SimpleNamespace:
     """scapy's IKEv1 and IKEv2 layers, with the UDP/NON_ESP bindings restored afterwards."""
+    import scapy.layers.isakmp as v1  # binds UDP 500 to ISAKMP: the state other tests expect
     from scapy.layers.inet import UDP
     from scapy.layers.ipsec import NON_ESP
 
     saved = {layer: list(layer.payload_guess) for layer in (UDP, NON_ESP)}
     import scapy.contrib.ikev2 as v2
-    import scapy.layers.isakmp as v1
+    from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
 
-    yield SimpleNamespace(v1=v1, v2=v2)
+    yield SimpleNamespace(v1=v1, v2=v2, Ether=Ether, IP=IP, UDP=UDP, NON_ESP=NON_ESP)
     for layer, guesses in saved.items():
         layer.payload_guess[:] = guesses
 
@@ -272,3 +276,19 @@ def test_v2_encrypted_and_fragment(sc: SimpleNamespace) -> None:
         v2.IKEv2_Encrypted_Fragment(next_payload=0, frag_number=2, frag_total=3, load=b"\xdd" * 40)
     (frag,) = decode_clean(skf).payloads
     assert (frag.type, frag.fragment_number, frag.total_fragments, frag.data) == (53, 2, 3, b"\xdd" * 40)
+
+
+def test_v2_through_the_whole_pipeline_on_500_and_4500(sc: SimpleNamespace) -> None:
+    """Whole frames from scapy (Ethernet/IPv4/UDP, and on 4500 its RFC 3948 non-ESP marker):
+    the net layer must hand the decoder exactly the message scapy wrote."""
+    v2 = sc.v2
+    msg = bytes(v2.IKEv2(init_SPI=ISPI, exch_type=34, flags="Initiator") / _v2_sa(sc)
+                / v2.IKEv2_KE(group=19, ke=b"\x01" * 64) / v2.IKEv2_Nonce(nonce=b"\x02" * 32))
+    ip = sc.Ether() / sc.IP(src="192.0.2.1", dst="198.51.100.2")
+    frames = [bytes(ip / sc.UDP(sport=500, dport=500) / msg),
+              bytes(ip / sc.UDP(sport=4500, dport=4500) / sc.NON_ESP() / msg)]
+    out = list(decode_frames(Frame(i, 1_700_000_000.0 + i, 1, f, len(f)) for i, f in enumerate(frames, 1)))
+    assert [(dg.frame, dg.dport, dg.encap, dg.payload) for dg, _ in out] == [(1, 500, "plain", msg),
+                                                                            (2, 4500, "non-esp", msg)]
+    for _, d in out:
+        assert d.problems == () and [p.type for p in d.message.payloads] == [33, 34, 40]
