@@ -201,6 +201,12 @@ def test_lost_segment_gives_up_after_a_bound():
     assert [e.problem.code for e in events] == ["net.tcp_gap"]
 
 
+def test_smallest_stream_bound_still_follows_one_connection():
+    conn = Conn(Demux(max_tcp_streams=1))
+    (d,) = conn.send(rfc8229(M1))
+    assert d.payload == M1
+
+
 def test_streams_are_bounded():
     demux = Demux(max_tcp_streams=4)
     events = []

@@ -84,7 +84,8 @@ class StreamTracker:
         max_early_segments: int = DEFAULT_MAX_EARLY_SEGMENTS,
         max_early_bytes: int = DEFAULT_MAX_EARLY_BYTES,
     ) -> None:
-        self.max_streams = max_streams
+        # Both directions of the connection being started must fit.
+        self.max_streams = max(2, max_streams)
         self.max_early_segments = max_early_segments
         self.max_early_bytes = max_early_bytes
         self._dirs: dict[Key, _Direction] = {}
