@@ -8,11 +8,16 @@ file and, later, a live interface.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .capture.pcapfile import open_capture
-from .model import Datagram, Frame
+from .diagnose.context import DiagnoseSettings
+from .diagnose.engine import Diagnoser
+from .diagnose.finding import Finding
+from .model import Datagram, Frame, NetEvent
+from .report.model import InputRecord, Report, SaResult
 from .net import Demux
 from .track.records import SaRecord
 from .track.tracker import Tracker, TrackerSettings
@@ -30,6 +35,14 @@ def decode_frames(frames: Iterable[Frame], demux: Demux | None = None) -> Iterat
     for item in dm.flush():
         if isinstance(item, Datagram):
             yield item, decode_message(item.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that tunes an analysis, gathered so the CLI fills one object."""
+
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
 
 
 class DecodeRun:
@@ -61,6 +74,65 @@ class DecodeRun:
 def decode_file(path: str | Path) -> DecodeRun:
     """Open ``path`` (raises CaptureError if it is not a readable capture) for decoding."""
     return DecodeRun(path)
+
+
+def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputRecord | None = None,
+                   settings: Settings | None = None) -> Iterator[SaResult | tuple[int, Finding]]:
+    """The whole chain on one stream of frames: SA results as each SA closes, and
+    capture-level findings (network faults, undecodable messages) as they occur.
+
+    ``record`` is filled in as frames pass, for the report's input summary. The
+    same generator serves files and live capture.
+    """
+    st = settings or Settings()
+    demux = Demux()
+    tracker = Tracker(st.tracker)
+    diag = Diagnoser(st.diagnose)
+    rec = record if record is not None else InputRecord(path="")
+
+    def closed(sas: list[SaRecord]) -> Iterator[SaResult]:
+        for sa in sas:
+            yield SaResult(input_index, sa, diag.sa_closed(sa))
+
+    def items(batch: list[Datagram | NetEvent]) -> Iterator[SaResult | tuple[int, Finding]]:
+        for item in batch:
+            if isinstance(item, Datagram):
+                decoded = decode_message(item.payload)
+                rec.ike_messages += 1
+                if decoded.message is None or decoded.message.header.major not in (1, 2):
+                    for f in diag.orphan_message(item, decoded):
+                        yield (input_index, f)
+                yield from closed(tracker.feed(item, decoded))
+            else:
+                for f in diag.net_event(item):
+                    yield (input_index, f)
+
+    for frame in frames:
+        rec.frames += 1
+        if rec.first_ts is None:
+            rec.first_ts = frame.ts
+        rec.last_ts = frame.ts
+        yield from items(demux.feed(frame))
+    yield from items(demux.flush())
+    yield from closed(tracker.close_all())
+    rec.net = dict(demux.stats)
+
+
+def analyze(paths: Iterable[str | Path], settings: Settings | None = None) -> Report:
+    """Analyse capture files into one report (raises CaptureError for an unreadable file)."""
+    readers = [(str(p), open_capture(p)) for p in paths]
+    report = Report()
+    for index, (path, reader) in enumerate(readers):
+        rec = InputRecord(path=path)
+        report.inputs.append(rec)
+        for item in analyze_frames(reader, index, rec, settings):
+            if isinstance(item, SaResult):
+                report.results.append(item)
+            else:
+                report.capture_findings.append(item)
+        rec.truncated = bool(getattr(reader, "truncated", False))
+        rec.truncated_detail = getattr(reader, "truncated_detail", "") or ""
+    return report
 
 
 def track(pairs: Iterable[tuple[Datagram, Decoded]], settings: TrackerSettings | None = None) -> Iterator[SaRecord]:

@@ -19,7 +19,11 @@ from . import __version__, api
 from .errors import IkescopeError
 from .report import messages as msgview
 from .report import sas as sasview
+from .report import text as textreport
+from .diagnose import expect
+from .diagnose.context import DiagnoseSettings
 
+EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
@@ -77,6 +81,31 @@ def sas(files: tuple[str, ...], fmt: str, ladder: bool) -> None:
             out.write(f"== {run.path}\n")
         for line in sasview.render_text(api.track(run), ladder=ladder):
             out.write(line + "\n")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--expect-ike", default=None, metavar="PROPOSALS",
+              help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
+@click.option("--expect-esp", default=None, metavar="PROPOSALS",
+              help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
+def analyze(files: tuple[str, ...], fmt: str, expect_ike: str | None, expect_esp: str | None) -> None:
+    """Explain why the IKE negotiations in FILES failed (or that they did not)."""
+    diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
+                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
+    report = api.analyze(files, api.Settings(diagnose=diag))
+    doc = report.to_dict()
+    for inp in doc["inputs"]:
+        if inp["truncated"]:
+            click.echo(f"ikescope: {inp['path']}: {inp['truncated_detail'] or 'the file is cut short'}", err=True)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
+    else:
+        sys.stdout.write(textreport.render(doc))
+    if doc["totals"]["findings"]["error"]:
+        sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from .records import Exchange, MessageRef, SaRecord
 V1_MAIN, V1_AGGRESSIVE, V1_QUICK = 2, 4, 32
 V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
 V2_N, V2_D = 41, 42
-V2_COOKIE = 16390
+V2_COOKIE, V2_INVALID_KE = 16390, 17
 # A request unanswered this close to the end of the capture may simply be cut off.
 GRACE_SECONDS = 2.0
 
@@ -59,6 +59,11 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             return
         resp = _first_response(sa, last)
         errors = _error_notifies(resp, 2) if resp else []
+        if sa.restarted_as is not None and resp is not None and V2_INVALID_KE in resp.notifies:
+            sa.outcome = "restarted"
+            sa.outcome_detail = f"INVALID_KE_PAYLOAD; the initiator started over as SA {sa.restarted_as}"
+            sa.failed_exchange = last.index
+            return
         if errors or (resp and V2_COOKIE in resp.notifies):
             sa.outcome = "failed"
             sa.failed_exchange = last.index

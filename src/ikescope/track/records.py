@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..model import Problem
 from ..wire.message import Proposal
 
 
@@ -42,7 +43,11 @@ class MessageRef:
     inner_next: int | None = None
     fragment: tuple[int, int] | None = None
     retransmit_of: int | None = None
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notify_data: tuple[bytes, ...] = ()  # parallel to ``notifies``, each cut to 64 bytes
+    proposals: tuple[Proposal, ...] | None = None  # the SA payload's proposals, when the message has one
+    ke_group: int | None = None  # IKEv2 KE payload group
+    ids: tuple[tuple[int, int, str], ...] = ()  # (payload type, id type, text) of clear ID payloads
 
 
 @dataclass(slots=True)
@@ -106,10 +111,14 @@ class SaRecord:
     nat_t: bool = False  # moved to (or started on) UDP 4500 with the non-ESP marker
     transport: str = "udp"
     child_sas: int = 0
+    restarted_as: int | None = None  # IKEv2: the SA that retried this IKE_SA_INIT with new SPIs
+    restart_of: int | None = None
+    restart_ke_group: int | None = None  # the KE group of that retry
+    restart_frame: int | None = None
     rekeyed_from: int | None = None
     rekeyed_to: list[int] = field(default_factory=list)
     rekey_spis: list[bytes] = field(default_factory=list)  # IKE SA SPIs proposed in CREATE_CHILD_SA
-    outcome: str = "incomplete"  # established | failed | incomplete | deleted
+    outcome: str = "incomplete"  # established | failed | incomplete | deleted | restarted
     outcome_detail: str = ""
     failed_exchange: int | None = None  # index into exchanges
     deleted_by_initiator: bool | None = None

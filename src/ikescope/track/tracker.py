@@ -48,6 +48,9 @@ V1_NAT_D, V1_NAT_D_DRAFT = 20, 130
 V2_NAT_D_SRC, V2_NAT_D_DST = 16388, 16389
 
 ZERO_SPI = b"\0" * 8
+# An initiator refused with INVALID_KE_PAYLOAD may start over with new SPIs; a new
+# IKE_SA_INIT between the same addresses this soon after is taken as that restart.
+RESTART_WINDOW = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ class Tracker:
         self._last_sweep = 0.0
         self._last_ts = 0.0
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
+        # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
+        self._refused_inits: dict[tuple[str, str], tuple[float, _State]] = {}
         self.undecodable = 0
 
     # -- public ------------------------------------------------------------------------------
@@ -178,19 +183,37 @@ class Tracker:
             inner_next=enc.inner_next if enc is not None else None,
             fragment=(enc.fragment_number, enc.total_fragments) if enc is not None and enc.fragment_number else
             _v1_fragment(msg),
-            retransmit_of=copy_of, problems=tuple(p.code for p in (*dg.problems, *decoded.problems)),
+            retransmit_of=copy_of, problems=(*dg.problems, *decoded.problems),
+            notify_data=tuple(p.data[:64] for p in msg.payloads if isinstance(p, NotifyPayload)),
+            proposals=next((p.proposals for p in msg.payloads if isinstance(p, SaPayload)), None),
+            ke_group=next((p.group for p in msg.payloads if isinstance(p, KePayload)), None),
+            ids=tuple((p.type, p.id_type, identity_text(p.id_type, p.data, h.major))
+                      for p in msg.payloads if isinstance(p, IdPayload)),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
         if len(sa.messages) >= self.settings.max_messages:
             sa.dropped_messages += 1
             return
+        if (h.major == 2 and h.exchange == V2_SA_INIT and h.rspi == ZERO_SPI and h.initiator
+                and not any(e.exchange == V2_SA_INIT for e in sa.exchanges)):
+            self._link_restart(sa, ref)
         sa.messages.append(ref)
         self._exchange(st, msg, ref, len(sa.messages) - 1)
         if copy_of is None:
             self._learn(sa, msg, ref)
+        if h.major == 2 and h.exchange == V2_SA_INIT and response and V2_INVALID_KE in notifies:
+            self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
         if h.major == 2 and h.exchange == V2_CREATE_CHILD and not response:
             self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
+
+    def _link_restart(self, sa: SaRecord, ref: MessageRef) -> None:
+        refused = self._refused_inits.pop((ref.src, ref.dst), None)
+        if refused is not None and abs(ref.ts - refused[0]) < RESTART_WINDOW and refused[1].sa is not sa:
+            old = refused[1].sa
+            old.restarted_as, sa.restart_of = sa.id, old.id
+            old.restart_frame = ref.frame
+            old.restart_ke_group = ref.ke_group
 
     def _is_response(self, st: _State, msg: IkeMessage, from_init: bool) -> bool:
         h = msg.header
@@ -297,9 +320,9 @@ class Tracker:
         self._last_sweep = now
         limit = now - self.settings.idle_timeout
         stale = [k for k, s in self._open.items() if s.sa.last_ts < limit]
-        old = [k for k, (ts, _) in self._recent_rekeys.items() if ts < now - 30.0]
-        for k in old:
-            del self._recent_rekeys[k]
+        for table in (self._recent_rekeys, self._refused_inits):
+            for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
+                del table[k]
         return [self._close(self._open.pop(k)) for k in stale]
 
     def _close(self, st: _State) -> SaRecord:

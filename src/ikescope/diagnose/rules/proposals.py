@@ -1,0 +1,314 @@
+"""Proposal and DH group problems: the two sides cannot agree on algorithms.
+
+The centre of the diagnosis: when a responder refuses (NO_PROPOSAL_CHOSEN,
+INVALID_KE_PAYLOAD) the finding shows the initiator's offer in full and, when
+the other side's own offers are known (it initiated too, earlier in the
+capture, or the user gave ``--expect-ike``), a per-attribute diff that names
+what differs. Notify numbers: RFC 2408 3.14.1 (IKEv1), RFC 7296 3.10.1 (IKEv2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...model import Severity
+from ...track.records import MessageRef, SaRecord
+from ...wire import registry as reg
+from ..context import RuleContext
+from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
+from ..suite import Suite, accepts, best_mismatch, diff, suites
+
+NO_PROPOSAL_CHOSEN = 14
+INVALID_KE_PAYLOAD = 17
+V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
+V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD = 34, 35, 36
+
+PROPOSAL_MISMATCH = CatalogEntry(
+    code="ike.proposal_mismatch",
+    severity=Severity.ERROR,
+    title="IKE SA (phase 1) proposal mismatch",
+    explanation="The responder found none of the initiator's IKE SA proposals acceptable, so the "
+                "negotiation stopped at its first exchange. The two gateways are configured with different "
+                "encryption, integrity/hash, PRF, DH group, authentication method or (IKEv1) lifetime for "
+                "the IKE SA.",
+    wire="A NO_PROPOSAL_CHOSEN notify (14) answering IKE_SA_INIT, or an IKEv1 Informational with "
+         "NO-PROPOSAL-CHOSEN during main or aggressive mode. Some gateways stay silent instead.",
+    remedy="Compare the IKE/phase-1 proposal lists on both gateways attribute by attribute (the finding's "
+           "table shows what the initiator offered and, where known, what the other side wants) and make at "
+           "least one proposal identical on both sides.",
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 1: phase1 proposal mismatch"),
+                 VendorRef("ZyWALL", "!! No proposal chosen"),
+                 VendorRef("Clavister", "could not find acceptable proposal / no proposal chosen (IKE phase)")),
+)
+
+CHILD_PROPOSAL_MISMATCH = CatalogEntry(
+    code="ike.child_proposal_mismatch",
+    severity=Severity.ERROR,
+    title="CHILD SA (phase 2) proposal or PFS mismatch",
+    explanation="The IKE SA came up, but the responder accepted none of the proposals for the IPsec (CHILD) "
+                "SA that carries the traffic: ESP/AH algorithms, PFS group or extended sequence numbers differ.",
+    wire="NO_PROPOSAL_CHOSEN in quick mode (IKEv1, usually inside an encrypted Informational) or in the "
+         "IKE_AUTH / CREATE_CHILD_SA response (IKEv2, encrypted: readable with keys).",
+    remedy="Compare the IPsec/phase-2 proposals on both gateways, including the PFS (DH) group: one side "
+           "requiring PFS while the other has none is a common cause.",
+    vendor_refs=(VendorRef("Huawei", "reason code 2: phase2 proposal or pfs mismatch"),
+                 VendorRef("Huawei", "reason code 45: proposal mismatch or use sm in ikev2"),
+                 VendorRef("ZyWALL", "!! No proposal chosen"),
+                 VendorRef("Clavister", "no proposal chosen (IPsec phase); check PFS")),
+)
+
+PFS_MISMATCH = CatalogEntry(
+    code="ike.pfs_mismatch",
+    severity=Severity.ERROR,
+    title="PFS configured on one side only",
+    explanation="One side proposes a DH group for the IPsec SA (perfect forward secrecy) and the other "
+                "proposes none or a different one, so the phase-2/CHILD SA proposals cannot match.",
+    wire="A KE payload and a DH/group attribute in one side's quick mode or CREATE_CHILD_SA proposal only.",
+    remedy="Enable PFS with the same group on both gateways, or disable it on both.",
+    vendor_refs=(VendorRef("Huawei", "reason code 2: phase2 proposal or pfs mismatch"),
+                 VendorRef("Clavister", "no proposal chosen; PFS setting on the IKE tab")),
+)
+
+CHOICE_NOT_OFFERED = CatalogEntry(
+    code="ike.choice_not_offered",
+    severity=Severity.ERROR,
+    title="Responder chose a proposal that was never offered",
+    explanation="The responder answered with a proposal that does not match any of the initiator's "
+                "offers. A conforming initiator rejects such an answer, so the SA fails or, worse, the two "
+                "sides disagree about what was negotiated.",
+    wire="The responder's SA payload (IKE_SA_INIT or main mode message 2) compared transform by transform "
+         "with the initiator's.",
+    remedy="Check the responder's software for a bug or a broken proposal configuration; capture on the "
+           "responder side too, in case something between the peers rewrites packets.",
+)
+
+EXPECTED_MISMATCH = CatalogEntry(
+    code="ike.expected_proposal_mismatch",
+    severity=Severity.WARNING,
+    title="Proposals on the wire differ from the expected configuration",
+    explanation="The proposals seen in the capture do not fit the configuration given with --expect-ike or "
+                "--expect-esp, so at least one gateway is not configured as intended.",
+    wire="The SA payloads of the capture compared with the expected proposals.",
+    remedy="Correct the gateway whose proposals differ (the table names the attribute).",
+)
+
+DH_GROUP_MISMATCH = CatalogEntry(
+    code="ike.dh_group_mismatch",
+    severity=Severity.ERROR,
+    title="No common Diffie-Hellman group",
+    explanation="The two sides want different Diffie-Hellman (key exchange) groups and never settled on one.",
+    wire="IKEv2: INVALID_KE_PAYLOAD (17) with the group the responder wants, and no successful retry. "
+         "IKEv1: proposals that differ only in the group attribute, answered by NO-PROPOSAL-CHOSEN.",
+    remedy="Configure the same DH group on both gateways (the finding names the groups each side uses).",
+    vendor_refs=(VendorRef("Huawei", "reason code 6: responder dh mismatch"),
+                 VendorRef("Huawei", "reason code 7: initiator dh mismatch")),
+)
+
+INVALID_KE_RETRY = CatalogEntry(
+    code="ike.invalid_ke_retry",
+    severity=Severity.INFO,
+    title="DH group guessed wrong, then corrected",
+    explanation="The initiator sent its key exchange for a DH group the responder does not prefer; the "
+                "responder named the group it wants and the initiator retried with it. This costs one round "
+                "trip and is normal, but listing the responder's group first on the initiator avoids it.",
+    wire="INVALID_KE_PAYLOAD (17) carrying the wanted group, then a new IKE_SA_INIT with a KE of that group.",
+    remedy="Nothing is broken. To save the round trip, put the responder's preferred group first.",
+    versions=(2,),
+)
+
+ENTRIES = (PROPOSAL_MISMATCH, CHILD_PROPOSAL_MISMATCH, PFS_MISMATCH, CHOICE_NOT_OFFERED, EXPECTED_MISMATCH,
+           DH_GROUP_MISMATCH, INVALID_KE_RETRY)
+
+
+def _suite_rows(ss: list[Suite]) -> list[dict[str, Any]]:
+    return [{"number": s.number, **{k: sorted(v) for k, v in s.values.items()}} for s in ss]
+
+
+def _phase1(m: MessageRef) -> bool:
+    return m.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
+
+
+def _other_side_offers(sa: SaRecord, ctx: RuleContext) -> tuple[list[Suite], int | None]:
+    """IKE SA offers the responder itself made when it initiated to this initiator earlier."""
+    for other in reversed(ctx.earlier(sa)):
+        if (other.version == sa.version and other.initiator.address == sa.responder.address
+                and other.offered):
+            return suites(sa.version, other.offered), other.offered_frame
+    return [], None
+
+
+def _refusals(sa: SaRecord, code: int, phase1: bool) -> list[MessageRef]:
+    out = []
+    for m in sa.messages:
+        if m.retransmit_of is not None or code not in m.notifies:
+            continue
+        # An IKEv1 Informational in clear can only concern phase 1: phase-2 notifies are encrypted.
+        in_phase1 = _phase1(m) or (m.exchange == V1_INFO and sa.version == 1 and not m.encrypted)
+        if in_phase1 == phase1:
+            out.append(m)
+    return out
+
+
+def proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    refusals = _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=True)
+    if not refusals:
+        return
+    offer_msg = next((m for m in sa.messages if m.frame == sa.offered_frame), None)
+    offered = suites(sa.version, sa.offered)
+    theirs, their_frame = _other_side_offers(sa, ctx)
+    expected = list(ctx.settings.expect_ike)
+    details: dict[str, Any] = {"offered": _suite_rows(offered)}
+    entry, what = PROPOSAL_MISMATCH, "none of the offered IKE SA proposals was acceptable"
+    against = theirs or expected
+    if against:
+        details["diff"] = diff(offered, against)
+        details["diff_against"] = (f"the responder's own offer in frame {their_frame}" if theirs
+                                   else "the expected configuration (--expect-ike)")
+        differing = best_mismatch(offered, against)
+        details["differing"] = differing
+        if differing == ["dh"]:
+            entry = DH_GROUP_MISMATCH
+        if differing:
+            what += "; closest match differs in " + ", ".join(differing)
+    refusal = refusals[0]
+    by = "initiator" if refusal.from_initiator else "responder"
+    ev = []
+    if offer_msg is not None:
+        ev.append(evidence(offer_msg, f"the initiator offers {len(offered)} proposal(s)"))
+    ev.append(evidence(refusal, f"the {by} answers NO_PROPOSAL_CHOSEN"))
+    established = sa.outcome == "established"
+    yield make(entry, Confidence.CERTAIN, f"IKE SA proposal refused by the {by}: {what}"
+               + (" (the negotiation recovered later)" if established else ""),
+               ev, sa=sa.id, exchange=sa.failed_exchange, details=details,
+               reason="the peer says so with a NO_PROPOSAL_CHOSEN notify in clear",
+               severity=Severity.WARNING if established else None)
+
+
+def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """NO_PROPOSAL_CHOSEN for the IPsec SA, where it can be read (clear or decrypted)."""
+    for m in _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=False):
+        request = _request_for(sa, m)
+        ev = ([evidence(request, "the CHILD SA proposals")] if request else []) + \
+             [evidence(m, "NO_PROPOSAL_CHOSEN for the CHILD/IPsec SA")]
+        details: dict[str, Any] = {}
+        entry = CHILD_PROPOSAL_MISMATCH
+        if request is not None and request.proposals:
+            offered = suites(sa.version, request.proposals)
+            details["offered"] = _suite_rows(offered)
+            if ctx.settings.expect_esp:
+                details["diff"] = diff(offered, list(ctx.settings.expect_esp))
+                differing = best_mismatch(offered, list(ctx.settings.expect_esp))
+                details["differing"] = differing
+                if differing == ["dh"]:
+                    entry = PFS_MISMATCH
+        yield make(entry, Confidence.CERTAIN, "the responder accepted none of the CHILD/IPsec SA proposals",
+                   ev, sa=sa.id, details=details, reason="NO_PROPOSAL_CHOSEN is readable in this message")
+
+
+def _request_for(sa: SaRecord, resp: MessageRef) -> MessageRef | None:
+    for m in sa.messages:
+        if (m.message_id == resp.message_id and m.exchange == resp.exchange and m.from_initiator != resp.from_initiator
+                and m.frame < resp.frame and m.retransmit_of is None):
+            return m
+    return None
+
+
+def choice_not_offered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.chosen is None or not sa.offered:
+        return
+    chosen = suites(sa.version, [sa.chosen])
+    offered = suites(sa.version, sa.offered)
+    if not chosen or any(accepts(o, chosen[0], ignore=("lifetime",)) for o in offered):
+        return
+    msgs = {m.frame: m for m in sa.messages}
+    ev = [evidence(msgs[f], t) for f, t in ((sa.offered_frame, "the initiator's offer"),
+                                            (sa.chosen_frame, "the responder's choice")) if f in msgs]
+    yield make(CHOICE_NOT_OFFERED, Confidence.CERTAIN,
+               "the responder's chosen proposal is not among the initiator's offers",
+               ev, sa=sa.id, details={"offered": _suite_rows(offered), "chosen": _suite_rows(chosen),
+                                      "diff": diff(offered, chosen)},
+               reason="both SA payloads are in clear")
+
+
+def expected_proposals(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    expected = list(ctx.settings.expect_ike)
+    if not expected or not sa.offered:
+        return
+    offered = suites(sa.version, sa.offered)
+    ignore = ("protocol", "auth", "lifetime")
+    if sa.chosen is not None:
+        chosen = suites(sa.version, [sa.chosen])
+        if chosen and any(accepts(e, chosen[0], ignore=ignore) for e in expected):
+            return
+        subject, subject_suites = "the chosen IKE proposal", chosen
+    else:
+        if any(_overlap(o, e, ignore) for o in offered for e in expected):
+            return
+        subject, subject_suites = "no offered IKE proposal", offered
+    msg = next((m for m in sa.messages if m.frame in (sa.chosen_frame, sa.offered_frame)), sa.messages[0])
+    yield make(EXPECTED_MISMATCH, Confidence.CERTAIN, f"{subject} fits the expected configuration",
+               [evidence(msg, "the SA payload compared with --expect-ike")], sa=sa.id,
+               details={"diff": diff(subject_suites, expected),
+                        "differing": best_mismatch(subject_suites, expected)},
+               reason="the SA payload is in clear")
+
+
+def _overlap(a: Suite, b: Suite, ignore: tuple[str, ...]) -> bool:
+    return all(not a.get(k) or not b.get(k) or a.get(k) & b.get(k) for k in a.values if k not in ignore)
+
+
+def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """IKEv2 INVALID_KE_PAYLOAD: fixed by a retry (info) or not (error). RFC 7296 1.2, 3.10.1."""
+    if sa.version != 2:
+        return
+    inits = [e for e in sa.exchanges if e.exchange == V2_SA_INIT]
+    offered_groups = set().union(*(s.get("dh") for s in suites(2, sa.offered))) if sa.offered else set()
+    for ex in inits:
+        resp = next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
+        if resp is None or INVALID_KE_PAYLOAD not in resp.notifies:
+            continue
+        req = next(sa.messages[i] for i in ex.messages if not sa.messages[i].response) if any(
+            not sa.messages[i].response for i in ex.messages) else None
+        data = resp.notify_data[resp.notifies.index(INVALID_KE_PAYLOAD)]
+        wanted = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+        wanted_name = reg.dh_group_name(wanted) if wanted is not None else "an unnamed group"
+        sent = req.ke_group if req is not None else None
+        sent_name = reg.dh_group_name(sent) if sent is not None else "?"
+        retry = next((e for e in inits if e.attempt_of == ex.index), None)
+        retry_req = next((sa.messages[i] for i in retry.messages if not sa.messages[i].response), None) \
+            if retry else None
+        ev = ([evidence(req, f"KE for {sent_name}")] if req else []) + \
+             [evidence(resp, f"INVALID_KE_PAYLOAD: the responder wants {wanted_name}")]
+        details = {"sent_group": sent_name, "wanted_group": wanted_name, "offered_groups": sorted(offered_groups)}
+        if retry is None and sa.restarted_as is not None and ex is inits[-1]:
+            restart = f"retry as SA {sa.restarted_as} (new SPIs)"
+            if sa.restart_ke_group == wanted:
+                ev.append(Evidence(sa.restart_frame or resp.frame, resp.ts, f"{restart} with KE for {wanted_name}"))
+                yield make(INVALID_KE_RETRY, Confidence.LIKELY,
+                           f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, and the "
+                           f"initiator started over as SA {sa.restarted_as} with it", ev, sa=sa.id,
+                           exchange=ex.index, details=details,
+                           reason="the retry is a new SA between the same peers right after the refusal")
+                continue
+        if retry_req is not None and retry_req.ke_group == wanted:
+            ev.append(evidence(retry_req, f"retry with KE for {wanted_name}"))
+            ok = retry.answered and not any(
+                reg.notify_is_error(2, n) for i in retry.messages for n in sa.messages[i].notifies
+                if sa.messages[i].response)
+            if ok or any(e.attempt_of == retry.index for e in inits):
+                yield make(INVALID_KE_RETRY, Confidence.CERTAIN,
+                           f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, "
+                           "the retry used it", ev, sa=sa.id, exchange=ex.index, details=details,
+                           reason="INVALID_KE_PAYLOAD and the retry are in clear")
+                continue
+        why = ("the initiator never retried" if retry_req is None else
+               f"the retry used {reg.dh_group_name(retry_req.ke_group) if retry_req.ke_group else '?'} instead")
+        if wanted is not None and offered_groups and wanted_name not in offered_groups:
+            why = f"{wanted_name} is not among the groups the initiator offers ({', '.join(sorted(offered_groups))})"
+        yield make(DH_GROUP_MISMATCH, Confidence.CERTAIN,
+                   f"the responder wants {wanted_name}, but {why}", ev, sa=sa.id, exchange=ex.index,
+                   details=details, reason="INVALID_KE_PAYLOAD names the group, in clear")
+
+
+SA_RULES = (proposal_mismatch, child_proposal_mismatch, choice_not_offered, expected_proposals, invalid_ke)

@@ -1,0 +1,77 @@
+"""The default report: a verdict line per IKE SA, then the findings, root causes first.
+
+Reads only ``Report.to_dict()``; plain text at 80 columns (wrapping is left to
+the explanation paragraphs, the fixed lines stay short).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+WIDTH = 80
+_SEV = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def render(doc: dict[str, Any], verbose: bool = True) -> str:
+    return "\n".join(_lines(doc, verbose)) + "\n"
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+
+
+def _lines(doc: dict[str, Any], verbose: bool) -> Iterable[str]:
+    for idx, inp in enumerate(doc["inputs"]):
+        sas = [s for s in doc["sas"] if s["input"] == idx]
+        cut = " (the file is cut short: analysed up to the cut)" if inp["truncated"] else ""
+        yield f"{inp['path']}: {inp['frames']} frames, {inp['ike_messages']} IKE messages, {len(sas)} IKE SAs{cut}"
+        for s in sas:
+            ver = "IKEv2" if s["version"] == 2 else f"IKEv1 {s['mode'] or ''}".rstrip()
+            yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
+            verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
+            detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""
+            yield from _wrap(f"{verdict}{detail}", "         ")
+            rc = s["root_cause"]
+            if rc is not None:
+                yield from _wrap(f"root cause: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
+        yield ""
+    findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
+                                                       f["sa"] or 0, f["frames"][:1]))
+    if findings:
+        yield "Findings"
+    for f in findings:
+        where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
+        frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
+        root = " root cause" if f["root_cause"] else ""
+        yield f"{_SEV[f['severity']]} {f['code']}  {where}, frames {frames}  [{f['confidence']}]{root}"
+        yield from _wrap(f["summary"], "      ")
+        if verbose:
+            for ev in f["evidence"][:8]:
+                at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
+                yield from _wrap(f"#{ev['frame']}: {ev['text']}{at}", "      - ")
+            yield from _diff_lines(f["details"])
+            if f["confidence"] != "certain" and f["confidence_reason"]:
+                yield from _wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
+            yield from _wrap(f"What it means: {f['explanation']}", "      ")
+            yield from _wrap(f"Check: {f['remedy']}", "      ")
+            if f["vendor_refs"]:
+                refs = "; ".join(f"{r['vendor']}: \"{r['text']}\"" for r in f["vendor_refs"])
+                yield from _wrap(f"Gateway logs: {refs}", "      ")
+        yield ""
+    t = doc["totals"]["findings"]
+    yield f"Totals: {doc['totals']['sas']} IKE SAs; {t['error']} errors, {t['warning']} warnings, {t['info']} info"
+
+
+def _diff_lines(details: dict[str, Any]) -> Iterable[str]:
+    rows = details.get("diff")
+    if not rows:
+        return
+    against = details.get("diff_against", "the other side")
+    yield f"      Compared with {against}:"
+    width = max(len(r["attribute"]) for r in rows)
+    for r in rows:
+        mark = "   " if r["match"] else "<> "
+        yield f"      {mark}{r['attribute']:<{width}}  {', '.join(r['a']) or '-'}  |  {', '.join(r['b']) or '-'}"
