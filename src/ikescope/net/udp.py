@@ -19,9 +19,13 @@ IKE_HEADER_LEN = 28
 ESP_MIN_LEN = 8  # SPI and sequence number
 
 _IKE_VERSIONS = (0x10, 0x20)
-# Exchange types that real peers send (IANA ISAKMP and IKEv2 registries).
+# Exchange types that real peers send (IANA ISAKMP and IKEv2 registries): in
+# IKEv1 the base, main, auth-only, aggressive, informational and transaction
+# exchanges, quick mode and new group mode; in IKEv2 SA_INIT through
+# INFORMATIONAL, session resumption, the group exchanges, IKE_INTERMEDIATE
+# and IKE_FOLLOWUP_KE.
 _IKEV1_EXCHANGES = frozenset({1, 2, 3, 4, 5, 6, 32, 33})
-_IKEV2_EXCHANGES = frozenset({34, 35, 36, 37, 43, 44})
+_IKEV2_EXCHANGES = frozenset({34, 35, 36, 37, 38, 39, 40, 41, 43, 44})
 _ZERO_SPI = bytes(8)
 
 
