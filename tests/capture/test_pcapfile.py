@@ -179,11 +179,13 @@ def test_not_a_capture(tmp_path, content, message):
 
 
 def test_reading_is_lazy(tmp_path):
-    path = write(tmp_path, pcap([(1, 0, ETH, len(ETH))] * 1000))
-    reader = open_capture(path)
-    first = next(iter(reader))
-    assert first.index == 1
-    reader.close()
+    whole = pcap([(1, 0, ETH, len(ETH))] * 3)
+    reader = open_capture(write(tmp_path, whole[:-5]))
+    frames = iter(reader)
+    assert next(frames).index == 1
+    assert not reader.truncated  # the cut at the end has not been reached yet
+    assert [f.index for f in frames] == [2]
+    assert reader.truncated
 
 
 def test_second_iteration_is_refused(tmp_path):
