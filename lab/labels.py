@@ -24,6 +24,7 @@ ROOT_CAUSES = {
     "ike.version_mismatch": "one peer speaks only IKEv1, the other only IKEv2",
     "ike.exchange_mode_mismatch": "aggressive mode against main mode",
     "ike.lifetime_mismatch": "proposals differ only in lifetime",
+    "ike.encapsulation_mismatch": "transport mode against tunnel mode",
     "ike.dead_peer": "an established peer stops answering liveness checks",
 }
 
@@ -82,7 +83,8 @@ def write_readme(out: Path) -> None:
               "(\"1\", \"2\" or \"1+2\"), `topology` (v4, v6, nat), `captured_on`, `daemons`,",
               "`software` (versions), `root_cause`, `failed_exchange`, `decisive_notifies`",
               "(`type`, `name`), `evidence_encrypted` (the decisive notify is inside an",
-              "encrypted payload), `ike_sa_count`, `key_tables`, `logs`, and `ike_sas[]` in",
+              "encrypted payload), `cause_on_wire` (false when only the daemons' logs show the",
+              "cause), `ike_sa_count`, `key_tables`, `logs`, and `ike_sas[]` in",
               "order of first appearance: `initiator` (alice or bob), `origin` (initial or",
               "rekey), `outcome` (established or failed), `ended_by` (delete, rekey,",
               "dpd_timeout or null), `initiator_spi`, `messages` (IKE datagrams, retransmissions",

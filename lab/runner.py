@@ -158,6 +158,7 @@ def make_label(sc: Scenario, pcap: Path, tables: list[Path],
         "decisive_notifies": [{"type": n, "name": ikeview.notify_name(n)}
                               for n in exp.decisive_notifies],
         "evidence_encrypted": exp.evidence_encrypted,
+        "cause_on_wire": exp.cause_on_wire,
         "ike_sa_count": len(sas),
         "ike_sas": sas,
         "key_tables": [t.name for t in tables],

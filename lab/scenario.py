@@ -41,6 +41,7 @@ class Expect:
     failed_exchange: str | None = None
     decisive_notifies: tuple[int, ...] = ()
     evidence_encrypted: bool = False
+    cause_on_wire: bool = True
 
 
 @dataclass

@@ -21,6 +21,7 @@ INVALID_KE_PAYLOAD = 17
 AUTHENTICATION_FAILED = 24
 TS_UNACCEPTABLE = 38
 INVALID_ID_INFORMATION = 18
+USE_TRANSPORT_MODE = 16391
 PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
 PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
 AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
@@ -67,6 +68,11 @@ def dpd_then_crash(run: Run) -> None:
                           r"parsed INFORMATIONAL response 3 ", timeout=20)
     run.daemons["bob"].stop(signal.SIGKILL)
     run.wait_log("alice", r"giving up after \d+ retransmits", timeout=30)
+
+
+def v1_dpd(run: Run) -> None:
+    run.initiate("alice")
+    run.wait_log("alice", r"(?s)N\(DPD_ACK\).*N\(DPD_ACK\)", timeout=20)
 
 
 def both_initiate(run: Run) -> None:
@@ -255,6 +261,32 @@ SCENARIOS: list[Scenario] = [
         certificates=True,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
+    Scenario(
+        name="ikev2-id-mismatch",
+        summary="IKEv2 initiator asks for an identity the responder does not have: "
+                "AUTHENTICATION_FAILED in IKE_AUTH",
+        how="alice expects carol@example.org (IDr), bob is bob@example.org",
+        configs=pair(alice={"remote_auth": {"id": "carol@example.org"}}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.id_mismatch",
+                      failed_exchange="IKE_AUTH", decisive_notifies=(AUTHENTICATION_FAILED,),
+                      evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-transport-vs-tunnel",
+        summary="IKEv2 initiator asks for transport mode (USE_TRANSPORT_MODE), the responder, "
+                "configured for tunnel mode, leaves the notify out and the CHILD SA comes up "
+                "in tunnel mode",
+        how="alice's CHILD SA has mode=transport, bob's mode=tunnel; selectors are the peers' "
+            "own addresses",
+        configs=pair(alice={"child": {"mode": "transport"}, "local_ts": "192.0.2.1/32",
+                            "remote_ts": "192.0.2.2/32"},
+                     bob={"local_ts": "192.0.2.2/32", "remote_ts": "192.0.2.1/32"}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.encapsulation_mismatch", failed_exchange="IKE_AUTH",
+                      decisive_notifies=(USE_TRANSPORT_MODE,), evidence_encrypted=True),
+    ),
     # ---- IKEv1 ----
     Scenario(
         name="ikev1-main-psk-success",
@@ -348,6 +380,33 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),),
                       root_cause="ike.id_mismatch", failed_exchange=QM,
                       decisive_notifies=(INVALID_ID_INFORMATION,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-lifetime-mismatch",
+        summary="IKEv1 peers with different lifetimes: the proposals carry alice's, bob "
+                "accepts them and silently applies his shorter ones (only his log tells: "
+                "'received 7200s lifetime, configured 1200s')",
+        how="alice: IKE rekey_time 8h, ESP life_time 2h; bob: IKE rekey_time 1h, ESP "
+            "life_time 20m",
+        configs=pair(version=1,
+                     alice={"options": {"rekey_time": "8h"},
+                            "child": {"life_time": "2h", "rekey_time": "100m"}},
+                     bob={"options": {"rekey_time": "1h"},
+                          "child": {"life_time": "20m", "rekey_time": "15m"}}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),),
+                      root_cause="ike.lifetime_mismatch", cause_on_wire=False),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-dpd",
+        summary="IKEv1 dead peer detection (RFC 3706): R_U_THERE and R_U_THERE_ACK in "
+                "encrypted informationals",
+        how="dpd_delay 2s on alice; the capture ends after two answered checks",
+        configs=pair(version=1, alice={"options": {"dpd_delay": "2s"}}),
+        play=v1_dpd,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),)),
         ike_version="1",
     ),
     Scenario(
