@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conformance.tshark_ref import load_reference, matches
+from conformance.tshark_ref import load_decrypted, load_reference, matches
 
 # tshark -T json repeats keys: two payloads, each with its own "isakmp.typepayload".
 SA_INIT_JSON = """[{"_source": {"layers": {
@@ -82,3 +82,28 @@ def test_matches_treats_none_as_not_exported() -> None:
     assert not matches(((0, 1, 20),), ((0, 2, None),))
     assert not matches(((0, 1, 20), (0, 2, 5)), ((0, 1, None),))
     assert not matches(None, (33,))
+
+
+def test_decrypted_sk_contents_and_empty_sk(tmp_path: Path) -> None:
+    """An SK that decrypts to nothing (a liveness check) still counts, with an empty chain."""
+    contained = """{
+        "isakmp.typepayload": "35",
+        "isakmp.typepayload_tree": {"isakmp.payloadlength": "12", "isakmp.criticalpayload": "0",
+                                    "isakmp.id.type": "1", "isakmp.id.data": "c0:00:02:01"},
+        "isakmp.typepayload": "44",
+        "isakmp.typepayload_tree": {"isakmp.payloadlength": "24", "isakmp.criticalpayload": "0",
+            "isakmp.ts.data": {"isakmp.ts.type": "7", "isakmp.ts.protoid": "0", "isakmp.ts.start_port": "0",
+                               "isakmp.ts.end_port": "65535", "isakmp.ts.start_ipv4": "10.0.0.0",
+                               "isakmp.ts.end_ipv4": "10.0.0.255"}}}"""
+    sk = '{"isakmp.typepayload": "46", "isakmp.typepayload_tree": {"isakmp.enc.decrypted": %s}}'
+    frame = '{"_source": {"layers": {"frame": {"frame.number": "%s"}, "isakmp": %s}}}'
+    doc = "[%s, %s]" % (frame % (5, sk % ('{"isakmp.enc.contained": %s}' % contained)),
+                        frame % (6, sk % '{"isakmp.enc.pad_length": "7"}'))
+    (tmp_path / "d.pcap.tshark.decrypted.json").write_text(doc)
+    ref = load_decrypted(tmp_path / "d.pcap")
+    (inner,) = ref[5]
+    assert inner["chain"] == ((35, 12, 0), (44, 24, 0))
+    assert inner["ids"] == ((1, "c0000201"),)
+    assert inner["selectors"] == (((7, 0, 0, 65535, "10.0.0.0", "10.0.0.255"),),)
+    (empty,) = ref[6]
+    assert empty["chain"] == () and empty["selectors"] == ()

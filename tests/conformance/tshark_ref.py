@@ -1,11 +1,13 @@
 """Turn a stored tshark decode and an ikescope decode into the same comparable shape.
 
 A message becomes a flat dict of plain values (``Shape``): header fields, the
-top-level payload chain as (type, length, critical bit), notify types and data, nonces, Vendor IDs, identities, KE groups, the SA
-proposals with their transforms and attributes, the IKEv2 SK/SKF headers and
-the IKEv1 fragment headers. ``None`` inside a reference value means tshark's output does
-not carry that value (the ``-T fields`` exports have no transform IDs), and it
-matches anything; a key missing from a reference is not compared at all.
+top-level payload chain as (type, length, critical bit), and per kind of
+payload the fields that matter for a diagnosis (notify types and data,
+nonces, Vendor IDs, identities, certificates, AUTH, CP, Delete, traffic
+selectors, KE groups, SA proposals with transforms and attributes, SK/SKF and
+IKEv1 fragment headers). ``None`` inside a reference value means tshark's
+output does not carry that value (the ``-T fields`` exports have no transform
+IDs), and it matches anything; a key missing from a reference is not compared.
 
 tshark's ``-T json`` repeats keys inside one object (one ``isakmp.typepayload``
 per payload), so the JSON is read as lists of (key, value) pairs; a plain
@@ -15,36 +17,39 @@ per payload), so the JSON is read as lists of (key, value) pairs; a plain
 from __future__ import annotations
 
 import csv
+import ipaddress
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ikescope.wire.message import (EncryptedPayload, FragmentV1Payload, IdPayload, IkeMessage, KePayload,
-                                   NotifyPayload, OpaquePayload, SaPayload)
+from ikescope.wire.message import (AuthPayload, CertPayload, CertReqPayload, ConfigPayload, DeletePayload,
+                                   EncryptedPayload, FragmentV1Payload, IdPayload, IkeMessage, KePayload,
+                                   NotifyPayload, OpaquePayload, Payload, SaPayload, TsPayload)
 
 Shape = dict[str, Any]
 Pairs = list[tuple[str, Any]]
 
 _SA = {1: 1, 2: 33}  # SA payload type by major version
 _NOTIFY = {1: 11, 2: 41}
-_NONCE = {1: 10, 2: 40}
-_VID = {1: 13, 2: 43}
+_NONCE = {1: (10,), 2: (40,)}
+_VID = {1: (13,), 2: (43,)}
 _ID = {1: (5,), 2: (35, 36)}
-_KE_V2 = 34
+_CERT = {1: (6,), 2: (37,)}
+_CERTREQ = {1: (7,), 2: (38,)}
+_KE_V2, _AUTH_V2, _DELETE_V2, _CP_V2 = 34, 39, 42, 47
+_TS_V2 = (44, 45)
 _ENCRYPTED_V2 = (46, 53)  # SK, SKF
 _FRAGMENT_V1 = 132
 _PROPOSAL, _TRANSFORM = 2, 3  # the types tshark gives the substructures inside an SA
+
+PAYLOAD_KEYS = ("chain", "encrypted", "v1_fragments", "notify_types", "notify_data", "nonces", "vids", "ids",
+                "certs", "certreq_encodings", "auths", "configs", "deletes", "selectors", "ke_groups", "proposals")
 
 
 def shape_of(message: IkeMessage) -> Shape:
     """ikescope's decode of one message in the comparable shape."""
     h = message.header
-    proposals = []
-    for sa in message.find(SaPayload):
-        for prop in sa.proposals:
-            transforms = tuple((t.number, t.type, t.id, tuple((a.type, a.value) for a in t.attributes))
-                               for t in prop.transforms)
-            proposals.append((prop.number, prop.protocol, transforms))
     return {
         "ispi": h.ispi.hex(),
         "rspi": h.rspi.hex(),
@@ -53,18 +58,45 @@ def shape_of(message: IkeMessage) -> Shape:
         "flags": h.flags,
         "msgid": h.message_id,
         "length": h.length,
-        "chain": tuple((p.type, p.length, int(p.critical)) for p in message.payloads),
+        **payloads_shape(message.payloads, h.major),
+    }
+
+
+def payloads_shape(payloads: Sequence[Payload], major: int) -> Shape:
+    """The payload part of the shape; also used for the payloads inside a decrypted SK."""
+    def of(cls: type, types: Sequence[int] | None = None) -> list:
+        return [p for p in payloads if isinstance(p, cls) and (types is None or p.type in types)]
+
+    proposals = []
+    for sa in of(SaPayload):
+        for prop in sa.proposals:
+            transforms = tuple((t.number, t.type, t.id, tuple((a.type, a.value) for a in t.attributes))
+                               for t in prop.transforms)
+            proposals.append((prop.number, prop.protocol, transforms))
+    return {
+        "chain": tuple((p.type, p.length, int(p.critical)) for p in payloads),
         "encrypted": tuple((p.type, p.inner_next, p.fragment_number, p.total_fragments)
-                           for p in message.find(EncryptedPayload)),
-        "v1_fragments": tuple((p.fragment_id, p.number, p.last) for p in message.find(FragmentV1Payload)),
-        "notify_types": tuple(p.notify_type for p in message.find(NotifyPayload)),
-        "notify_data": tuple(p.data.hex() for p in message.find(NotifyPayload)),
-        "nonces": tuple(p.data.hex() for p in message.find(OpaquePayload, _NONCE.get(h.major))),
-        "vids": tuple(p.data.hex() for p in message.find(OpaquePayload, _VID.get(h.major))),
-        "ids": tuple((p.id_type, p.data.hex()) for p in message.find(IdPayload)),
-        "ke_groups": tuple(p.group for p in message.find(KePayload) if p.group is not None),
+                           for p in of(EncryptedPayload)),
+        "v1_fragments": tuple((p.fragment_id, p.number, p.last) for p in of(FragmentV1Payload)),
+        "notify_types": tuple(p.notify_type for p in of(NotifyPayload)),
+        "notify_data": tuple(p.data.hex() for p in of(NotifyPayload)),
+        "nonces": tuple(p.data.hex() for p in of(OpaquePayload, _NONCE.get(major, ()))),
+        "vids": tuple(p.data.hex() for p in of(OpaquePayload, _VID.get(major, ()))),
+        "ids": tuple((p.id_type, p.data.hex()) for p in of(IdPayload)),
+        "certs": tuple((p.encoding, len(p.data)) for p in of(CertPayload)),
+        "certreq_encodings": tuple(p.encoding for p in of(CertReqPayload)),
+        "auths": tuple((p.method, p.data_length) for p in of(AuthPayload)),
+        "configs": tuple((p.cfg_type, tuple(a.type for a in p.attributes)) for p in of(ConfigPayload)),
+        "deletes": tuple((p.protocol, p.spi_size, tuple(s.hex() for s in p.spis)) for p in of(DeletePayload)),
+        "selectors": tuple(tuple((s.ts_type, s.protocol, s.start_port, s.end_port, _ip(s.start), _ip(s.end))
+                                 for s in p.selectors) for p in of(TsPayload)),
+        "ke_groups": tuple(p.group for p in of(KePayload) if p.group is not None),
         "proposals": tuple(proposals),
     }
+
+
+def _ip(raw: bytes) -> str | None:
+    return str(ipaddress.ip_address(raw)) if len(raw) in (4, 16) else None
 
 
 def matches(ours: Any, theirs: Any) -> bool:
@@ -92,6 +124,22 @@ def load_reference(capture: Path) -> dict[int, list[Shape]] | None:
     if capture.with_name(capture.name + ".tshark.all.json").exists():
         return {}
     return None
+
+
+def load_decrypted(capture: Path) -> dict[int, list[Shape]]:
+    """From ``FILE.tshark.decrypted.json``: per frame, the payloads tshark found inside each SK it decrypted."""
+    out: dict[int, list[Shape]] = {}
+    for packet in _pairs(capture.with_name(capture.name + ".tshark.decrypted.json")):
+        layers = _get(_get(packet, "_source"), "layers")
+        frame = int(_get(_get(layers, "frame"), "frame.number"))
+        for isakmp in _all(layers, "isakmp"):
+            for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
+                decrypted = _get(tree, "isakmp.enc.decrypted")
+                if int(ptype) == _ENCRYPTED_V2[0] and decrypted is not None:
+                    # an empty SK (a liveness check, a Delete acknowledged) has no "contained" tree
+                    contained = _get(decrypted, "isakmp.enc.contained") or []
+                    out.setdefault(frame, []).append(_payloads_from_json(contained, 2))
+    return out
 
 
 # ---- -T json -------------------------------------------------------------------------------------
@@ -153,36 +201,62 @@ def _message_from_json(isakmp: Pairs) -> Shape:
     }
     shape = {k: v for k, v in shape.items() if v is not None}
     major = (version or 0) >> 4
-    if major not in (1, 2) or "exchange" not in shape:
-        return shape
-    chain, encrypted, v1_fragments = [], [], []
-    notify_types, notify_data, nonces, vids, ids, ke_groups, proposals = [], [], [], [], [], [], []
-    for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
-        ptype = int(ptype)
-        chain.append((ptype, _int(_get(tree, "isakmp.payloadlength")), int(_get(tree, "isakmp.criticalpayload") or 0)))
-        if major == 2 and ptype in _ENCRYPTED_V2:
-            encrypted.append((ptype, _int(_get(tree, "isakmp.nextpayload")), _int(_get(tree, "isakmp.frag.number")),
-                              _int(_get(tree, "isakmp.frag.total"))))
-        elif major == 1 and ptype == _FRAGMENT_V1:
-            v1_fragments.append((_int(_get(tree, "isakmp.frag.packetid")), _int(_get(tree, "isakmp.frag.seq")),
-                                 _get(tree, "isakmp.frag.last") == "1"))
-        elif ptype == _NOTIFY[major]:
-            notify_types.append(_int(_get(tree, "isakmp.notify.msgtype")))
-            notify_data.append(_hex(_get(tree, "isakmp.notify.data")))
-        elif ptype == _NONCE[major]:
-            nonces.append(_hex(_get(tree, "isakmp.nonce")))
-        elif ptype == _VID[major]:
-            vids.append(_hex(_get(tree, "isakmp.vid_bytes")))
-        elif ptype in _ID[major]:
-            ids.append((_int(_get(tree, "isakmp.id.type")), _hex(_get(tree, "isakmp.id.data"))))
-        elif ptype == _KE_V2 and major == 2:
-            ke_groups.append(_int(_get(tree, "isakmp.key_exchange.dh_group")))
-        elif ptype == _SA[major]:
-            proposals.extend(_proposals_from_json(tree))
-    shape.update(chain=tuple(chain), encrypted=tuple(encrypted), v1_fragments=tuple(v1_fragments), notify_types=tuple(notify_types),
-                 notify_data=tuple(notify_data), nonces=tuple(nonces), vids=tuple(vids), ids=tuple(ids),
-                 ke_groups=tuple(ke_groups), proposals=tuple(proposals))
+    if major in (1, 2) and "exchange" in shape:
+        shape.update(_payloads_from_json(isakmp, major))
     return shape
+
+
+def _payloads_from_json(tree: Pairs, major: int) -> Shape:
+    """The payload part of a message tree (the message itself, or the ``isakmp.enc.contained`` of an SK)."""
+    out: dict[str, list] = {key: [] for key in PAYLOAD_KEYS}
+    for ptype, p in zip(_all(tree, "isakmp.typepayload"), _all(tree, "isakmp.typepayload_tree")):
+        ptype = int(ptype)
+        out["chain"].append((ptype, _int(_get(p, "isakmp.payloadlength")), int(_get(p, "isakmp.criticalpayload") or 0)))
+        if major == 2 and ptype in _ENCRYPTED_V2:
+            out["encrypted"].append((ptype, _int(_get(p, "isakmp.nextpayload")), _int(_get(p, "isakmp.frag.number")),
+                                     _int(_get(p, "isakmp.frag.total"))))
+        elif major == 1 and ptype == _FRAGMENT_V1:
+            out["v1_fragments"].append((_int(_get(p, "isakmp.frag.packetid")), _int(_get(p, "isakmp.frag.seq")),
+                                        _get(p, "isakmp.frag.last") == "1"))
+        elif ptype == _NOTIFY[major]:
+            out["notify_types"].append(_int(_get(p, "isakmp.notify.msgtype")))
+            out["notify_data"].append(_hex(_get(p, "isakmp.notify.data")))
+        elif ptype in _NONCE[major]:
+            out["nonces"].append(_hex(_get(p, "isakmp.nonce")))
+        elif ptype in _VID[major]:
+            out["vids"].append(_hex(_get(p, "isakmp.vid_bytes")))
+        elif ptype in _ID[major]:
+            out["ids"].append((_int(_get(p, "isakmp.id.type")), _hex(_get(p, "isakmp.id.data"))))
+        elif ptype in _CERT[major]:
+            data = _hex(_get(p, "isakmp.cert.data"))
+            out["certs"].append((_int(_get(p, "isakmp.cert.encoding")), None if data is None else len(data) // 2))
+        elif ptype in _CERTREQ[major]:
+            out["certreq_encodings"].append(_int(_get(p, "isakmp.certreq.type")))
+        elif major == 2 and ptype == _AUTH_V2:
+            data = _hex(_get(p, "isakmp.auth.data"))
+            out["auths"].append((_int(_get(p, "isakmp.auth.method")), None if data is None else len(data) // 2))
+        elif major == 2 and ptype == _CP_V2:
+            out["configs"].append((_int(_get(p, "isakmp.cfg.type")),
+                                   tuple(_int(_get(a, "isakmp.cfg.attr.type")) for a in _all(p, "isakmp.cfg.attr"))))
+        elif major == 2 and ptype == _DELETE_V2:
+            spis = tuple(_hex(v) for v in _all(p, "isakmp.delete.spi"))
+            out["deletes"].append((_int(_get(p, "isakmp.delete.protoid")), _int(_get(p, "isakmp.spisize")), spis))
+        elif major == 2 and ptype in _TS_V2:
+            out["selectors"].append(tuple(_selector_from_json(ts) for ts in _all(p, "isakmp.ts.data")))
+        elif major == 2 and ptype == _KE_V2:
+            out["ke_groups"].append(_int(_get(p, "isakmp.key_exchange.dh_group")))
+        elif ptype == _SA[major]:
+            out["proposals"].extend(_proposals_from_json(p))
+    return {key: tuple(values) for key, values in out.items()}
+
+
+def _selector_from_json(ts: Pairs) -> tuple:
+    start = _get(ts, "isakmp.ts.start_ipv4") or _get(ts, "isakmp.ts.start_ipv6")
+    end = _get(ts, "isakmp.ts.end_ipv4") or _get(ts, "isakmp.ts.end_ipv6")
+    return (_int(_get(ts, "isakmp.ts.type")), _int(_get(ts, "isakmp.ts.protoid")),
+            _int(_get(ts, "isakmp.ts.start_port")), _int(_get(ts, "isakmp.ts.end_port")),
+            None if start is None else str(ipaddress.ip_address(start)),
+            None if end is None else str(ipaddress.ip_address(end)))
 
 
 def _proposals_from_json(sa: Pairs) -> list[tuple]:
