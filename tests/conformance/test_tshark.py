@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.tshark_ref import Shape, load_reference, matches, shape_of
+from conformance.tshark_ref import Shape, assert_only_known, disagreements, load_reference, shape_of
 from helpers import CORPUS, need_corpus
 from ikescope.api import decode_file
 
@@ -80,26 +80,6 @@ def ikescope_messages(capture: Path) -> dict[int, list[Shape | None]]:
     return out
 
 
-def disagreements(ours: dict[int, list[Shape | None]],
-                  theirs: dict[int, list[Shape]]) -> dict[int, dict[str, tuple]]:
-    """Per frame, each field that differs, with (ikescope's value, tshark's value)."""
-    out: dict[int, dict[str, tuple]] = {}
-    for frame in sorted(set(ours) | set(theirs)):
-        mine, ref = ours.get(frame, []), theirs.get(frame, [])
-        if len(mine) != len(ref):
-            out[frame] = {"present": (len(mine), len(ref))}
-            continue
-        fields: dict[str, tuple] = {}
-        for a, b in zip(mine, ref):
-            for key, value in b.items():
-                have = None if a is None else a.get(key)
-                if not matches(have, value):
-                    fields[key] = (have, value)
-        if fields:
-            out[frame] = fields
-    return out
-
-
 @pytest.mark.parametrize("rel", _captures())
 def test_capture_agrees_with_tshark(rel: str | None) -> None:
     root = need_corpus()
@@ -107,13 +87,7 @@ def test_capture_agrees_with_tshark(rel: str | None) -> None:
     theirs = load_reference(capture)
     assert theirs is not None, f"no tshark export next to {rel}"
     ours = ikescope_messages(capture)
-    found = disagreements(ours, theirs)
-    expected = {frame: fields for (name, frame), (fields, _) in KNOWN_DIFFERENCES.items() if name == rel}
-    got = {frame: frozenset(fields) for frame, fields in found.items()}
-    report = "\n".join(f"frame {frame} {field}: ikescope {a!r} tshark {b!r}"
-                       for frame, fields in found.items() for field, (a, b) in fields.items()
-                       if fields.keys() != expected.get(frame))
-    assert got == expected, report
+    assert_only_known(rel, disagreements(ours, theirs), KNOWN_DIFFERENCES)
 
 
 def test_known_differences_name_real_captures() -> None:

@@ -109,6 +109,40 @@ def matches(ours: Any, theirs: Any) -> bool:
     return ours == theirs
 
 
+def disagreements(ours: dict[int, list[Shape | None]],
+                  theirs: dict[int, list[Shape]]) -> dict[int, dict[str, tuple]]:
+    """Per frame, each field that differs, with (ikescope's value, tshark's value).
+
+    "present" means the two sides hold a different number of messages in that frame.
+    """
+    out: dict[int, dict[str, tuple]] = {}
+    for frame in sorted(set(ours) | set(theirs)):
+        mine, ref = ours.get(frame, []), theirs.get(frame, [])
+        if len(mine) != len(ref):
+            out[frame] = {"present": (len(mine), len(ref))}
+            continue
+        fields: dict[str, tuple] = {}
+        for a, b in zip(mine, ref):
+            for key, value in b.items():
+                have = None if a is None else a.get(key)
+                if not matches(have, value):
+                    fields[key] = (have, value)
+        if fields:
+            out[frame] = fields
+    return out
+
+
+def assert_only_known(rel: str, found: dict[int, dict[str, tuple]],
+                      known: dict[tuple[str, int], tuple[frozenset[str], str]]) -> None:
+    """The fields that differ must be exactly those documented for this capture, frame by frame."""
+    expected = {frame: fields for (name, frame), (fields, _) in known.items() if name == rel}
+    got = {frame: frozenset(fields) for frame, fields in found.items()}
+    report = "\n".join(f"frame {frame} {field}: ikescope {a!r} tshark {b!r}"
+                       for frame, fields in found.items() for field, (a, b) in fields.items()
+                       if got[frame] != expected.get(frame))
+    assert got == expected, report
+
+
 def load_reference(capture: Path) -> dict[int, list[Shape]] | None:
     """tshark's messages per frame number, from whichever export sits next to ``capture``.
 
