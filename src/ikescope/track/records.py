@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Problem
-from ..wire.message import Proposal
+from ..wire.message import Proposal, TrafficSelector
 
 
 @dataclass(slots=True)
@@ -48,6 +48,9 @@ class MessageRef:
     proposals: tuple[Proposal, ...] | None = None  # the SA payload's proposals, when the message has one
     ke_group: int | None = None  # IKEv2 KE payload group
     ids: tuple[tuple[int, int, str], ...] = ()  # (payload type, id type, text) of clear ID payloads
+    # (payload type: 44 TSi / 45 TSr, selectors) of readable IKEv2 traffic selector payloads
+    selectors: tuple[tuple[int, tuple[TrafficSelector, ...]], ...] = ()
+    truncated: bool = False  # the capture's snap length cut this message short
 
 
 @dataclass(slots=True)

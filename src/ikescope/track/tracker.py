@@ -34,6 +34,7 @@ from ..wire.message import (
     NotifyPayload,
     OpaquePayload,
     SaPayload,
+    TsPayload,
 )
 from .outcome import conclude
 from .records import Endpoint, Exchange, MessageRef, SaRecord
@@ -189,6 +190,8 @@ class Tracker:
             ke_group=next((p.group for p in msg.payloads if isinstance(p, KePayload)), None),
             ids=tuple((p.type, p.id_type, identity_text(p.id_type, p.data, h.major))
                       for p in msg.payloads if isinstance(p, IdPayload)),
+            selectors=tuple((p.type, p.selectors) for p in msg.payloads if isinstance(p, TsPayload)),
+            truncated=dg.truncated,
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
