@@ -39,7 +39,7 @@ SKF = 53
 TS_IPV4, TS_IPV6 = 7, 8
 _TRANSFORM_HEAD = struct.Struct(">BBH")
 
-# Sizes RFC 7296 fixes: address IDs (3.5), INVALID_KE_PAYLOAD's accepted group (1.3),
+# Sizes RFC 7296 fixes: address IDs (3.5), INVALID_KE_PAYLOAD's accepted group (3.10.1),
 # and the SHA-1 hashes of NAT_DETECTION_SOURCE/DESTINATION_IP (2.23).
 ID_DATA_SIZES = {1: 4, 5: 16}
 NOTIFY_DATA_SIZES = {17: 2, 16388: 20, 16389: 20}
