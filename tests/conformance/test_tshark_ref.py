@@ -55,6 +55,14 @@ def test_json_array_of_messages(tmp_path: Path) -> None:
     assert len(load_reference(tmp_path / "y.pcap")[3]) == 2
 
 
+def test_json_skips_messages_quoted_in_icmp_errors(tmp_path: Path) -> None:
+    doc = json.loads(SA_INIT_JSON)
+    layers = doc[0]["_source"]["layers"]
+    layers["frame"]["frame.protocols"] = "eth:ethertype:ip:icmp:ip:udp:isakmp"
+    (tmp_path / "i.pcap.tshark.json").write_text(json.dumps(doc))
+    assert load_reference(tmp_path / "i.pcap") == {}
+
+
 def test_tsv_rebuilds_proposals_from_the_type_column(tmp_path: Path) -> None:
     cols = ["frame.number", "isakmp.ispi", "isakmp.rspi", "isakmp.version", "isakmp.exchangetype",
             "isakmp.flags", "isakmp.messageid", "isakmp.length", "isakmp.typepayload", "isakmp.notify.msgtype",

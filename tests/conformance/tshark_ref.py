@@ -208,12 +208,20 @@ def _from_json(path: Path) -> dict[int, list[Shape]]:
     for packet in _pairs(path):
         layers = _get(_get(packet, "_source"), "layers")
         frame = int(_get(_get(layers, "frame"), "frame.number"))
+        if _quoted_by_icmp(_get(_get(layers, "frame"), "frame.protocols") or ""):
+            continue
         for isakmp in _all(layers, "isakmp"):
             # Several messages in one frame come as repeated keys, or as an array in
             # exports made with --no-duplicate-keys.
             for message in (isakmp if _is_array(isakmp) else [isakmp]):
                 out.setdefault(frame, []).append(_message_from_json(message))
     return out
+
+
+def _quoted_by_icmp(protocols: str) -> bool:
+    """tshark dissects the message an ICMP error quotes (a port unreachable answering an
+    SA_INIT); that is a network event, not an IKE message, and ikescope does not count it as one."""
+    return any(p in ("icmp", "icmpv6") for p in protocols.split(":"))
 
 
 def _is_array(value: Any) -> bool:
