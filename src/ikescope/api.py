@@ -7,12 +7,12 @@ file and, later, a live interface.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .capture.pcapfile import open_capture
+from .capture.pcapfile import CaptureReader, open_capture
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
 from .diagnose.finding import Finding
@@ -118,14 +118,32 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
     rec.net = dict(demux.stats)
 
 
-def analyze(paths: Iterable[str | Path], settings: Settings | None = None) -> Report:
-    """Analyse capture files into one report (raises CaptureError for an unreadable file)."""
+ProgressHook = Callable[[str, int, "int | None"], None]
+PROGRESS_EVERY = 8192  # frames between two progress reports
+
+
+def _with_progress(reader: CaptureReader, path: str, hook: ProgressHook | None) -> Iterator[Frame]:
+    if hook is None:
+        yield from reader
+        return
+    for n, frame in enumerate(reader, 1):
+        if n % PROGRESS_EVERY == 0:
+            hook(path, *reader.progress())
+        yield frame
+
+
+def analyze(paths: Iterable[str | Path], settings: Settings | None = None,
+            progress: ProgressHook | None = None) -> Report:
+    """Analyse capture files into one report (raises CaptureError for an unreadable file).
+
+    ``progress(path, bytes_read, size)`` is called now and then while a file is read.
+    """
     readers = [(str(p), open_capture(p)) for p in paths]
     report = Report()
     for index, (path, reader) in enumerate(readers):
         rec = InputRecord(path=path)
         report.inputs.append(rec)
-        for item in analyze_frames(reader, index, rec, settings):
+        for item in analyze_frames(_with_progress(reader, path, progress), index, rec, settings):
             if isinstance(item, SaResult):
                 report.results.append(item)
             else:

@@ -2,29 +2,41 @@
 
 This is the only module that writes to the terminal or decides an exit code.
 Known failures (``IkescopeError``: a missing file, a file that is not a
-capture) become one line on stderr and status 2; nothing else is caught, so a
-real bug still shows its traceback to whoever reports it.
+capture, a bad --expect value) become one line on stderr and status 2;
+nothing else is caught, so a real bug still shows its traceback to whoever
+reports it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
 
 from . import __version__, api
+from .diagnose import expect
+from .diagnose.context import DiagnoseSettings
 from .errors import IkescopeError
+from .report import markdown as mdreport
 from .report import messages as msgview
 from .report import sas as sasview
 from .report import text as textreport
-from .diagnose import expect
-from .diagnose.context import DiagnoseSettings
+from .report.redact import Redactor, redact
+from .track.records import SaRecord
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+# Files smaller than this are read too fast for a progress bar to help.
+PROGRESS_MIN_BYTES = 32 * 1024 * 1024
+
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+REDACT = click.option("--redact", is_flag=True,
+                      help="Replace addresses, identities, SPIs and vendor-private data with placeholders.")
+LADDER = click.option("--ladder", is_flag=True, help="Draw each IKE SA as a sequence diagram.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,79 +45,178 @@ def cli() -> None:
     """Explain IKE/ISAKMP negotiations found in packet captures."""
 
 
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+_STYLES = (("ERROR", "bold red"), ("WARN", "yellow"), ("INFO", "cyan"), ("  SA ", "bold"), ("Findings", "bold"))
+
+
+def _write_text(text: str) -> None:
+    """Plain text, coloured by line prefix when stdout is a terminal."""
+    if not _colour():
+        sys.stdout.write(text)
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    for line in text.splitlines():
+        style = next((st for prefix, st in _STYLES if line.startswith(prefix)), None)
+        if "FAILED" in line:
+            style = "red"
+        console.print(Text(line, style=style or ""))
+
+
+def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Callable[[], None]]:
+    """A rich progress bar on stderr for long files, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+
+    def hook(path: str, done: int, size: int | None) -> None:
+        if size is None or size < PROGRESS_MIN_BYTES:
+            return
+        if path not in tasks:
+            if not tasks:
+                bar.start()
+            tasks[path] = bar.add_task(os.path.basename(path), total=size)
+        bar.update(tasks[path], completed=done)
+
+    return hook, bar.stop
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@FILES
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "jsonl"]), default="text",
+              show_default=True, help="Output format.")
+@REDACT
+@LADDER
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit with status 1 when a finding of this severity (or worse) is reported.")
+@click.option("--expect-ike", default=None, metavar="PROPOSALS",
+              help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
+@click.option("--expect-esp", default=None, metavar="PROPOSALS",
+              help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
+def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, fail_on: str,
+            expect_ike: str | None, expect_esp: str | None) -> None:
+    """Explain why the IKE negotiations in FILES failed (or that they did not)."""
+    diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
+                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
+    hook, stop = _progress_hook()
+    try:
+        report = api.analyze(files, api.Settings(diagnose=diag), progress=hook)
+    finally:
+        stop()
+    doc = report.to_dict()
+    ladders = {r.sa.id: sasview.render_ladder(r.sa) for r in report.results} if ladder else {}
+    doc, ladders = _maybe_redact(doc, ladders, redact)
+    for inp in doc["inputs"]:
+        if inp["truncated"]:
+            click.echo(f"ikescope: {inp['path']}: {inp['truncated_detail'] or 'the file is cut short'}; "
+                       "analysed up to the cut", err=True)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
+    elif fmt == "jsonl":
+        for record in jsonl_records(doc):
+            sys.stdout.write(json.dumps(record) + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(mdreport.render(doc, ladders))
+    else:
+        _write_text(textreport.render(doc, ladders))
+    counts = doc["totals"]["findings"]
+    if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
+        sys.exit(EXIT_FINDINGS)
+
+
+def jsonl_records(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One line per input, SA and finding, each tagged with its kind, for log shippers."""
+    for i, inp in enumerate(doc["inputs"]):
+        yield {"schema_version": doc["schema_version"], "kind": "input", "input": i, **inp}
+    for sa in doc["sas"]:
+        yield {"schema_version": doc["schema_version"], "kind": "sa", **sa}
+    for f in doc["findings"]:
+        yield {"schema_version": doc["schema_version"], "kind": "finding", **f}
+
+
+def _maybe_redact(doc: dict[str, Any], ladders: dict[int, list[str]],
+                  on: bool) -> tuple[dict[str, Any], dict[int, list[str]]]:
+    if not on:
+        return doc, ladders
+    red, r = redact(doc)
+    return red, {k: [r.text(line) for line in v] for k, v in ladders.items()}
+
+
+@cli.command()
+@FILES
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
-def decode(files: tuple[str, ...], fmt: str) -> None:
+@REDACT
+@LADDER
+def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool) -> None:
+    """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
+    runs = [api.decode_file(f) for f in files]
+    r = Redactor() if redact else None
+    docs = []
+    for run in runs:
+        records: list[SaRecord] = list(api.track(run))
+        dicts = [sasview.sa_dict(sa) for sa in records]
+        ladders = {sa.id: sasview.render_ladder(sa) for sa in records} if ladder else {}
+        if r is not None:
+            dicts = r.doc(dicts)
+            ladders = {k: [r.text(line) for line in v] for k, v in ladders.items()}
+        docs.append((run, dicts, ladders))
+    if fmt == "json":
+        out = {"schema_version": 1, "files": [{"path": run.path, "sas": dicts, **run.info()}
+                                              for run, dicts, _ in docs]}
+        sys.stdout.write(json.dumps(out, indent=1) + "\n")
+        return
+    lines: list[str] = []
+    for run, dicts, ladders in docs:
+        if len(docs) > 1:
+            lines.append(f"== {run.path}")
+        lines.extend(sasview.render_text(dicts, ladders))
+    _write_text("\n".join(lines) + "\n")
+
+
+@cli.command()
+@FILES
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@REDACT
+def decode(files: tuple[str, ...], fmt: str, redact: bool) -> None:
     """Print every IKE message in FILES with its payloads."""
     runs = [api.decode_file(f) for f in files]  # opens every file first: a bad name fails before output
+    r = Redactor() if redact else None
 
     def records(run: api.DecodeRun) -> Iterator[dict[str, Any]]:
         for dg, dec in run:
-            yield msgview.message_dict(dg, dec)
+            d = msgview.message_dict(dg, dec)
+            yield r.doc(d) if r is not None else d
 
     out = sys.stdout
     if fmt == "json":
-        for chunk in msgview.render_json((r.path, records(r), r.info) for r in runs):
+        for chunk in msgview.render_json((run.path, records(run), run.info) for run in runs):
             out.write(chunk)
         return
     for run in runs:
         if len(runs) > 1:
             out.write(f"== {run.path}\n")
-        for line in msgview.render_text(records(run)):
-            out.write(line + "\n")
+        _write_lines(msgview.render_text(records(run)))
         info = run.info()
         out.write(f"-- {info['ike_messages']} IKE messages in {info['frames']} frames\n")
         if info["truncated"]:
             click.echo(f"ikescope: {run.path}: {info['truncated_detail']}", err=True)
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--ladder", is_flag=True, help="Draw each SA as a sequence diagram.")
-def sas(files: tuple[str, ...], fmt: str, ladder: bool) -> None:
-    """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
-    runs = [api.decode_file(f) for f in files]
-    out = sys.stdout
-    if fmt == "json":
-        doc = {"schema_version": 1,
-               "files": [{"path": r.path, "sas": [sasview.sa_dict(sa) for sa in api.track(r)], **r.info()}
-                         for r in runs]}
-        out.write(json.dumps(doc, indent=1) + "\n")
-        return
-    for run in runs:
-        if len(runs) > 1:
-            out.write(f"== {run.path}\n")
-        for line in sasview.render_text(api.track(run), ladder=ladder):
-            out.write(line + "\n")
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--expect-ike", default=None, metavar="PROPOSALS",
-              help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
-@click.option("--expect-esp", default=None, metavar="PROPOSALS",
-              help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
-def analyze(files: tuple[str, ...], fmt: str, expect_ike: str | None, expect_esp: str | None) -> None:
-    """Explain why the IKE negotiations in FILES failed (or that they did not)."""
-    diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
-                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
-    report = api.analyze(files, api.Settings(diagnose=diag))
-    doc = report.to_dict()
-    for inp in doc["inputs"]:
-        if inp["truncated"]:
-            click.echo(f"ikescope: {inp['path']}: {inp['truncated_detail'] or 'the file is cut short'}", err=True)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
-    else:
-        sys.stdout.write(textreport.render(doc))
-    if doc["totals"]["findings"]["error"]:
-        sys.exit(EXIT_FINDINGS)
+def _write_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        sys.stdout.write(line + "\n")
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ def test_single_request_at_capture_end_is_incomplete() -> None:
 
 def test_error_notify_fails_sa_init() -> None:
     (sa,) = run([dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(rspi=b"\0" * 8, items=[notify(14)]), 2, 0.01, False)])
-    assert sa.outcome == "failed" and sa.failed_exchange == 0 and "14" in sa.outcome_detail
+    assert sa.outcome == "failed" and sa.failed_exchange == 0 and "NO_PROPOSAL_CHOSEN" in sa.outcome_detail
 
 
 def test_auth_answered_with_notify_first_is_likely_failure() -> None:

@@ -15,6 +15,8 @@ drop the wire length and stop silently on a short record.
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 import struct
 import zlib
 from collections.abc import Iterator
@@ -133,6 +135,18 @@ class CaptureReader:
         self._pcap_header: tuple[str, bool] | None = None
         if kind == "pcap":
             self._pcap_header = self._read_pcap_header()
+
+    def progress(self) -> tuple[int, int | None]:
+        """Bytes of the file read so far and its size (None when unknown, as for a pipe).
+
+        For a gzip file both count compressed bytes, which is what a progress bar needs.
+        """
+        try:
+            st = os.fstat(self._raw.fileno())
+            pos = self._raw.tell()
+        except (OSError, ValueError):
+            return 0, None
+        return pos, st.st_size if stat.S_ISREG(st.st_mode) else None
 
     def __enter__(self) -> CaptureReader:
         return self

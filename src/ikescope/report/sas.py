@@ -98,10 +98,10 @@ def _nat_summary(sa: SaRecord) -> str:
 
 # --- text ----------------------------------------------------------------------------------------
 
-def render_text(sas: Iterable[SaRecord], ladder: bool = False) -> Iterable[str]:
-    for sa in sas:
-        d = sa_dict(sa)
-        ver = "IKEv2" if sa.version == 2 else f"IKEv1 {sa.mode or ''}".rstrip()
+def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | None = None) -> Iterable[str]:
+    """Text blocks from ``sa_dict`` records; ``ladders`` maps an SA id to its ladder lines."""
+    for d in sas:
+        ver = "IKEv2" if d["version"] == 2 else f"IKEv1 {d['mode'] or ''}".rstrip()
         outcome = d["outcome"] + (f": {d['outcome_detail']}" if d["outcome_detail"] else "")
         yield f"SA {d['id']}  {ver}  {d['initiator']} -> {d['responder']}  {outcome}"
         yield f"    SPIs {d['ispi']} {d['rspi']}  frames {d['first_frame']}-{d['last_frame']}  " \
@@ -121,21 +121,19 @@ def render_text(sas: Iterable[SaRecord], ladder: bool = False) -> Iterable[str]:
             yield f"    KE: initiator {', '.join(d['ke_groups_initiator'])}; responder {resp}"
         for ident in d["identities"]:
             yield f"    ID {ident['side']}: {ident['type']} {ident['value']}"
-        if d["vendor_ids"]:
-            for side in ("initiator", "responder"):
-                names = [v["name"] for v in d["vendor_ids"] if v["side"] == side]
-                if names:
-                    yield f"    vendor IDs {side}: {', '.join(names)}"
+        for side in ("initiator", "responder"):
+            names = [v["name"] for v in d["vendor_ids"] if v["side"] == side]
+            if names:
+                yield f"    vendor IDs {side}: {', '.join(names)}"
         for e in d["exchanges"]:
-            one_way = sa.version == 1 and e["exchange"] == 5
+            one_way = d["version"] == 1 and e["exchange"] == 5
             status = "one-way" if one_way else "answered" if e["answered"] else "UNANSWERED"
             extra = f", {e['retransmissions']} retransmissions" if e["retransmissions"] else ""
             retry = f", restarts #{e['attempt_of']} after {e['retry_reason']}" if "attempt_of" in e else ""
             rtt = f", rtt {e['rtt'] * 1000:.1f} ms" if e["rtt"] is not None else ""
             yield f"    #{e['index']} {e['exchange_name']} msgid {e['message_id']} by {e['requester']}: " \
                   f"{status}{rtt}{extra}{retry} (frames {','.join(map(str, e['frames']))})"
-        if ladder:
-            yield from render_ladder(sa)
+        yield from (ladders or {}).get(d["id"], ())
         yield ""
 
 
@@ -159,11 +157,11 @@ _LADDER_QUIET = {1: {11, 13}, 2: {41, 43, 46, 53}}
 _LADDER_QUIET_NOTIFY = {16388, 16389, 16430, 16431, 16406, 16417, 16418, 20, 130}
 
 
-def render_ladder(sa: SaRecord) -> Iterable[str]:
+def render_ladder(sa: SaRecord) -> list[str]:
     """A plain-text sequence diagram: one arrow per message, copies marked."""
     left = _ep(sa.initiator.address, sa.initiator.port)
     right = _ep(sa.responder.address, sa.responder.port)
-    yield f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"
+    lines = [f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"]
     for m in sa.messages:
         label = _ladder_label(sa, m)
         arrow_body = f" {label} "
@@ -175,7 +173,8 @@ def render_ladder(sa: SaRecord) -> Iterable[str]:
         else:
             arrow = "<" + "-" * (pad // 2 - 1) + arrow_body + "-" * (pad - pad // 2)
         copy = f"  (copy of #{m.retransmit_of})" if m.retransmit_of is not None else ""
-        yield f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}"
+        lines.append(f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}")
+    return lines
 
 
 def _ladder_label(sa: SaRecord, m: MessageRef) -> str:

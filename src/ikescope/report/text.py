@@ -15,15 +15,16 @@ _SEV = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def render(doc: dict[str, Any], verbose: bool = True) -> str:
-    return "\n".join(_lines(doc, verbose)) + "\n"
+def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None, verbose: bool = True) -> str:
+    """``ladders`` maps an SA id to ladder lines drawn under its verdict."""
+    return "\n".join(_lines(doc, ladders or {}, verbose)) + "\n"
 
 
 def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
 
 
-def _lines(doc: dict[str, Any], verbose: bool) -> Iterable[str]:
+def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) -> Iterable[str]:
     for idx, inp in enumerate(doc["inputs"]):
         sas = [s for s in doc["sas"] if s["input"] == idx]
         cut = " (the file is cut short: analysed up to the cut)" if inp["truncated"] else ""
@@ -37,6 +38,7 @@ def _lines(doc: dict[str, Any], verbose: bool) -> Iterable[str]:
             rc = s["root_cause"]
             if rc is not None:
                 yield from _wrap(f"root cause: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
+            yield from ladders.get(s["id"], ())
         yield ""
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
                                                        f["sa"] or 0, f["frames"][:1]))

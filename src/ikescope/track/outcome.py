@@ -10,7 +10,7 @@ than IDr is, in practice, an error response. Such verdicts say "likely" in
 
 from __future__ import annotations
 
-from ..wire.registry import notify_is_error
+from ..wire.registry import notify_is_error, notify_name
 from .records import Exchange, MessageRef, SaRecord
 
 V1_MAIN, V1_AGGRESSIVE, V1_QUICK = 2, 4, 32
@@ -67,7 +67,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if errors or (resp and V2_COOKIE in resp.notifies):
             sa.outcome = "failed"
             sa.failed_exchange = last.index
-            what = f"notify {errors[0]}" if errors else "a COOKIE the initiator never returned"
+            what = notify_name(2, errors[0]) if errors else "a COOKIE the initiator never returned"
             sa.outcome_detail = f"IKE_SA_INIT answered with {what}"
             return
         if not auths:
@@ -91,7 +91,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             return
         if resp is not None and resp.encrypted is False and _error_notifies(resp, 2):
             sa.outcome, sa.failed_exchange = "failed", last.index
-            sa.outcome_detail = f"IKE_AUTH answered with notify {_error_notifies(resp, 2)[0]}"
+            sa.outcome_detail = f"IKE_AUTH answered with {notify_name(2, _error_notifies(resp, 2)[0])}"
             return
         sa.outcome, sa.outcome_detail = "established", ""
         sa.established_ts = last.response_ts
@@ -128,7 +128,7 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
         sa.outcome = "established" if sa.child_sas else "incomplete"
         sa.outcome_detail = "phase 1 happened before the capture started"
         if errors:
-            sa.outcome, sa.outcome_detail = "failed", f"notify {errors[0][1]} in frame {errors[0][0]}"
+            sa.outcome, sa.outcome_detail = "failed", f"{notify_name(1, errors[0][1])} in frame {errors[0][0]}"
         return
     mode_name = "main mode" if sa.mode == "main" else "aggressive mode"
     need_i, need_r = (3, 3) if sa.mode == "main" else (2, 1)
@@ -141,7 +141,7 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
     sa.failed_exchange = phase1.index
     if errors:
         sa.outcome = "failed"
-        sa.outcome_detail = f"{mode_name} stopped by notify {errors[0][1]} (frame {errors[0][0]})"
+        sa.outcome_detail = f"{mode_name} stopped by {notify_name(1, errors[0][1])} (frame {errors[0][0]})"
         return
     if got_r == 0:
         _unanswered(sa, phase1, end_ts, f"{mode_name} message 1")
