@@ -166,6 +166,8 @@ def load_decrypted(capture: Path) -> dict[int, list[Shape]]:
     for packet in _pairs(capture.with_name(capture.name + ".tshark.decrypted.json")):
         layers = _get(_get(packet, "_source"), "layers")
         frame = int(_get(_get(layers, "frame"), "frame.number"))
+        if _quoted_by_icmp(_get(_get(layers, "frame"), "frame.protocols") or ""):
+            continue
         for isakmp in _all(layers, "isakmp"):
             for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
                 decrypted = _get(tree, "isakmp.enc.decrypted")
