@@ -123,6 +123,9 @@ class Charon:
             time.sleep(0.1)
         raise LabError(f"charon of {self.host.name} did not open {self.socket}")
 
+    def brief_text(self) -> str:
+        return self.brief_log.read_text(errors="replace") if self.brief_log.exists() else ""
+
     def swanctl(self, *args: str, check: bool = True,
                 timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run swanctl against this daemon's socket."""
@@ -130,6 +133,16 @@ class Charon:
 
     def load(self) -> None:
         self.swanctl("--load-all", "--noprompt")
+
+    def initiate(self, child: str | None, ike: str | None, timeout: int) -> tuple[bool, str]:
+        """swanctl --initiate blocks until the CHILD SA is up or the attempt failed."""
+        args = ["--initiate", "--timeout", str(timeout)]
+        if child:
+            args += ["--child", child]
+        if ike:
+            args += ["--ike", ike]
+        proc = self.swanctl(*args, check=False, timeout=timeout + 15)
+        return proc.returncode == 0, proc.stdout
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the daemon by its PID; SIGKILL simulates a crash that sends no DELETE."""

@@ -150,6 +150,64 @@ def read_messages(pcap: Path, key_tables: list[Path] | None = None) -> list[Mess
             ispi=ispi, rspi=rspi, version=version, exchange=exchange_name(version, exchtype),
             message_id=_int(msgid.split(",")[0] or "0"), response=response,
             notifies=[_int(n) for n in notes.split(",") if n]))
+    return sorted(messages + tcp_messages(pcap), key=lambda m: m.frame)
+
+
+def clear_notifies(msg: bytes) -> list[int]:
+    """Notify types in the cleartext payload chain of one IKE message."""
+    version = msg[17] >> 4
+    if version == 1 and msg[19] & 0x01:
+        return []
+    types, np, pos = [], msg[16], 28
+    while np and np not in (46, 53) and pos + 4 <= len(msg):
+        length = int.from_bytes(msg[pos + 2:pos + 4], "big")
+        if length < 4:
+            break
+        if np == 41 and version == 2:
+            types.append(int.from_bytes(msg[pos + 6:pos + 8], "big"))
+        elif np == 11 and version == 1:
+            types.append(int.from_bytes(msg[pos + 10:pos + 12], "big"))
+        np, pos = msg[pos], pos + length
+    return types
+
+
+def tcp_messages(pcap: Path) -> list[Message]:
+    """IKE messages carried in RFC 8229 TCP streams, which tshark 4.0 does not frame right.
+
+    Each direction of a stream is put back together, the "IKETCP" prefix dropped, and the
+    length-prefixed records split; records with the zero non-ESP marker are IKE messages,
+    attributed to the frame that carried their first byte.
+    """
+    out = subprocess.run(["tshark", "-n", "-r", str(pcap), "-Y", "tcp.port == 4500 and tcp.len > 0",
+                          "-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "ip.src",
+                          "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "tcp.payload"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    streams: dict[tuple[str, str, str], tuple[bytearray, list[tuple[int, int]]]] = {}
+    for line in out.splitlines():
+        frame, stream, ip4, ip6, sport, payload = (line.split("\t") + [""] * 6)[:6]
+        data, starts = streams.setdefault((stream, ip4 or ip6, sport), (bytearray(), []))
+        starts.append((len(data), int(frame)))
+        data.extend(bytes.fromhex(payload.replace(":", "")))
+    messages = []
+    for (_, src, sport), (data, starts) in streams.items():
+        pos = 6 if data.startswith(b"IKETCP") else 0
+        while pos + 2 <= len(data):
+            length = int.from_bytes(data[pos:pos + 2], "big")
+            record = bytes(data[pos + 2:pos + length])
+            frame = max(f for start, f in starts if start <= pos)
+            if length < 2 or len(record) < length - 2:
+                break
+            pos += length
+            if record[:4] != b"\0\0\0\0" or len(record) < 32:
+                continue  # ESP in TCP
+            msg = record[4:]
+            version = msg[17] >> 4
+            messages.append(Message(
+                frame=frame, src=src, sport=int(sport), ispi=msg[:8].hex(), rspi=msg[8:16].hex(),
+                version=version, exchange=exchange_name(version, msg[18]),
+                message_id=int.from_bytes(msg[20:24], "big"),
+                response=bool(msg[19] & 0x20) if version == 2 else False,
+                notifies=clear_notifies(msg)))
     return messages
 
 

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lab.runner import versions
-
 SCHEMA_VERSION = 1
 
 # Root causes a label may name; null means the tunnel came up as configured.
@@ -47,7 +45,6 @@ def update(out: Path, label: dict[str, Any]) -> None:
     data = load(out)
     data["schema_version"] = SCHEMA_VERSION
     data["root_causes"] = ROOT_CAUSES
-    label = {**label, "software": versions()}
     order = [s.name for s in SCENARIOS]
     entries = {c["name"]: c for c in data["captures"] if c["name"] in order}
     entries[label["name"]] = label

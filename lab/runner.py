@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +12,24 @@ from lab.capture import Tcpdump
 from lab.charon import Charon, build_shim
 from lab.netns import PEER_BY_ADDRESS, LabError, Topology
 from lab.pki import install, make_pki
-from lab.scenario import Run, Scenario
+from lab.pluto import Pluto, unpack_libreswan
+from lab.scenario import Daemon, Run, Scenario
 
 LOG_LIMIT = 6000
 
 
-def versions() -> dict[str, str]:
-    """Versions of the software that made the captures, as the tools report them."""
-    charon = subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True,
-                            text=True).stdout.split()
+def versions(software: str, work: Path) -> dict[str, str]:
+    """Versions of the software that made a capture, as the tools report them."""
+    if software == "libreswan":
+        debs = sorted((work / "debs").glob("libreswan_*.deb"))
+        daemon = "libreswan " + (debs[-1].name.split("_")[1] if debs else "unknown")
+    else:
+        charon = subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True,
+                                text=True).stdout.split()
+        daemon = "strongSwan " + (charon[-1] if charon else "unknown")
     tcpdump = subprocess.run(["tcpdump", "--version"], capture_output=True,
                              text=True).stdout.splitlines()[0].split()[-1]
-    return {"strongswan": charon[-1] if charon else "unknown", "tcpdump": tcpdump,
+    return {"daemons": daemon, "tcpdump": tcpdump,
             "kernel": subprocess.run(["uname", "-r"], capture_output=True,
                                      text=True).stdout.strip()}
 
@@ -47,17 +52,21 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     shim = build_shim(work.parent)
+    libreswan = unpack_libreswan(work.parent) if sc.software == "libreswan" else None
     topo = Topology(sc.topology)
-    daemons: dict[str, Charon] = {}
+    daemons: dict[str, Daemon] = {}
     dump: Tcpdump | None = None
-    started = time.monotonic()
     try:
         topo.build()
         configs = sc.configs(topo.hosts, sc.topology)
         for side in sc.daemons:
-            d = Charon(topo.hosts[side], work, shim, sc.charon_options.get(side))
+            d: Daemon
+            if libreswan is not None:
+                d = Pluto(topo.hosts[side], work, shim, libreswan)
+            else:
+                d = Charon(topo.hosts[side], work, shim, sc.charon_options.get(side))
             d.write_config(configs[side])
-            if sc.certificates:
+            if sc.certificates and isinstance(d, Charon):
                 install(make_pki(work.parent), side, d.swanctl_dir)
             daemons[side] = d
         dump = Tcpdump(topo.hosts[sc.capture_on], work / f"{sc.name}.pcap")
@@ -75,12 +84,12 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
         for d in daemons.values():
             d.stop()
         topo.close()
-    elapsed = time.monotonic() - started
-    return publish(sc, work, out, daemons, elapsed)
+    label = publish(sc, work, out, daemons)
+    label["software"] = versions(sc.software, work.parent)
+    return label
 
 
-def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Charon],
-            elapsed: float) -> dict[str, Any]:
+def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Daemon]) -> dict[str, Any]:
     """Copy the capture, keys and trimmed logs to `out` after checking the promise holds."""
     out.mkdir(parents=True, exist_ok=True)
     pcap = out / f"{sc.name}.pcap"
@@ -90,12 +99,9 @@ def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Charon],
     logs = {}
     for side, d in daemons.items():
         target = out / f"{sc.name}.{side}.log"
-        target.write_text(trim_log(d.brief_log.read_text(errors="replace")
-                                   if d.brief_log.exists() else ""))
+        target.write_text(trim_log(d.brief_text()))
         logs[side] = target.name
-    label = make_label(sc, pcap, tables, logs)
-    label["seconds"] = round(elapsed, 1)
-    return label
+    return make_label(sc, pcap, tables, logs)
 
 
 def make_label(sc: Scenario, pcap: Path, tables: list[Path],

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 from lab.charon import Charon, conf_block
 from lab.netns import Host, LabError
+from lab.pluto import Pluto
+
+Daemon = Charon | Pluto
 
 # Inner networks the CHILD SAs protect; they are never configured on an interface.
 NETS = {"v4": {"alice": "198.51.100.0/25", "bob": "198.51.100.128/25"},
@@ -48,27 +51,23 @@ class Expect:
 class Run:
     """Handles a scenario's play function gets: the daemons by peer name and the hosts."""
 
-    daemons: dict[str, Charon]
+    daemons: dict[str, Daemon]
     hosts: dict[str, Host]
     notes: list[str] = field(default_factory=list)
 
     def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
                  ok: bool = True, timeout: int = 30) -> str:
         """Start a negotiation with swanctl and insist on the outcome the scenario expects."""
-        args = ["--initiate", "--timeout", str(timeout)]
-        if child:
-            args += ["--child", child]
-        if ike:
-            args += ["--ike", ike]
-        proc = self.daemons[side].swanctl(*args, check=False, timeout=timeout + 15)
-        succeeded = proc.returncode == 0
+        succeeded, output = self.daemons[side].initiate(child, ike, timeout)
         if succeeded != ok:
             raise LabError(f"initiate on {side}: expected {'success' if ok else 'failure'}, got "
-                           f"{'success' if succeeded else 'failure'}:\n{proc.stdout[-1500:]}")
-        return proc.stdout
+                           f"{'success' if succeeded else 'failure'}:\n{output[-1500:]}")
+        return output
 
     def swanctl(self, side: str, *args: str) -> str:
-        return self.daemons[side].swanctl(*args).stdout
+        daemon = self.daemons[side]
+        assert isinstance(daemon, Charon), "swanctl drives strongSwan only"
+        return daemon.swanctl(*args).stdout
 
     def wait_log(self, side: str, pattern: str, timeout: float = 30) -> None:
         """Wait for a line in a daemon's log: the daemon's own word that a step happened."""
@@ -101,6 +100,7 @@ class Scenario:
     capture_on: str = "bob"
     ike_version: str = "2"
     certificates: bool = False
+    software: str = "strongswan"
 
 
 def conn(me: Host, peer: Host, topology: str, *, version: int = 2,
@@ -154,4 +154,27 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
             "bob": conn(b, a, topology, remote_addrs=peer_addr if topology == "nat" else None,
                         **{**both, **(bob or {})}),  # type: ignore[arg-type]
         }
+    return make
+
+
+def pluto_pair(alice: str = "", bob: str = "", both: str = "") -> Configs:
+    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab"."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        nets = NETS["v6" if topology == "v6" else "v4"]
+        out = {}
+        for me, peer, extra in (("alice", "bob", alice), ("bob", "alice", bob)):
+            lines = [
+                "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes", "",
+                "conn lab", "    ikev2=insist", f"    left={hosts[me].addr}",
+                f"    leftid=@{me}.example.org", f"    leftsubnet={nets[me]}",
+                f"    right={hosts[peer].addr}", f"    rightid=@{peer}.example.org",
+                f"    rightsubnet={nets[peer]}", "    authby=secret",
+                "    ike=aes256-sha2_256;modp2048", "    esp=aes128-sha2_256",
+                "    retransmit-interval=1000", "    retransmit-timeout=10s",
+                "    leftupdown=/bin/true",
+            ]
+            lines += [f"    {x.strip()}" for x in (both + "\n" + extra).splitlines() if x.strip()]
+            secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
+            out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n"
+        return out
     return make

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-from lab.scenario import Expect, Run, SaExpect, Scenario, pair
+from lab.scenario import Expect, Run, SaExpect, Scenario, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
 MM = "MAIN_MODE"
@@ -286,6 +286,18 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
                       root_cause="ike.encapsulation_mismatch", failed_exchange="IKE_AUTH",
                       decisive_notifies=(USE_TRANSPORT_MODE,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-tcp-success",
+        summary="IKEv2 over TCP (RFC 8229): 'IKETCP' prefix, then length-prefixed IKE messages "
+                "with the non-ESP marker on TCP port 4500",
+        how="two libreswan peers (strongSwan 5.9 has no IKE over TCP); alice enable-tcp=yes "
+            "with tcp-remoteport=4500, bob listen-tcp=yes; no key table, as pluto keeps the "
+            "IKE keys inside NSS",
+        configs=pluto_pair(alice="enable-tcp=yes\ntcp-remoteport=4500", bob="enable-tcp=yes"),
+        play=initiate_ok,
+        software="libreswan",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     # ---- IKEv1 ----
     Scenario(

@@ -32,8 +32,10 @@ sys.path.insert(0, str(REPO))
 
 
 def ike_messages(path: Path) -> list[bytes]:
-    """IKE messages from UDP 500/4500 (first IP fragment suffices for headers), in order."""
+    """IKE messages from UDP 500/4500 (first IP fragment suffices for headers) and from
+    RFC 8229 TCP streams on port 4500, in capture order."""
     out = []
+    streams: dict[tuple[bytes, int], bytearray] = {}
     with open(path, "rb") as f:
         for _ts, buf in dpkt.pcap.Reader(f):
             eth = dpkt.ethernet.Ethernet(buf)
@@ -41,6 +43,10 @@ def ike_messages(path: Path) -> list[bytes]:
             if eth.type == dpkt.ethernet.ETH_TYPE_IP:
                 ihl = (raw[0] & 0x0F) * 4
                 frag_offset = struct.unpack("!H", raw[6:8])[0] & 0x1FFF
+                if raw[9] == 6:
+                    tcp = raw[ihl:struct.unpack("!H", raw[2:4])[0]]
+                    out += tcp_records(streams, raw[12:16], tcp)
+                    continue
                 if raw[9] != 17 or frag_offset:
                     continue
                 udp = raw[ihl:]
@@ -61,6 +67,29 @@ def ike_messages(path: Path) -> list[bytes]:
             if len(payload) >= 28:
                 out.append(payload)
     return out
+
+
+def tcp_records(streams: dict[tuple[bytes, int], bytearray], src: bytes,
+                tcp: bytes) -> list[bytes]:
+    """Append a segment to its direction's stream and cut out complete IKE records."""
+    sport, dport = struct.unpack("!HH", tcp[:4])
+    if NAT_T_PORT not in (sport, dport):
+        return []
+    data = tcp[(tcp[12] >> 4) * 4:]
+    stream = streams.setdefault((src, sport), bytearray())
+    stream += data
+    if stream.startswith(b"IKETCP"):
+        del stream[:6]
+    records = []
+    while len(stream) >= 2:
+        length = struct.unpack("!H", stream[:2])[0]
+        if len(stream) < length:
+            break
+        record = bytes(stream[2:length])
+        del stream[:length]
+        if record[:4] == b"\0\0\0\0":
+            records.append(record[4:])
+    return records
 
 
 def clear_notifies(msg: bytes) -> list[int]:
