@@ -11,8 +11,9 @@ Adding a module to ``MODULES`` is all it takes to run it and list its codes.
 from __future__ import annotations
 
 from . import malformed, proposals
+from . import fragments, retransmit
 
-MODULES = (proposals, malformed)
+MODULES = (proposals, malformed, retransmit, fragments)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))

@@ -1,0 +1,359 @@
+"""Silence, repetition and churn: requests nobody answers, copies of requests,
+answers without a question and peers that keep starting over.
+
+These are mostly symptoms. Retransmissions and duplicates are marked
+``supporting`` so a real cause found by another rule heads the report; a
+request that is never answered stays a root cause of its own (``ike.no_response``)
+because often nothing else in the capture explains it. Timing comes from the
+capture: RFC 7296 2.1 leaves the retransmission schedule to the implementation,
+but exponential backoff is what gateways do, so the intervals are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ...model import Severity
+from ...track.records import Exchange, MessageRef, SaRecord
+from ...wire import registry as reg
+from ..context import RuleContext
+from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
+from .fragments import large_unanswered
+
+V1_MAIN, V1_AGGRESSIVE = 2, 4
+V2_SA_INIT = 34
+FIRST_EXCHANGES = (V1_MAIN, V1_AGGRESSIVE, V2_SA_INIT)
+# Several new SAs between the same peers, each started within LOOP_GAP seconds of the
+# previous one, make a loop once there are LOOP_MIN of them.
+LOOP_MIN = 5
+LOOP_GAP = 30.0
+# Evidence lists are cut here: the frames that show the pattern, not every copy.
+MAX_EVIDENCE = 6
+
+NO_RESPONSE = CatalogEntry(
+    code="ike.no_response",
+    severity=Severity.ERROR,
+    title="A request was never answered",
+    explanation="One side sent a request, repeated it, and got no answer before it gave up or the capture "
+                "ended, so the negotiation could not go on. If the silent peer answered other requests in the "
+                "capture it is running and reachable, and it ignores this one on purpose: usually it has no "
+                "matching configuration for this peer, refuses the proposals or identity without saying so, "
+                "or cannot read the message (wrong pre-shared key in IKEv1 main mode). If it never answered "
+                "anything, it is probably down, unreachable, filtered by a firewall (UDP 500 and 4500), or the "
+                "initiator sends to the wrong address. Large requests split into IP fragments are often "
+                "dropped on the path, which looks exactly like silence.",
+    wire="The same request (same message ID, same bytes) several times, with growing intervals, and no "
+         "response from the other address.",
+    remedy="Capture on the silent peer too, or read its log: if the requests arrive there, its configuration "
+           "for this peer is the problem; if they do not, check routing, firewalls and NAT in between for UDP "
+           "500/4500. For large or fragmented requests, enable IKE fragmentation (RFC 7383) on both sides or "
+           "lower the MTU on the path.",
+    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP> repeated, with no Recv:<Symbol> from "
+                                     "the peer"),
+                 VendorRef("Clavister", "ikesnoop shows only the outgoing packets of the negotiation"),
+                 VendorRef("Huawei", "reason code 50: fragment packet limit"),
+                 VendorRef("Huawei", "reason code 51: fragment packet reassemble timeout")),
+)
+
+RETRANSMISSION = CatalogEntry(
+    code="ike.retransmission",
+    severity=Severity.WARNING,
+    title="Requests were retransmitted",
+    explanation="A side sent the same request again because no answer arrived in time. A few copies followed by "
+                "an answer mean packets were lost or the peer was slow; copies that are never answered are the "
+                "visible part of a peer that stays silent (see the other findings on this SA). A peer that "
+                "repeats its response means its own answer did not reach the requester.",
+    wire="Byte-identical copies of a request with the same message ID, usually at growing intervals "
+         "(exponential backoff).",
+    remedy="If the exchange was answered in the end, look for packet loss or an overloaded gateway. If not, "
+           "the other findings on this SA say why the peer is silent.",
+    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP> (logged again for each copy)"),),
+    supporting=True,
+)
+
+DUPLICATE_REQUEST = CatalogEntry(
+    code="ike.duplicate_request",
+    severity=Severity.WARNING,
+    title="A new phase 1 request while the first one is still in progress",
+    explanation="The initiator repeated its first phase 1 message after the responder had already answered it, "
+                "or started a second negotiation with the same peer before the first finished. The responder "
+                "then holds a half-done negotiation and treats the newcomer as a duplicate. It usually means the "
+                "responder's answers do not reach the initiator (a firewall or NAT dropping them) or the "
+                "initiator restarts too eagerly.",
+    wire="IKEv1: main or aggressive mode message 1 with the same initiator cookie again after message 2, or a "
+         "new initiator cookie from the same address while another negotiation with it is unfinished.",
+    remedy="Check that the responder's packets get back to the initiator (capture on the initiator's side) and "
+           "that only one tunnel definition on the initiator points at this peer.",
+    vendor_refs=(VendorRef("ZyWALL", "!! Duplicate requests with the same cookie"),
+                 VendorRef("ZyWALL", "!! IKE Negotiation is in process")),
+    versions=(1,),
+    supporting=True,
+)
+
+RESPONSE_WITHOUT_REQUEST = CatalogEntry(
+    code="ike.response_without_request",
+    severity=Severity.WARNING,
+    title="Responses whose requests are not in the capture",
+    explanation="The capture holds answers to requests it never saw. When only the first exchange is missing "
+                "the capture simply started late. When requests are missing throughout, the capture point sees "
+                "only one direction of the traffic (asymmetric routing, or a capture filter on one address), "
+                "and conclusions about silence or answers from this capture are unsafe.",
+    wire="An IKEv2 message with the Response flag set, for a message ID whose request did not appear.",
+    remedy="Start the capture before the tunnel is initiated, and capture where both directions pass (or on "
+           "both gateways).",
+    versions=(2,),
+    supporting=True,
+)
+
+NEGOTIATION_LOOP = CatalogEntry(
+    code="ike.negotiation_loop",
+    severity=Severity.WARNING,
+    title="The same peers negotiate again and again",
+    explanation="The two peers start one new IKE SA after another within seconds, and none of them stays in use. "
+                "Whatever each negotiation achieves is thrown away: typically one side deletes or ignores the "
+                "new SA (a CHILD SA that cannot be installed, a policy that does not match the traffic, "
+                "duplicate tunnel definitions on one side), or a failed negotiation is retried in a tight loop.",
+    wire="Many IKE_SA_INIT / main mode exchanges between the same two addresses with new SPIs, seconds apart.",
+    remedy="Read both gateways' logs for what happens right after each negotiation (deletes, install errors); "
+           "make sure only one tunnel is defined per peer pair and that the traffic selectors match the "
+           "traffic that triggers the tunnel.",
+)
+
+ENTRIES = (NO_RESPONSE, RETRANSMISSION, DUPLICATE_REQUEST, RESPONSE_WITHOUT_REQUEST, NEGOTIATION_LOOP)
+
+
+def _requests(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
+    return [sa.messages[i] for i in ex.messages if not sa.messages[i].response]
+
+
+def _side(initiator: bool) -> str:
+    return "initiator" if initiator else "responder"
+
+
+def _peer_answered_before(sa: SaRecord, ex: Exchange) -> bool:
+    """Whether the side that should answer ``ex`` answered anything earlier in this SA."""
+    silent_is_init = not ex.requester_is_initiator
+    return any(m.from_initiator == silent_is_init for m in sa.messages if m.ts < ex.first_ts)
+
+
+def _answered_elsewhere(sa: SaRecord, ctx: RuleContext, address: str) -> SaRecord | None:
+    """An earlier SA in which ``address`` sent something: proof that it is alive."""
+    for other in reversed(ctx.earlier(sa)):
+        if any(m.src == address for m in other.messages):
+            return other
+    return None
+
+
+def _unanswered_request(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | None:
+    """The exchange the SA failed on, when its last request got no answer.
+
+    IKEv1 phase 1 is one exchange in the tracker, so "unanswered" there means the
+    initiator's last distinct message drew nothing at all from the responder.
+    """
+    if sa.outcome != "failed" or sa.failed_exchange is None or sa.failed_exchange >= len(sa.exchanges):
+        return None
+    ex = sa.exchanges[sa.failed_exchange]
+    reqs = _requests(sa, ex)
+    if not reqs:
+        return None
+    if not ex.answered:
+        return ex, reqs
+    if sa.version == 1 and ex.exchange in (V1_MAIN, V1_AGGRESSIVE):
+        firsts = [m for m in reqs if m.retransmit_of is None]
+        last = firsts[-1]
+        if not any(not m.from_initiator and m.ts >= last.ts for m in sa.messages):
+            return ex, [m for m in reqs if m.frame == last.frame or m.retransmit_of == last.frame]
+    return None
+
+
+def _schedule(copies: list[MessageRef]) -> tuple[list[float], str]:
+    """Intervals between copies and a word on their pattern."""
+    gaps = [round(b.ts - a.ts, 3) for a, b in zip(copies, copies[1:])]
+    if len(gaps) >= 2 and all(g > 0 for g in gaps):
+        ratios = [b / a for a, b in zip(gaps, gaps[1:])]
+        if all(r > 1.2 for r in ratios):
+            return gaps, f"exponential backoff (x{sum(ratios) / len(ratios):.1f})"
+        if all(0.8 <= r <= 1.2 for r in ratios):
+            return gaps, "at a fixed interval"
+    return gaps, ""
+
+
+def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    found = _unanswered_request(sa)
+    if found is None:
+        return
+    ex, reqs = found
+    name = reg.exchange_name(sa.version, ex.exchange)
+    if sa.version == 1 and ex.exchange in (V1_MAIN, V1_AGGRESSIVE):
+        step = sum(1 for i in ex.messages if sa.messages[i].retransmit_of is None
+                   and sa.messages[i].ts <= reqs[0].ts)
+        name = f"{'main' if ex.exchange == V1_MAIN else 'aggressive'} mode message {step}"
+    requester = _side(ex.requester_is_initiator)
+    silent = _side(not ex.requester_is_initiator)
+    silent_addr = reqs[0].dst
+    span = reqs[-1].ts - reqs[0].ts
+    tries = len(reqs)
+    details: dict[str, Any] = {"exchange": name, "transmissions": tries, "over_seconds": round(span, 3),
+                               "length": reqs[0].length, "ip_fragments": len(reqs[0].frames)}
+    alive_here = _peer_answered_before(sa, ex)
+    alive_elsewhere = None if alive_here else _answered_elsewhere(sa, ctx, silent_addr)
+    if alive_here or alive_elsewhere is not None:
+        where = "earlier in this SA" if alive_here else f"in SA {alive_elsewhere.id}"
+        verdict = (f"the {silent} answered {where}, so it is alive and ignores this request: likely a "
+                   "configuration it does not accept (policy, proposal, identity or pre-shared key)")
+        reason = f"the {silent} is reachable ({where}) but never answered this request"
+        details["peer_alive"] = True
+    else:
+        verdict = (f"the {silent} ({silent_addr}) never sent anything in the capture: likely down, unreachable, "
+                   "filtered, or the wrong address")
+        reason = f"no packet from {silent_addr} in the capture"
+        details["peer_alive"] = False
+    confidence = Confidence.LIKELY
+    big = large_unanswered(sa, ex)
+    if big:
+        verdict += f"; the request is {big}, and fragments are often dropped on the path (IKE fragmentation helps)"
+        confidence = Confidence.POSSIBLE
+        reason += "; a large request that may simply be lost in fragments (see ike.large_unfragmented)"
+    ev = [evidence(m, f"{name} request from the {requester}" + (" (copy)" if m.retransmit_of else ""))
+          for m in reqs[:MAX_EVIDENCE]]
+    summary = (f"{name} from the {requester} was sent {tries} time{'s' if tries > 1 else ''} over {span:.1f} s "
+               f"and never answered; {verdict}")
+    yield make(NO_RESPONSE, confidence, summary, ev, sa=sa.id, exchange=ex.index, reason=reason, details=details)
+
+
+def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """One finding per SA for every exchange with copies of its request (or response)."""
+    rows: list[dict[str, Any]] = []
+    ev = []
+    unanswered = False
+    for ex in sa.exchanges:
+        if not ex.retransmissions and not ex.response_retransmissions:
+            continue
+        name = reg.exchange_name(sa.version, ex.exchange)
+        row: dict[str, Any] = {"exchange": ex.index, "name": name, "retransmissions": ex.retransmissions,
+                               "response_retransmissions": ex.response_retransmissions, "answered": ex.answered}
+        for resp in (False, True):
+            msgs = [sa.messages[i] for i in ex.messages if sa.messages[i].response == resp]
+            for orig in [m for m in msgs if m.retransmit_of is None]:
+                copies = [orig] + [m for m in msgs if m.retransmit_of == orig.frame]
+                if len(copies) < 2:
+                    continue
+                gaps, pattern = _schedule(copies)
+                unanswered = unanswered or (not resp and not any(
+                    sa.messages[i].from_initiator != orig.from_initiator and sa.messages[i].ts > orig.ts
+                    for i in ex.messages))
+                row.setdefault("intervals", []).append({"frame": orig.frame, "seconds": gaps, "pattern": pattern})
+                if len(ev) < MAX_EVIDENCE:
+                    what = "response" if resp else "request"
+                    ev.append(evidence(orig, f"{name} {what}, first transmission"))
+                    ev.extend(evidence(c, f"copy after {c.ts - orig.ts:.2f} s") for c in copies[1:3])
+        rows.append(row)
+    if not rows:
+        return
+    total = sum(r["retransmissions"] for r in rows)
+    parts = [f"{r['name']} {r['retransmissions']}x" + ("" if r["answered"] else " (never answered)")
+             for r in rows if r["retransmissions"]]
+    resp_total = sum(r["response_retransmissions"] for r in rows)
+    summary = f"{total} retransmitted request(s): " + ", ".join(parts) if total else ""
+    if resp_total:
+        summary += ("; " if summary else "") + f"{resp_total} repeated response(s): answers did not get through"
+    patterns = [i["pattern"] for r in rows for i in r.get("intervals", ()) if i["pattern"]]
+    if patterns:
+        summary += f" ({patterns[0]})"
+    yield make(RETRANSMISSION, Confidence.CERTAIN, summary, ev, sa=sa.id, details={"exchanges": rows},
+               reason="byte-identical copies of the same message are in the capture",
+               severity=None if unanswered else Severity.INFO)
+
+
+def duplicate_request(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version != 1:
+        return
+    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    if phase1 is not None and phase1.response_ts is not None:
+        msgs = [sa.messages[i] for i in phase1.messages]
+        first = next((m for m in msgs if m.from_initiator), None)
+        # Only message 1 carries the initiator's SA payload, so a later one is message 1 again.
+        late = [m for m in msgs if first is not None and m is not first and m.from_initiator
+                and m.ts > phase1.response_ts and (m.retransmit_of == first.frame or m.proposals is not None)]
+        if first is not None and late:
+            ev = [evidence(first, "phase 1 message 1"),
+                  *(evidence(m, "message 1 again, after the responder had answered") for m in late[:3])]
+            yield make(DUPLICATE_REQUEST, Confidence.CERTAIN,
+                       f"the initiator sent phase 1 message 1 again {len(late)} time(s) after the responder "
+                       "answered it: the responder's answer likely did not reach the initiator", ev, sa=sa.id,
+                       exchange=phase1.index, reason="the repeated message 1 carries the same initiator cookie "
+                                                     "and follows the responder's message 2")
+    for other in reversed(ctx.earlier(sa)):
+        if (other.version == 1 and other.initiator.address == sa.initiator.address
+                and other.responder.address == sa.responder.address and other.ispi != sa.ispi
+                and other.first_ts < sa.first_ts < other.last_ts
+                and (other.established_ts is None or other.established_ts > sa.first_ts)):
+            ev = [evidence(other.messages[0], f"SA {other.id} starts"), evidence(sa.messages[0],
+                                                                                   "a second negotiation starts")]
+            yield make(DUPLICATE_REQUEST, Confidence.LIKELY,
+                       f"the initiator started a new phase 1 while SA {other.id} with the same peer was still "
+                       "being negotiated", ev, sa=sa.id,
+                       reason=f"SA {other.id} was neither finished nor idle when this one began")
+            break
+
+
+def response_without_request(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version != 2:
+        return
+    orphans = [ex for ex in sa.exchanges if ex.messages and all(sa.messages[i].response for i in ex.messages)]
+    if not orphans:
+        return
+    leading = all(ex.index == i for i, ex in enumerate(orphans))
+    ev = [evidence(sa.messages[ex.messages[0]], f"{reg.exchange_name(2, ex.exchange)} response, "
+                                                f"message ID {ex.message_id}, request not captured")
+          for ex in orphans[:MAX_EVIDENCE]]
+    if leading:
+        summary = (f"{len(orphans)} response(s) at the start of the SA without their request: the capture "
+                   "likely started late")
+        reason = "only the first exchange(s) miss their request"
+    else:
+        summary = (f"{len(orphans)} response(s) without their request, also after the start: the capture "
+                   "likely sees only one direction (asymmetric routing or a one-sided filter)")
+        reason = "requests are missing in the middle of the SA, not only before the capture began"
+    yield make(RESPONSE_WITHOUT_REQUEST, Confidence.LIKELY, summary, ev, sa=sa.id, exchange=orphans[0].index,
+               reason=reason, severity=Severity.INFO if leading else None)
+
+
+def _starts_fresh(sa: SaRecord) -> bool:
+    """A negotiation from scratch, not a rekey or a retry after INVALID_KE/COOKIE."""
+    return (bool(sa.exchanges) and sa.exchanges[0].exchange in FIRST_EXCHANGES
+            and sa.rekeyed_from is None and sa.restart_of is None)
+
+
+def _loop_run(sas: list[SaRecord]) -> list[SaRecord]:
+    """The trailing run of fresh SAs, each started soon after the one before."""
+    run: list[SaRecord] = []
+    for s in reversed(sas):
+        if not _starts_fresh(s) or (run and run[0].first_ts - s.first_ts > LOOP_GAP):
+            break
+        run.insert(0, s)
+    return run
+
+
+def negotiation_loop(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """Reported once per loop, on the SA that makes the run LOOP_MIN long."""
+    same = [s for s in ctx.earlier(sa) if s.version == sa.version]
+    run = _loop_run(same + [sa])
+    if len(run) != LOOP_MIN:
+        return
+    span = run[-1].first_ts - run[0].first_ts
+    up = [s for s in run if s.outcome in ("established", "deleted")]
+    gap = max(b.first_ts - a.first_ts for a, b in zip(run, run[1:]))
+    how = (f"{len(up)} of them came up, and each was followed by a new one within {gap:.1f} s" if up
+           else "none of them came up")
+    ev = [evidence(s.messages[0], f"SA {s.id} starts ({s.outcome})") for s in run if s.messages]
+    yield make(NEGOTIATION_LOOP, Confidence.LIKELY,
+               f"{len(run)} IKE SAs between {sa.initiator.address} and {sa.responder.address} started within "
+               f"{span:.1f} s; {how}", ev, sa=sa.id,
+               details={"sas": [s.id for s in run], "seconds": round(span, 3)},
+               reason=f"{len(run)} fresh negotiations between the same peers, none more than {LOOP_GAP:g} s "
+                      "after the previous one")
+
+
+SA_RULES = (no_response, retransmission, duplicate_request, response_without_request, negotiation_loop)

@@ -1,0 +1,212 @@
+"""Silence, copies, orphan responses and loops, by hand and on real captures."""
+
+from __future__ import annotations
+
+import struct
+
+from helpers import REPO, header, message, need_corpus, payload, proposal, v1_transform, v2_transform
+from ikescope import api
+from ikescope.diagnose.context import RuleContext
+from ikescope.diagnose.rules import retransmit
+from ikescope.model import Datagram
+from ikescope.track.tracker import Tracker
+from ikescope.wire.decode import decode_message
+
+A, B = "192.0.2.1", "198.51.100.2"
+SPI_I, SPI_R, ZERO = b"\x11" * 8, b"\x22" * 8, b"\0" * 8
+
+
+def dg(raw: bytes, frame: int, ts: float, from_a: bool = True, frames: tuple[int, ...] = ()) -> Datagram:
+    src, dst = (A, B) if from_a else (B, A)
+    return Datagram(frames=frames or (frame,), ts=ts, src=src, dst=dst, sport=500, dport=500, transport="udp",
+                    encap="plain", payload=raw)
+
+
+def sas(seq: list[Datagram]) -> list:
+    tr = Tracker()
+    out = []
+    for d in seq:
+        out.extend(tr.feed(d, decode_message(d.payload)))
+    return out + tr.close_all()
+
+
+def run(seq: list[Datagram]) -> list:
+    """Every finding of this module, SA by SA, with the shared context filled as the engine does."""
+    ctx = RuleContext()
+    out = []
+    for sa in sas(seq):
+        for rule in retransmit.SA_RULES:
+            out.extend(rule(sa, ctx))
+        ctx.remember(sa)
+    return out
+
+
+def by_code(fs: list, code: str) -> list:
+    return [f for f in fs if f.code == code]
+
+
+def sa_init(ispi: bytes = SPI_I) -> bytes:
+    sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12), v2_transform(4, 19, last=True)])
+    return message([(33, sa), (34, struct.pack("!HH", 19, 0) + b"\x01" * 64), (40, b"\x02" * 32)],
+                   ispi=ispi, exchange=34, flags=0x08)
+
+
+def sa_init_resp(ispi: bytes = SPI_I) -> bytes:
+    sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12), v2_transform(4, 19, last=True)])
+    return message([(33, sa), (34, struct.pack("!HH", 19, 0) + b"\x03" * 64), (40, b"\x04" * 32)],
+                   ispi=ispi, rspi=SPI_R, exchange=34, flags=0x20)
+
+
+def sk(exchange: int, msgid: int, flags: int, inner: int, size: int = 48, ispi: bytes = SPI_I) -> bytes:
+    return header(ispi=ispi, rspi=SPI_R, np=46, exchange=exchange, flags=flags, msgid=msgid,
+                  body=payload(inner, b"\x00" * size))
+
+
+def mm1() -> bytes:
+    t = v1_transform(1, 1, b"".join(struct.pack("!HH", 0x8000 | a, v) for a, v in ((1, 7), (2, 2), (3, 1), (4, 14))),
+                     last=True)
+    return message([(1, struct.pack("!II", 1, 1) + proposal(1, 1, [t]))], ispi=SPI_I, version=0x10, exchange=2,
+                   flags=0)
+
+
+def mm2() -> bytes:
+    t = v1_transform(1, 1, b"".join(struct.pack("!HH", 0x8000 | a, v) for a, v in ((1, 7), (2, 2), (3, 1), (4, 14))),
+                     last=True)
+    return message([(1, struct.pack("!II", 1, 1) + proposal(1, 1, [t]))], ispi=SPI_I, rspi=SPI_R, version=0x10,
+                   exchange=2, flags=0)
+
+
+def test_silent_responder_is_the_root_cause_with_its_backoff() -> None:
+    req = sa_init()
+    fs = run([dg(req, 1, 0.0), dg(req, 2, 1.0), dg(req, 3, 3.0), dg(req, 4, 7.0)])
+    (nr,) = by_code(fs, "ike.no_response")
+    assert nr.severity.value == "error" and not nr.supporting and nr.frames == (1, 2, 3, 4)
+    assert "4 times over 7.0 s" in nr.summary and "never sent anything" in nr.summary
+    assert nr.details["peer_alive"] is False and nr.confidence.value == "likely"
+    (rt,) = by_code(fs, "ike.retransmission")
+    assert rt.supporting and rt.severity.value == "warning"
+    assert rt.details["exchanges"][0]["intervals"][0]["seconds"] == [1.0, 2.0, 4.0]
+    assert "exponential backoff (x2.0)" in rt.summary
+
+
+def test_selective_silence_when_the_peer_answered_before() -> None:
+    auth = sk(35, 1, 0x08, 35)
+    fs = run([dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+              dg(auth, 3, 0.02), dg(auth, 4, 2.0), dg(auth, 5, 4.0)])
+    (nr,) = by_code(fs, "ike.no_response")
+    assert nr.details["peer_alive"] is True and "IKE_AUTH" in nr.summary and "alive" in nr.summary
+    assert nr.exchange == 1
+
+
+def test_silence_is_selective_when_the_peer_answered_another_sa() -> None:
+    req = sa_init(ispi=b"\x55" * 8)
+    seq = [dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+           dg(req, 3, 700.0), dg(req, 4, 702.0), dg(req, 5, 706.0)]
+    (nr,) = by_code(run(seq), "ike.no_response")
+    assert "in SA 1" in nr.summary and nr.details["peer_alive"] is True
+
+
+def test_large_unanswered_request_lowers_confidence_and_names_fragments() -> None:
+    auth = sk(35, 1, 0x08, 35, size=3000)
+    fs = run([dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+              dg(auth, 5, 0.1, frames=(3, 4, 5)), dg(auth, 8, 2.1, frames=(6, 7, 8))])
+    (nr,) = by_code(fs, "ike.no_response")
+    assert nr.confidence.value == "possible" and "3 IP fragments" in nr.summary
+
+
+def test_answered_retransmission_is_only_information() -> None:
+    req = sa_init()
+    fs = run([dg(req, 1, 0.0), dg(req, 2, 1.0), dg(sa_init_resp(), 3, 1.01, False)])
+    assert not by_code(fs, "ike.no_response")
+    (rt,) = by_code(fs, "ike.retransmission")
+    assert rt.severity.value == "info" and "IKE_SA_INIT 1x" in rt.summary
+
+
+def test_one_request_at_the_end_of_the_capture_is_not_silence() -> None:
+    assert run([dg(sa_init(), 1, 0.0)]) == []
+
+
+def test_repeated_response_says_answers_did_not_get_through() -> None:
+    auth, resp = sk(35, 1, 0x08, 35), sk(35, 1, 0x20, 36)
+    fs = run([dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False), dg(auth, 3, 0.02),
+              dg(resp, 4, 0.03, False), dg(auth, 5, 1.0), dg(resp, 6, 1.01, False)])
+    (rt,) = by_code(fs, "ike.retransmission")
+    assert "1 repeated response(s)" in rt.summary and rt.severity.value == "info"
+
+
+def test_message_one_again_after_the_answer_is_a_duplicate() -> None:
+    first = mm1()
+    fs = run([dg(first, 1, 0.0), dg(mm2(), 2, 0.01, False), dg(first, 3, 1.0), dg(first, 4, 3.0)])
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.supporting and dup.frames == (1, 3, 4) and dup.confidence.value == "certain"
+    assert "Duplicate requests with the same cookie" in [r.text for r in retransmit.DUPLICATE_REQUEST.vendor_refs][0]
+
+
+def test_second_negotiation_while_the_first_is_in_progress() -> None:
+    other = message([(1, mm1()[28:])], ispi=b"\x66" * 8, version=0x10, exchange=2, flags=0)
+    fs = run([dg(mm1(), 1, 0.0), dg(mm1(), 3, 4.0), dg(other, 2, 2.0)])
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.sa == 2 and "while SA 1" in dup.summary and dup.frames == (1, 2)
+
+
+def test_responses_without_requests() -> None:
+    late = run([dg(sk(35, 1, 0x20, 36), 1, 0.0, False), dg(sk(37, 2, 0x08, 0), 2, 5.0),
+                dg(sk(37, 2, 0x20, 0), 3, 5.01, False)])
+    (f,) = by_code(late, "ike.response_without_request")
+    assert "started late" in f.summary and f.severity.value == "info" and f.frames == (1,)
+    one_way = run([dg(sk(37, 2, 0x20, 0), 1, 0.0, False), dg(sk(37, 3, 0x08, 0), 2, 5.0),
+                   dg(sk(37, 4, 0x20, 0), 3, 10.0, False)])
+    (f,) = by_code(one_way, "ike.response_without_request")
+    assert "one direction" in f.summary and f.severity.value == "warning" and f.frames == (1, 3)
+
+
+def test_many_fresh_sas_in_a_row_are_one_loop_finding() -> None:
+    seq = []
+    for n in range(8):
+        spi = bytes([0x30 + n]) * 8
+        seq += [dg(sa_init(ispi=spi), 4 * n + 1, n * 2.0), dg(sa_init_resp(ispi=spi), 4 * n + 2, n * 2.0 + 0.01, False),
+                dg(sk(35, 1, 0x08, 35, ispi=spi), 4 * n + 3, n * 2.0 + 0.02),
+                dg(sk(35, 1, 0x20, 36, ispi=spi), 4 * n + 4, n * 2.0 + 0.03, False)]
+    (loop,) = by_code(run(seq), "ike.negotiation_loop")
+    assert loop.sa == 5 and loop.details["sas"] == [1, 2, 3, 4, 5] and "5 of them came up" in loop.summary
+
+
+def test_sas_far_apart_are_no_loop() -> None:
+    seq = []
+    for n in range(6):
+        spi = bytes([0x30 + n]) * 8
+        seq += [dg(sa_init(ispi=spi), 2 * n + 1, n * 100.0), dg(sa_init_resp(ispi=spi), 2 * n + 2, n * 100.0 + 0.1,
+                                                                False)]
+    assert not by_code(run(seq), "ike.negotiation_loop")
+
+
+def test_odd_records_do_not_raise() -> None:
+    for raw in (sk(37, 9, 0x20, 0), sk(35, 1, 0x08, 35), mm2()):
+        run([dg(raw, 1, 0.0, False), dg(raw, 2, 10.0, False)])
+
+
+# --- real captures ------------------------------------------------------------------------------
+
+def analyze(path: str) -> list:
+    report = api.analyze([path])
+    return [f for r in report.results for f in r.findings]
+
+
+def test_lab_responder_down() -> None:
+    fs = analyze(str(REPO / "pcaps" / "ikev2-responder-down.pcap"))
+    assert fs[0].code == "ike.no_response" and fs[0].root_cause
+    assert fs[0].frames == (3, 5, 7, 9) and fs[0].details["peer_alive"] is False
+    assert any(f.code == "ike.retransmission" and not f.root_cause for f in fs)
+
+
+def test_windows_client_fragmented_ike_auth() -> None:
+    fs = analyze(str(need_corpus() / "zeek-spicy-ipsec" / "ipsec_client.pcap"))
+    (nr,) = by_code(fs, "ike.no_response")
+    assert nr.frames == (5, 8, 11) and "3 IP fragments" in nr.summary and nr.details["peer_alive"] is True
+
+
+def test_wireshark_rapid_reestablishment_loop() -> None:
+    fs = analyze(str(need_corpus() / "wireshark-wiki" / "ipsec.cap"))
+    loops = by_code(fs, "ike.negotiation_loop")
+    assert [f.sa for f in loops] == [5, 41]
+    assert loops[0].frames == (39, 47, 51, 56, 60)
