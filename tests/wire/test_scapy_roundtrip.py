@@ -17,6 +17,8 @@ import ipaddress
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ikescope.api import decode_frames
 from ikescope.model import Frame
@@ -292,3 +294,110 @@ def test_v2_through_the_whole_pipeline_on_500_and_4500(sc: SimpleNamespace) -> N
                                                                             (2, 4500, "non-esp", msg)]
     for _, d in out:
         assert d.problems == () and [p.type for p in d.message.payloads] == [33, 34, 40]
+
+
+# ---- random IKEv2 chains: whatever scapy writes, the decoder reads back ----------------------------
+
+_PLAIN_NOTIFY_TYPES = st.one_of(st.sampled_from([7, 9, 11, 14, 24, 34, 16384, 16390, 16392, 16393, 16394, 16430]),
+                                st.integers(40960, 65535))  # private use: no format to respect
+_spi = st.sampled_from([0, 4, 8]).flatmap(lambda n: st.binary(min_size=n, max_size=n))
+_transform = st.tuples(st.integers(1, 5), st.integers(0, 65535), st.one_of(st.none(), st.integers(0, 65535)))
+_proposal = st.tuples(st.integers(1, 255), st.sampled_from([1, 2, 3]), _spi, st.lists(_transform, min_size=1,
+                                                                                       max_size=6))
+_selector = st.tuples(st.integers(0, 255), st.integers(0, 65535), st.integers(0, 65535),
+                      st.ip_addresses(v=4), st.ip_addresses(v=4))
+_payload = st.one_of(
+    st.tuples(st.just("sa"), st.lists(_proposal, min_size=1, max_size=3)),
+    st.tuples(st.just("ke"), st.integers(0, 65535), st.binary(max_size=96)),
+    st.tuples(st.just("nonce"), st.binary(min_size=16, max_size=64)),
+    st.tuples(st.just("notify"), st.sampled_from([0, 1, 2, 3]), _spi, _PLAIN_NOTIFY_TYPES, st.binary(max_size=40)),
+    st.tuples(st.just("delete"), st.sampled_from([1, 2, 3]), st.sampled_from([4, 8]).flatmap(
+        lambda n: st.lists(st.binary(min_size=n, max_size=n), max_size=4))),
+    st.tuples(st.just("vid"), st.binary(min_size=1, max_size=40)),
+    st.tuples(st.just("id"), st.sampled_from([2, 3, 9, 11]), st.binary(min_size=1, max_size=40)),
+    st.tuples(st.just("ts"), st.lists(_selector, min_size=1, max_size=4)),
+)
+
+
+def _scapy_payload(v2, spec: tuple):
+    kind, *args = spec
+    if kind == "sa":
+        props = None
+        for i, (number, proto, spi, transforms) in enumerate(args[0]):
+            tfs = None
+            for ttype, tid, key_length in transforms:
+                tf = (v2.IKEv2_Transform(transform_type=ttype, transform_id=tid) if key_length is None else
+                      v2.IKEv2_Transform(transform_type=ttype, transform_id=tid, length=12, key_length=key_length))
+                tfs = tf if tfs is None else tfs / tf
+            prop = v2.IKEv2_Proposal(proposal=number, proto=proto, SPIsize=len(spi), SPI=spi,
+                                     trans_nb=len(transforms), trans=tfs)
+            props = prop if props is None else props / prop
+        return v2.IKEv2_SA(prop=props)
+    if kind == "ke":
+        return v2.IKEv2_KE(group=args[0], ke=args[1])
+    if kind == "nonce":
+        return v2.IKEv2_Nonce(nonce=args[0])
+    if kind == "notify":
+        proto, spi, ntype, data = args
+        return v2.IKEv2_Notify(proto=proto, SPIsize=len(spi), SPI=spi, type=ntype, notify=data)
+    if kind == "delete":
+        proto, spis = args
+        return v2.IKEv2_Delete(proto=proto, SPIsize=len(spis[0]) if spis else 4, SPInum=len(spis), SPI=spis)
+    if kind == "vid":
+        return v2.IKEv2_VendorID(vendorID=args[0])
+    if kind == "id":
+        return v2.IKEv2_IDi(IDtype=args[0], ID=args[1])
+    selectors = [v2.IPv4TrafficSelector(IP_protocol_ID=proto, start_port=sp, end_port=ep,
+                                        starting_address_v4=str(a), ending_address_v4=str(b))
+                 for proto, sp, ep, a, b in args[0]]
+    return v2.IKEv2_TSi(number_of_TSs=len(selectors), traffic_selector=selectors)
+
+
+def _expected(spec: tuple) -> tuple:
+    """What the decoder must report for one drawn payload, in the drawn values' own terms."""
+    kind, *args = spec
+    if kind == "sa":
+        return ("sa", [(n, p, spi, [(t, i, k) for t, i, k in tfs]) for n, p, spi, tfs in args[0]])
+    if kind == "ke":
+        return ("ke", args[0], len(args[1]))
+    if kind == "delete":
+        return ("delete", args[0], tuple(args[1]))
+    if kind == "ts":
+        return ("ts", [(proto, sp, ep, a.packed, b.packed) for proto, sp, ep, a, b in args[0]])
+    return spec
+
+
+def _decoded(p) -> tuple:
+    if isinstance(p, SaPayload):
+        return ("sa", [(q.number, q.protocol, q.spi, [(t.type, t.id, t.attr(14)) for t in q.transforms])
+                       for q in p.proposals])
+    if isinstance(p, KePayload):
+        return ("ke", p.group, p.data_length)
+    if isinstance(p, NotifyPayload):
+        return ("notify", p.protocol, p.spi, p.notify_type, p.data)
+    if isinstance(p, DeletePayload):
+        return ("delete", p.protocol, p.spis)
+    if isinstance(p, IdPayload):
+        return ("id", p.id_type, p.data)
+    if isinstance(p, TsPayload):
+        return ("ts", [(s.protocol, s.start_port, s.end_port, s.start, s.end) for s in p.selectors])
+    return ({40: "nonce", 43: "vid"}[p.type], p.data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ispi=st.binary(min_size=8, max_size=8).filter(any), rspi=st.binary(min_size=8, max_size=8),
+       exchange=st.sampled_from([34, 35, 36, 37, 43]), flags=st.sampled_from([0x00, 0x08, 0x20, 0x28]),
+       msgid=st.integers(0, 2**32 - 1), specs=st.lists(_payload, min_size=1, max_size=6))
+def test_v2_random_chains(sc: SimpleNamespace, ispi: bytes, rspi: bytes, exchange: int, flags: int, msgid: int,
+                          specs: list[tuple]) -> None:
+    v2 = sc.v2
+    pkt = v2.IKEv2(init_SPI=ispi, resp_SPI=rspi, exch_type=exchange, flags=flags, id=msgid)
+    for spec in specs:
+        pkt = pkt / _scapy_payload(v2, spec)
+    raw = bytes(pkt)
+    d = decode_message(raw)
+    h = d.message.header
+    assert (h.ispi, h.rspi, h.exchange, h.flags, h.message_id, h.length) == (ispi, rspi, exchange, flags, msgid,
+                                                                           len(raw))
+    assert [_decoded(p) for p in d.message.payloads] == [_expected(s) for s in specs]
+    assert d.problems == ()
