@@ -15,7 +15,7 @@ from .records import Exchange, MessageRef, SaRecord
 
 V1_MAIN, V1_AGGRESSIVE, V1_QUICK = 2, 4, 32
 V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
-V2_N, V2_D = 41, 42
+V2_IDR, V2_N, V2_D = 36, 41, 42
 V2_COOKIE, V2_INVALID_KE = 16390, 17
 # A request unanswered this close to the end of the capture may simply be cut off.
 GRACE_SECONDS = 2.0
@@ -83,7 +83,13 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             _unanswered(sa, last, end_ts, "IKE_AUTH")
             return
         resp = _first_response(sa, last)
-        if resp is not None and resp.inner_next == V2_N:
+        if resp is not None and resp.decrypted:
+            errors = _error_notifies(resp, 2)
+            if errors and V2_IDR not in resp.inner_payloads:
+                sa.outcome, sa.failed_exchange = "failed", last.index
+                sa.outcome_detail = f"IKE_AUTH answered with {notify_name(2, errors[0])}"
+                return
+        elif resp is not None and resp.inner_next == V2_N:
             sa.outcome = "failed"
             sa.failed_exchange = last.index
             sa.outcome_detail = "IKE_AUTH answered with an encrypted Notify first (likely an error such as " \

@@ -47,7 +47,9 @@ class MessageRef:
     notify_data: tuple[bytes, ...] = ()  # parallel to ``notifies``, each cut to 64 bytes
     proposals: tuple[Proposal, ...] | None = None  # the SA payload's proposals, when the message has one
     ke_group: int | None = None  # IKEv2 KE payload group
-    ids: tuple[tuple[int, int, str], ...] = ()  # (payload type, id type, text) of clear ID payloads
+    ids: tuple[tuple[int, int, str], ...] = ()  # (payload type, id type, text) of readable ID payloads
+    decrypted: bool = False  # keys opened this message: notifies, ids and proposals include its inner payloads
+    inner_payloads: tuple[int, ...] = ()  # types of the decrypted payloads, in order
     # (payload type: 44 TSi / 45 TSr, selectors) of readable IKEv2 traffic selector payloads
     selectors: tuple[tuple[int, tuple[TrafficSelector, ...]], ...] = ()
     truncated: bool = False  # the capture's snap length cut this message short

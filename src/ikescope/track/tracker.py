@@ -174,7 +174,8 @@ class Tracker:
         response = self._is_response(st, msg, from_init)
         digest = hashlib.blake2b(dg.payload, digest_size=16).digest()
         copy_of = st.digests.get((from_init, digest))
-        notifies = tuple(p.notify_type for p in msg.payloads if isinstance(p, NotifyPayload))
+        payloads = msg.all_payloads
+        notifies = tuple(p.notify_type for p in payloads if isinstance(p, NotifyPayload))
         enc = next((p for p in msg.payloads if isinstance(p, EncryptedPayload)), None)
         ref = MessageRef(
             frame=dg.frame, frames=dg.frames, ts=dg.ts, src=dg.src, sport=dg.sport, dst=dg.dst, dport=dg.dport,
@@ -185,11 +186,13 @@ class Tracker:
             fragment=(enc.fragment_number, enc.total_fragments) if enc is not None and enc.fragment_number else
             _v1_fragment(msg),
             retransmit_of=copy_of, problems=(*dg.problems, *decoded.problems),
-            notify_data=tuple(p.data[:64] for p in msg.payloads if isinstance(p, NotifyPayload)),
-            proposals=next((p.proposals for p in msg.payloads if isinstance(p, SaPayload)), None),
-            ke_group=next((p.group for p in msg.payloads if isinstance(p, KePayload)), None),
+            notify_data=tuple(p.data[:64] for p in payloads if isinstance(p, NotifyPayload)),
+            proposals=next((p.proposals for p in payloads if isinstance(p, SaPayload)), None),
+            ke_group=next((p.group for p in payloads if isinstance(p, KePayload)), None),
             ids=tuple((p.type, p.id_type, identity_text(p.id_type, p.data, h.major))
-                      for p in msg.payloads if isinstance(p, IdPayload)),
+                      for p in payloads if isinstance(p, IdPayload)),
+            decrypted=msg.inner is not None,
+            inner_payloads=tuple(p.type for p in msg.inner or ()),
             selectors=tuple((p.type, p.selectors) for p in msg.payloads if isinstance(p, TsPayload)),
             truncated=dg.truncated,
         )
@@ -281,7 +284,7 @@ class Tracker:
         """Collect the SA-level facts a first (non-copy) message reveals in clear."""
         h = msg.header
         phase1 = h.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
-        for p in msg.payloads:
+        for p in msg.all_payloads:
             if isinstance(p, SaPayload) and phase1:
                 if ref.from_initiator and not ref.response:
                     sa.offered = list(p.proposals)

@@ -64,7 +64,7 @@ def decode_message(data: bytes) -> Decoded:
     if header.encrypted_v1:
         return Decoded(IkeMessage(header, (), encrypted_v1=data[HEADER_LEN:end]), tuple(problems))
     try:
-        payloads = _walk_chain(data, header, end, problems)
+        payloads = _walk_chain(data, header.major == 2, header.next_payload, HEADER_LEN, end, problems)
     except Exception as exc:  # noqa: BLE001 - rule 4 above
         problems.append(Problem("ike.decoder_error", f"internal decoder error: {type(exc).__name__}: {exc}"))
         payloads = ()
@@ -106,12 +106,27 @@ def _check_header(header: Header, problems: list[Problem]) -> None:
                                 severity=Severity.WARNING))
 
 
-def _walk_chain(data: bytes, header: Header, end: int, problems: list[Problem]) -> tuple[Payload, ...]:
-    v2 = header.major == 2
+def decode_chain(data: bytes, version: int, first: int) -> tuple[tuple[Payload, ...], tuple[Problem, ...]]:
+    """A bare payload chain, as found inside decrypted SK/IKEv1 content.
+
+    Offsets are counted from the start of ``data`` (the plaintext), and the same
+    rules as for a whole message apply; like ``decode_message`` it never raises.
+    """
+    problems: list[Problem] = []
+    try:
+        payloads = _walk_chain(bytes(data), version == 2, first, 0, len(data), problems)
+    except Exception as exc:  # noqa: BLE001 - rule 4 above
+        problems.append(Problem("ike.decoder_error", f"internal decoder error: {type(exc).__name__}: {exc}"))
+        payloads = ()
+    return payloads, tuple(problems)
+
+
+def _walk_chain(data: bytes, v2: bool, first: int, start: int, end: int,
+                problems: list[Problem]) -> tuple[Payload, ...]:
     parsers = ikev2.PARSERS if v2 else ikev1.PARSERS
     payloads: list[Payload] = []
-    nxt = header.next_payload
-    pos = HEADER_LEN
+    nxt = first
+    pos = start
     while nxt != 0:
         if pos >= end:
             problems.append(Problem("ike.chain_unterminated",

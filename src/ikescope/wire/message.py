@@ -218,12 +218,21 @@ class UnknownPayload(Payload):
 
 @dataclass(frozen=True, slots=True)
 class IkeMessage:
-    """A decoded message: its header, the payloads decoded before any fault, and
-    for IKEv1 with the E flag the encrypted remainder (``encrypted_v1``)."""
+    """A decoded message: its header, the payloads decoded before any fault, for
+    IKEv1 with the E flag the encrypted remainder (``encrypted_v1``), and once
+    keys have opened it, the decrypted payloads (``inner``)."""
 
     header: Header
     payloads: tuple[Payload, ...]
     encrypted_v1: bytes | None = None
+    # Payloads recovered by decryption (the SK content, or an IKEv1 encrypted body);
+    # None when the message was not decrypted. Their offsets count from the plaintext.
+    inner: tuple[Payload, ...] | None = None
+
+    @property
+    def all_payloads(self) -> tuple[Payload, ...]:
+        """The clear payloads followed by the decrypted ones, for readers that want both."""
+        return self.payloads + (self.inner or ())
 
     @property
     def version(self) -> int:
