@@ -401,3 +401,90 @@ def test_v2_random_chains(sc: SimpleNamespace, ispi: bytes, rspi: bytes, exchang
                                                                            len(raw))
     assert [_decoded(p) for p in d.message.payloads] == [_expected(s) for s in specs]
     assert d.problems == ()
+
+
+_v1_attribute = st.tuples(st.integers(1, 0x7FFF), st.integers(0, 2**40))
+_v1_transform = st.tuples(st.integers(0, 255), st.integers(0, 255), st.lists(_v1_attribute, max_size=5))
+_v1_payload = st.one_of(
+    st.tuples(st.just("sa"), st.integers(1, 255), st.lists(_v1_transform, min_size=1, max_size=4)),
+    st.tuples(st.just("ke"), st.binary(max_size=128)),
+    st.tuples(st.just("nonce"), st.binary(min_size=8, max_size=64)),
+    st.tuples(st.just("hash"), st.binary(min_size=16, max_size=32)),
+    st.tuples(st.just("vid"), st.binary(min_size=1, max_size=32)),
+    st.tuples(st.just("notify"), st.sampled_from([1, 3]), _spi, st.integers(1, 65535)),
+    st.tuples(st.just("delete"), st.sampled_from([3, 4]), st.lists(st.binary(min_size=4, max_size=4), max_size=4)),
+)
+
+
+def _v1_attr_value(value: int) -> int | bytes:
+    """scapy writes a value that fits 16 bits as TV, anything larger as a minimal TLV."""
+    return value if value <= 0xFFFF else value.to_bytes((value.bit_length() + 7) // 8, "big")
+
+
+def _v1_scapy_payload(v1, spec: tuple):
+    kind, *args = spec
+    if kind == "sa":
+        number, transforms = args
+        tfs = None
+        for tnum, tid, attrs in transforms:
+            tf = v1.ISAKMP_payload_Transform(transform_count=tnum, transform_id=tid, transforms=attrs)
+            tfs = tf if tfs is None else tfs / tf
+        return v1.ISAKMP_payload_SA(prop=v1.ISAKMP_payload_Proposal(proposal=number, proto=1,
+                                                                    trans_nb=len(transforms), trans=tfs))
+    if kind == "ke":
+        return v1.ISAKMP_payload_KE(ke=args[0])
+    if kind == "nonce":
+        return v1.ISAKMP_payload_Nonce(nonce=args[0])
+    if kind == "hash":
+        return v1.ISAKMP_payload_Hash(hash=args[0])
+    if kind == "vid":
+        return v1.ISAKMP_payload_VendorID(VendorID=args[0])
+    if kind == "notify":
+        proto, spi, ntype = args
+        return v1.ISAKMP_payload_Notify(doi=1, proto=proto, SPIsize=len(spi), SPI=spi, notify_msg_type=ntype)
+    proto, spis = args
+    return v1.ISAKMP_payload_Delete(doi=1, proto=proto, SPIsize=4, SPIs=spis)
+
+
+def _v1_expected(spec: tuple) -> tuple:
+    kind, *args = spec
+    if kind == "sa":
+        return ("sa", args[0], [(n, i, [(t, _v1_attr_value(v)) for t, v in attrs]) for n, i, attrs in args[1]])
+    if kind == "ke":
+        return ("ke", len(args[0]))
+    if kind == "delete":
+        return ("delete", args[0], tuple(args[1]))
+    return spec
+
+
+def _v1_decoded(p) -> tuple:
+    if isinstance(p, SaPayload):
+        (prop,) = p.proposals
+        return ("sa", prop.number, [(t.number, t.id, [(a.type, a.value) for a in t.attributes])
+                                    for t in prop.transforms])
+    if isinstance(p, KePayload):
+        return ("ke", p.data_length)
+    if isinstance(p, NotifyPayload):
+        return ("notify", p.protocol, p.spi, p.notify_type)
+    if isinstance(p, DeletePayload):
+        return ("delete", p.protocol, p.spis)
+    return ({10: "nonce", 8: "hash", 13: "vid"}[p.type], p.data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ispi=st.binary(min_size=8, max_size=8).filter(any), rspi=st.binary(min_size=8, max_size=8),
+       exchange=st.sampled_from([2, 4, 5, 32]), flags=st.sampled_from([0x00, 0x02, 0x04]),
+       msgid=st.integers(0, 2**32 - 1), specs=st.lists(_v1_payload, min_size=1, max_size=6))
+def test_v1_random_chains(sc: SimpleNamespace, ispi: bytes, rspi: bytes, exchange: int, flags: int, msgid: int,
+                          specs: list[tuple]) -> None:
+    v1 = sc.v1
+    pkt = v1.ISAKMP(init_cookie=ispi, resp_cookie=rspi, exch_type=exchange, flags=flags, id=msgid)
+    for spec in specs:
+        pkt = pkt / _v1_scapy_payload(v1, spec)
+    raw = bytes(pkt)
+    d = decode_message(raw)
+    h = d.message.header
+    assert (h.ispi, h.rspi, h.exchange, h.flags, h.message_id, h.length) == (ispi, rspi, exchange, flags, msgid,
+                                                                           len(raw))
+    assert [_v1_decoded(p) for p in d.message.payloads] == [_v1_expected(s) for s in specs]
+    assert d.problems == ()
