@@ -1,0 +1,279 @@
+"""Authentication failures: a wrong pre-shared key, certificate or identity.
+
+The decisive messages are encrypted in both versions, so this module reads
+them two ways. When the notify is readable (sent in clear, or decrypted with
+keys before the tracker saw it) the finding is certain. Without keys, the
+shape of the exchange still tells: an IKEv2 IKE_AUTH response whose first
+encrypted payload is a Notify rather than IDr (RFC 7296 3.14: the SK payload's
+Next Payload travels in clear), or an IKEv1 main mode that stops at message 5
+while the responder is demonstrably alive. Those findings are "likely" and say
+what would confirm them. Notify numbers: RFC 2408 3.14.1, RFC 7296 3.10.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ...model import Severity
+from ...track.records import Exchange, MessageRef, SaRecord
+from ...wire import registry as reg
+from ..context import RuleContext
+from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
+
+V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_TRANSACTION, V1_QUICK = 2, 4, 5, 6, 32
+V2_AUTH, V2_INFORMATIONAL = 35, 37
+V2_SK, V2_SKF, V2_N, V2_IDR = 46, 53, 41, 36
+V1_PAYLOAD_MALFORMED, V1_INVALID_HASH, AUTHENTICATION_FAILED = 16, 23, 24
+# An initiator that rejects the responder's AUTH says so at once (RFC 7296 2.21.2).
+PROMPT_SECONDS = 5.0
+MAX_COPIES_SHOWN = 3
+
+AUTH_FAILED = CatalogEntry(
+    code="ike.auth_failed",
+    severity=Severity.ERROR,
+    title="Authentication failed (wrong pre-shared key, certificate or identity)",
+    explanation="The two gateways agreed on algorithms and exchanged keys, but one of them could not verify "
+                "the other's proof of identity. With pre-shared keys this almost always means the keys differ "
+                "(a typo, or one side entered as a passphrase and the other as hex). It can also mean the "
+                "gateway picked another tunnel definition with another key for this peer, or that the "
+                "identity one side presents is not the one the other expects.",
+    wire="IKEv2: AUTHENTICATION_FAILED (24), encrypted in the IKE_AUTH response; without keys the response "
+         "opens with an encrypted Notify instead of IDr and the SA ends. IKEv1: main mode message 5 answered "
+         "by PAYLOAD-MALFORMED (16), INVALID-HASH-INFORMATION (23) or AUTHENTICATION-FAILED (24), or not "
+         "answered at all although the responder answered messages 1 to 4; in aggressive mode an error or "
+         "deletion right after message 2 or 3.",
+    remedy="Enter the pre-shared key again on both gateways, of the same type (passphrase or hex). Check "
+           "that the identities each side sends are the ones the other expects, and that the peer's address "
+           "does not first match another tunnel (a roaming or catch-all definition listed earlier) that has "
+           "a different key. With certificates, check the CA chain and validity dates. To be sure, read the "
+           "responder's log or decrypt the capture (strongSwan's save-keys plugin writes Wireshark key tables).",
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 15: authentication fail"),
+                 VendorRef("ZyWALL", "PYLD_MALFORMED (a malformed packet usually means the two ends do not use "
+                                     "the same pre-shared key)"),
+                 VendorRef("Clavister", "Incorrect pre-shared key"),
+                 VendorRef("Clavister", "Payload_Malformed (pre-shared key of the wrong type: passphrase vs hex)")),
+)
+
+ENTRIES = (AUTH_FAILED,)
+
+CONFIRM = "decrypting the capture (keys from strongSwan's save-keys plugin) or the responder's log would confirm it"
+
+
+def _readable(m: MessageRef) -> bool:
+    """Whether the message's payloads are known: sent in clear, or decrypted before tracking."""
+    return not m.encrypted or any(p not in (V2_SK, V2_SKF) for p in m.payloads)
+
+
+def _fresh(sa: SaRecord) -> list[MessageRef]:
+    return [m for m in sa.messages if m.retransmit_of is None]
+
+
+def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
+    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
+
+
+def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
+    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
+
+
+def _side(from_initiator: bool) -> str:
+    return "initiator" if from_initiator else "responder"
+
+
+def auth_failed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version == 2:
+        yield from _v2(sa)
+    elif sa.version == 1:
+        yield from _v1(sa)
+
+
+# -- IKEv2 ---------------------------------------------------------------------------------------
+
+def _v2(sa: SaRecord) -> Iterable[Finding]:
+    for m in _fresh(sa):
+        if AUTHENTICATION_FAILED in m.notifies:
+            yield _v2_readable(sa, m)
+            return
+    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    if not auths:
+        return
+    last = auths[-1]
+    req, resp = _request_of(sa, last), _response_of(sa, last)
+    if resp is None or req is None or _readable(resp):
+        return
+    later = [e for e in sa.exchanges if e.index > last.index]
+    if resp.inner_next == V2_N and not any(e.answered for e in later):
+        ev = [evidence(req, "IKE_AUTH request: the initiator's identity and proof (encrypted)"),
+              evidence(resp, "IKE_AUTH response opens with an encrypted Notify, not IDr: no IKE SA")]
+        yield make(AUTH_FAILED, Confidence.LIKELY,
+                   "the responder refused IKE_AUTH: its answer opens with an encrypted Notify and the SA ends "
+                   "there (most likely AUTHENTICATION_FAILED: a pre-shared key or identity the responder does "
+                   "not accept)", ev, sa=sa.id, exchange=last.index,
+                   details={"response_length": resp.length},
+                   reason="the notify itself is encrypted; an IKE_AUTH answer without IDr that ends the SA is "
+                          "how a responder refuses authentication. " + CONFIRM)
+        return
+    if resp.inner_next == V2_IDR:
+        yield from _v2_initiator_refuses(sa, last, resp, later)
+
+
+def _v2_readable(sa: SaRecord, m: MessageRef) -> Finding:
+    ex = next((e for e in sa.exchanges if any(sa.messages[i] is m for i in e.messages)), None)
+    ev: list[Evidence] = []
+    if m.response and ex is not None:
+        req = _request_of(sa, ex)
+        if req is not None:
+            ev.append(evidence(req, "the request whose authentication was refused"))
+    ev.append(evidence(m, f"AUTHENTICATION_FAILED from the {_side(m.from_initiator)}"))
+    if m.from_initiator:
+        summary = "the initiator could not verify the responder's authentication and said so " \
+                  "(AUTHENTICATION_FAILED in an INFORMATIONAL)"
+    else:
+        summary = "the responder refused the initiator's authentication (AUTHENTICATION_FAILED)"
+    requested = [text for ptype, _, text in m.ids if ptype == V2_IDR]
+    details = {"notify": AUTHENTICATION_FAILED, "refused_by": _side(m.from_initiator)}
+    if requested:
+        details["requested_responder_id"] = requested[0]
+    return make(AUTH_FAILED, Confidence.CERTAIN, summary, ev, sa=sa.id,
+                exchange=ex.index if ex is not None else None, details=details,
+                reason="the AUTHENTICATION_FAILED notify is readable" + (" (decrypted)" if m.encrypted else ""))
+
+
+def _v2_initiator_refuses(sa: SaRecord, auth: Exchange, resp: MessageRef,
+                          later: list[Exchange]) -> Iterable[Finding]:
+    """IKE_AUTH succeeded for the responder, then the initiator at once sends a Notify-only INFORMATIONAL."""
+    if not later:
+        return
+    nxt = later[0]
+    req = _request_of(sa, nxt)
+    if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
+            or req.inner_next != V2_N or _readable(req) or req.ts - resp.ts > PROMPT_SECONDS):
+        return
+    if any(e.answered and e.exchange != V2_INFORMATIONAL for e in later):
+        return
+    ev = [evidence(resp, "IKE_AUTH response: the responder's identity and proof (encrypted)"),
+          evidence(req, "the initiator answers at once with an encrypted Notify")]
+    yield make(AUTH_FAILED, Confidence.LIKELY,
+               "the initiator rejected the responder's authentication: right after IKE_AUTH it sent an "
+               "INFORMATIONAL that opens with a Notify (most likely AUTHENTICATION_FAILED)", ev, sa=sa.id,
+               exchange=nxt.index, details={"refused_by": "initiator"},
+               reason="RFC 7296 2.21.2 has an initiator report a failed check of the responder this way; the "
+                      "notify is encrypted. " + CONFIRM)
+
+
+# -- IKEv1 ---------------------------------------------------------------------------------------
+
+def _v1(sa: SaRecord) -> Iterable[Finding]:
+    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    if phase1 is None:
+        return
+    msgs = [sa.messages[i] for i in phase1.messages]
+    init = [m for m in msgs if m.from_initiator and m.retransmit_of is None]
+    resp = [m for m in msgs if not m.from_initiator and m.retransmit_of is None]
+    main = phase1.exchange == V1_MAIN
+    # The point from which a refusal concerns authentication: main mode message 5, or
+    # aggressive mode message 2 (the responder's proof, which the initiator checks).
+    if main:
+        start = next((m for m in init if m.encrypted), None)
+    else:
+        start = resp[0] if resp else None
+    if start is None:
+        return
+    phase2 = [m for m in sa.messages if m.exchange in (V1_QUICK, V1_TRANSACTION)]
+    end_ts = phase2[0].ts if phase2 else float("inf")
+    for m in _fresh(sa):
+        if not (start.ts <= m.ts < end_ts) or m is start:
+            continue
+        for n in m.notifies:
+            if n in (V1_INVALID_HASH, AUTHENTICATION_FAILED) or (n == V1_PAYLOAD_MALFORMED and _answers_encrypted(sa, m)):
+                yield _v1_readable(sa, phase1, start, m, n)
+                return
+    if phase2:
+        return
+    if main:
+        yield from _v1_main_silent(sa, phase1, start, init, resp)
+    else:
+        yield from _v1_aggressive(sa, phase1, init, resp)
+
+
+def _answers_encrypted(sa: SaRecord, m: MessageRef) -> bool:
+    return any(o.encrypted and o.from_initiator != m.from_initiator and o.ts <= m.ts for o in sa.messages)
+
+
+def _v1_readable(sa: SaRecord, phase1: Exchange, start: MessageRef, m: MessageRef, n: int) -> Finding:
+    name = reg.notify_name(1, n)
+    by = _side(m.from_initiator)
+    ev = [evidence(start, "main mode message 5: the initiator's identity and hash (encrypted)"
+                   if start.from_initiator else "aggressive mode message 2: the responder's proof"),
+          evidence(m, f"{name} from the {by}")]
+    confidence = Confidence.LIKELY if n == V1_PAYLOAD_MALFORMED else Confidence.CERTAIN
+    why = ("PAYLOAD-MALFORMED after an encrypted message means the receiver decrypted garbage, which a "
+           "different pre-shared key produces" if n == V1_PAYLOAD_MALFORMED
+           else f"the {by} says so with a readable {name} notify")
+    return make(AUTH_FAILED, confidence, f"the {by} refused the phase-1 authentication: {name}", ev,
+                sa=sa.id, exchange=phase1.index, details={"notify": n, "name": name, "refused_by": by},
+                reason=why)
+
+
+def _v1_main_silent(sa: SaRecord, phase1: Exchange, mm5: MessageRef, init: list[MessageRef],
+                    resp: list[MessageRef]) -> Iterable[Finding]:
+    """Main mode stops at message 5 although the responder answered messages 1 to 4."""
+    clear_answers = [m for m in resp if not m.encrypted]
+    if len(clear_answers) < 2 or any(m.encrypted for m in resp):
+        return
+    copies = [m for m in sa.messages if m.retransmit_of == mm5.frame]
+    complaints = [m for m in sa.messages if m.exchange == V1_INFO and not m.from_initiator
+                  and m.ts >= mm5.ts and m.retransmit_of is None]
+    if not copies and not complaints:
+        return
+    ev = [evidence(clear_answers[-1], "main mode message 4: the responder is alive and keyed"),
+          evidence(mm5, "main mode message 5: the initiator's identity and hash (encrypted)")]
+    ev += [evidence(m, "message 5 sent again") for m in copies[:MAX_COPIES_SHOWN]]
+    ev += [evidence(m, "the responder answers with an encrypted Informational instead of message 6")
+           for m in complaints[:MAX_COPIES_SHOWN]]
+    if complaints:
+        what = (f"the responder answers message 5 with {len(complaints)} encrypted Informational(s) (typically "
+                "PAYLOAD-MALFORMED or INVALID-HASH-INFORMATION) instead of message 6")
+    else:
+        what = f"message 5 is sent {len(copies) + 1} times and never answered"
+    yield make(AUTH_FAILED, Confidence.LIKELY,
+               f"main mode stops at message 5: {what}; most likely the pre-shared keys differ", ev, sa=sa.id,
+               exchange=phase1.index,
+               details={"retransmissions": len(copies), "informationals": len(complaints)},
+               reason="the responder answered messages 1-4, so it is alive and agreed on the proposal; message 5 "
+                      "is the first one encrypted with a key derived from the pre-shared key, and a responder "
+                      "with another key cannot read it. " + CONFIRM)
+
+
+def _v1_aggressive(sa: SaRecord, phase1: Exchange, init: list[MessageRef],
+                   resp: list[MessageRef]) -> Iterable[Finding]:
+    """Aggressive mode: an error or deletion right after the proofs of message 2 or 3."""
+    if not resp or len(init) < 1:
+        return
+    am2 = resp[0]
+    am3 = init[1] if len(init) > 1 else None
+    after = am3 or am2
+    info = next((m for m in _fresh(sa) if m.exchange == V1_INFO and m.ts >= after.ts and m is not after), None)
+    if info is None:
+        return
+    if am3 is not None:
+        if info.from_initiator:
+            return
+        ev = [evidence(am2, "aggressive mode message 2: the responder's proof"),
+              evidence(am3, "aggressive mode message 3: the initiator's proof"),
+              evidence(info, "the responder answers with an Informational instead of going on")]
+        summary = "the responder refused aggressive mode message 3 (the initiator's proof): most likely the " \
+                  "pre-shared keys differ"
+    else:
+        if not info.from_initiator:
+            return
+        ev = [evidence(am2, "aggressive mode message 2: the responder's proof"),
+              evidence(info, "the initiator sends an Informational instead of message 3")]
+        summary = "the initiator rejected aggressive mode message 2 (the responder's proof): most likely the " \
+                  "pre-shared keys differ"
+    yield make(AUTH_FAILED, Confidence.LIKELY, summary, ev, sa=sa.id, exchange=phase1.index,
+               reason="the proposals were accepted (message 2 came), and the next message is an error or "
+                      "deletion where the negotiation should go on to quick mode. " + CONFIRM)
+
+
+SA_RULES = (auth_failed,)
