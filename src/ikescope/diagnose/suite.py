@@ -155,16 +155,16 @@ def diff(a: list[Suite], b: list[Suite]) -> list[dict[str, object]]:
 
     ``a`` and ``b`` are everything each side offers (or is configured with). An
     attribute with no common value is why no proposal can match; the rows for
-    attributes where some value is common are kept so the table reads whole.
+    attributes where some value is common are kept so the table reads whole;
+    attributes only one side speaks of are left out.
     """
     rows = []
     for attr in ATTRIBUTES:
         va = frozenset().union(*(s.get(attr) for s in a)) if a else frozenset()
         vb = frozenset().union(*(s.get(attr) for s in b)) if b else frozenset()
-        if not va and not vb:
-            continue
-        rows.append({"attribute": attr, "a": sorted(va), "b": sorted(vb),
-                     "match": bool(va & vb) or not va or not vb})
+        if not va or not vb:
+            continue  # one side says nothing about it: nothing to compare
+        rows.append({"attribute": attr, "a": sorted(va), "b": sorted(vb), "match": bool(va & vb)})
     return rows
 
 

@@ -70,6 +70,9 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
 def _diff_lines(details: dict[str, Any]) -> Iterable[str]:
     rows = details.get("diff")
     if not rows:
+        for s in details.get("offered", ())[:8]:
+            parts = [f"{k} {'/'.join(v)}" for k, v in s.items() if k not in ("number", "protocol") and v]
+            yield from _wrap(f"offered #{s['number']}: " + ", ".join(parts), "      ")
         return
     against = details.get("diff_against", "the other side")
     yield f"      Compared with {against}:"

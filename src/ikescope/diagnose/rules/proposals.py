@@ -233,8 +233,8 @@ def choice_not_offered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def expected_proposals(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     expected = list(ctx.settings.expect_ike)
-    if not expected or not sa.offered:
-        return
+    if not expected or not sa.offered or _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=True):
+        return  # a refusal is reported by proposal_mismatch, with this same comparison
     offered = suites(sa.version, sa.offered)
     ignore = ("protocol", "auth", "lifetime")
     if sa.chosen is not None:
@@ -249,7 +249,7 @@ def expected_proposals(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     msg = next((m for m in sa.messages if m.frame in (sa.chosen_frame, sa.offered_frame)), sa.messages[0])
     yield make(EXPECTED_MISMATCH, Confidence.CERTAIN, f"{subject} fits the expected configuration",
                [evidence(msg, "the SA payload compared with --expect-ike")], sa=sa.id,
-               details={"diff": diff(subject_suites, expected),
+               details={"diff": diff(subject_suites, expected), "diff_against": "the expected configuration",
                         "differing": best_mismatch(subject_suites, expected)},
                reason="the SA payload is in clear")
 
