@@ -1,13 +1,14 @@
-"""The payloads inside IKEv2 SK payloads, compared with tshark's decrypted decode.
+"""Encrypted payloads, decrypted with the published keys, compared with tshark's decrypted decode.
 
 IKE_AUTH, CREATE_CHILD_SA and INFORMATIONAL carry what a diagnosis needs most
 (identities, AUTH, traffic selectors, CP, the child SA's proposals, Delete,
-error notifies) inside SK. The corpus publishes the keys of 16 captures and
-tshark's decode made with them. Here the test decrypts each SK with the same
-keys, hands the plaintext payload chain to the decoder as the body of a
-message whose first payload is SK's Next Payload, and compares the result
-with tshark's ``isakmp.enc.contained`` tree, field by field as in
-test_tshark.py.
+error notifies) inside IKEv2's SK, and IKEv1 encrypts everything from Main
+Mode's fifth message on. The corpus publishes keys for 17 captures and
+tshark's decode made with them. Here the test decrypts each message with the
+same keys, hands the plaintext payload chain to the decoder as the body of a
+clear message, and compares the result with tshark's tree
+(``isakmp.enc.contained`` for IKEv2, ``isakmp.enc.data`` for IKEv1), field by
+field as in test_tshark.py.
 
 The decryption lives in the test on purpose: it only has to recover the
 plaintext tshark saw (no ICV check; GCM read as the CTR stream it is).
@@ -16,7 +17,8 @@ plaintext tshark saw (no ICV check; GCM read as the CTR stream it is).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -26,7 +28,7 @@ from conformance.tshark_ref import Shape, assert_only_known, disagreements, load
 from helpers import CORPUS, need_corpus
 from ikescope.api import decode_file
 from ikescope.wire.decode import HEADER_LEN, decode_message
-from ikescope.wire.message import EncryptedPayload
+from ikescope.wire.message import EncryptedPayload, IkeMessage, KePayload, SaPayload
 
 SK = 46
 # ICV length by integrity algorithm, as the UAT files name them (RFC 7296 3.3.2 registry names).
@@ -56,22 +58,32 @@ class SaKeys:
     integrity: str
 
 
-def key_table(capture: Path) -> Path | None:
-    for candidate in (capture.with_name(capture.name + ".ikev2_decryption_table"),
-                      capture.with_name("ikev2_decryption_table")):
+def key_table(capture: Path, version: int) -> Path | None:
+    for candidate in (capture.with_name(f"{capture.name}.ikev{version}_decryption_table"),
+                      capture.with_name(f"ikev{version}_decryption_table")):
         if candidate.is_file():
             return candidate
     return None
 
 
-def load_keys(table: Path) -> dict[tuple[str, str], SaKeys]:
-    """(SPIi, SPIr) in hex -> keys; UAT lines are CSV with quoted algorithm names, '#' starts a comment."""
-    out = {}
+def _uat_rows(table: Path | None) -> list[list[str]]:
+    """UAT lines are CSV with quoted algorithm names; '#' starts a comment."""
+    if table is None:
+        return []
     lines = [line for line in table.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    for ispi, rspi, sk_ei, sk_er, encr, _sk_ai, _sk_ar, integ in csv.reader(lines):
-        out[(ispi.lower(), rspi.lower())] = SaKeys(bytes.fromhex(sk_ei), bytes.fromhex(sk_er),
-                                                   encr.split()[0], integ.split()[0])
-    return out
+    return list(csv.reader(lines))
+
+
+def load_keys(table: Path | None) -> dict[tuple[str, str], SaKeys]:
+    """(SPIi, SPIr) in hex -> keys, from an ikev2_decryption_table."""
+    return {(ispi.lower(), rspi.lower()): SaKeys(bytes.fromhex(sk_ei), bytes.fromhex(sk_er), encr.split()[0],
+                                                 integ.split()[0])
+            for ispi, rspi, sk_ei, sk_er, encr, _sk_ai, _sk_ar, integ in _uat_rows(table)}
+
+
+def load_v1_keys(table: Path | None) -> dict[str, bytes]:
+    """Initiator cookie in hex -> encryption key, from an ikev1_decryption_table."""
+    return {cookie.lower(): bytes.fromhex(key) for cookie, key in _uat_rows(table)}
 
 
 def sk_plaintext(keys: SaKeys, data: bytes, from_initiator: bool) -> bytes | None:
@@ -97,10 +109,65 @@ def sk_plaintext(keys: SaKeys, data: bytes, from_initiator: bool) -> bytes | Non
     return clear[:len(clear) - 1 - clear[-1]]
 
 
-def inner_message(header: bytes, inner_next: int, chain: bytes) -> bytes:
-    """The plaintext chain as the body of a message: same header, Next Payload and Length adjusted."""
-    return (header[:16] + bytes([inner_next]) + header[17:24]
-            + (HEADER_LEN + len(chain)).to_bytes(4, "big") + chain)
+def inner_message(header: bytes, first: int, chain: bytes, flags: int | None = None) -> bytes:
+    """The plaintext chain as the body of a message: same header, Next Payload, Flags and Length adjusted."""
+    return (header[:16] + bytes([first]) + header[17:19] + bytes([header[19] if flags is None else flags])
+            + header[20:24] + (HEADER_LEN + len(chain)).to_bytes(4, "big") + chain)
+
+
+# IKEv1 attribute values (RFC 2409 appendix A): hash algorithm 1..6, encryption 7 = AES-CBC.
+V1_HASHES = {1: "md5", 2: "sha1", 4: "sha256", 5: "sha384", 6: "sha512"}
+V1_AES_CBC = 7
+
+
+@dataclass
+class V1Session:
+    """What decrypting one IKEv1 SA needs (RFC 2409 appendix B): the Main/Aggressive Mode
+    public values for the first IV, the chosen hash, and the last ciphertext block so far
+    of each exchange (phase 1 is Message ID 0)."""
+
+    public_values: list[bytes] = field(default_factory=list)
+    hash_name: str = "sha1"
+    encryption: int = V1_AES_CBC
+    last_block: dict[int, bytes] = field(default_factory=dict)
+
+    def iv(self, message_id: int) -> bytes:
+        if message_id in self.last_block:
+            return self.last_block[message_id]
+        if message_id == 0:
+            return hashlib.new(self.hash_name, b"".join(self.public_values[:2])).digest()[:16]
+        seed = self.last_block[0] + message_id.to_bytes(4, "big")
+        return hashlib.new(self.hash_name, seed).digest()[:16]
+
+
+def v1_plaintext(session: V1Session, key: bytes, m: IkeMessage) -> bytes:
+    assert session.encryption == V1_AES_CBC, f"no decryption for IKEv1 cipher {session.encryption} in this test"
+    body = m.encrypted_v1[:len(m.encrypted_v1) // 16 * 16]
+    clear = Cipher(algorithms.AES(key), modes.CBC(session.iv(m.header.message_id))).decryptor().update(body)
+    session.last_block[m.header.message_id] = body[-16:]
+    return clear
+
+
+def ikescope_v1_inner(capture: Path, keys: dict[str, bytes]) -> dict[int, list[Shape]]:
+    sessions: dict[bytes, V1Session] = {}
+    out: dict[int, list[Shape]] = {}
+    for datagram, decoded in decode_file(capture):
+        m = decoded.message
+        if m is None or m.header.major != 1 or m.header.ispi.hex() not in keys:
+            continue
+        session = sessions.setdefault(m.header.ispi, V1Session())
+        for p in m.find(KePayload):
+            session.public_values.append(datagram.payload[p.offset + 4:p.offset + p.length])
+        for sa in m.find(SaPayload):
+            chosen = sa.proposals[0].transforms[0]
+            session.hash_name = V1_HASHES[chosen.attr(2)]
+            session.encryption = chosen.attr(1)
+        if m.encrypted_v1:
+            clear = v1_plaintext(session, keys[m.header.ispi.hex()], m)
+            raw = inner_message(datagram.payload[:HEADER_LEN], m.header.next_payload, clear,
+                                flags=m.header.flags & ~0x01)
+            out.setdefault(datagram.frame, []).append(payloads_shape(decode_message(raw).message.payloads, 1))
+    return out
 
 
 def ikescope_inner(capture: Path, keys: dict[tuple[str, str], SaKeys]) -> dict[int, list[Shape]]:
@@ -122,17 +189,18 @@ def ikescope_inner(capture: Path, keys: dict[tuple[str, str], SaKeys]) -> dict[i
 def _captures() -> list:
     if not CORPUS.is_dir():
         return [pytest.param(None, id="corpus-missing")]
-    found = sorted(p for p in CORPUS.rglob("*.tshark.decrypted.json") if key_table(p.with_name(
-        p.name.removesuffix(".tshark.decrypted.json"))))
-    rels = [p.relative_to(CORPUS).as_posix().removesuffix(".tshark.decrypted.json") for p in found]
+    rels = [p.relative_to(CORPUS).as_posix().removesuffix(".tshark.decrypted.json")
+            for p in sorted(CORPUS.rglob("*.tshark.decrypted.json"))]
     return [pytest.param(rel, id=rel) for rel in rels]
 
 
 @pytest.mark.parametrize("rel", _captures())
-def test_sk_contents_agree_with_tshark(rel: str | None) -> None:
+def test_decrypted_payloads_agree_with_tshark(rel: str | None) -> None:
     capture = need_corpus() / rel
     theirs = load_decrypted(capture)
-    ours = ikescope_inner(capture, load_keys(key_table(capture)))
+    ours = ikescope_inner(capture, load_keys(key_table(capture, 2)))
+    for frame, shapes in ikescope_v1_inner(capture, load_v1_keys(key_table(capture, 1))).items():
+        ours.setdefault(frame, []).extend(shapes)
     assert theirs, "tshark decrypted nothing here: the capture does not belong in this test"
     assert_only_known(rel, disagreements(ours, theirs), KNOWN_DIFFERENCES)
 

@@ -115,3 +115,16 @@ def test_decrypted_sk_contents_and_empty_sk(tmp_path: Path) -> None:
     assert inner["selectors"] == (((7, 0, 0, 65535, "10.0.0.0", "10.0.0.255"),),)
     (empty,) = ref[6]
     assert empty["chain"] == () and empty["selectors"] == ()
+
+
+def test_decrypted_v1_body_and_undecrypted_v1(tmp_path: Path) -> None:
+    """IKEv1: "isakmp.enc.data" is a payload tree once decrypted, the ciphertext string otherwise."""
+    clear = ('{"isakmp.version": "0x10", "isakmp.enc.data": {"isakmp.typepayload": "14", "isakmp.typepayload_tree": '
+             '{"isakmp.payloadlength": "12", "isakmp.cfg.type": "1", "isakmp.cfg.attr": {"isakmp.cfg.attr.type": '
+             '"16521"}}}}')
+    opaque = '{"isakmp.version": "0x10", "isakmp.enc.data": "de:ad:be:ef"}'
+    frame = '{"_source": {"layers": {"frame": {"frame.number": "%s"}, "isakmp": %s}}}'
+    (tmp_path / "v1.pcap.tshark.decrypted.json").write_text("[%s, %s]" % (frame % (9, clear), frame % (10, opaque)))
+    ref = load_decrypted(tmp_path / "v1.pcap")
+    assert list(ref) == [9]
+    assert ref[9][0]["chain"] == ((14, 12, 0),) and ref[9][0]["configs"] == ((1, (16521,)),)

@@ -37,7 +37,8 @@ _VID = {1: (13,), 2: (43,)}
 _ID = {1: (5,), 2: (35, 36)}
 _CERT = {1: (6,), 2: (37,)}
 _CERTREQ = {1: (7,), 2: (38,)}
-_KE_V2, _AUTH_V2, _DELETE_V2, _CP_V2 = 34, 39, 42, 47
+_CONFIG = {1: 14, 2: 47}  # IKEv1 mode-cfg Attribute payload, IKEv2 CP
+_KE_V2, _AUTH_V2, _DELETE_V2 = 34, 39, 42
 _TS_V2 = (44, 45)
 _ENCRYPTED_V2 = (46, 53)  # SK, SKF
 _FRAGMENT_V1 = 132
@@ -161,7 +162,8 @@ def load_reference(capture: Path) -> dict[int, list[Shape]] | None:
 
 
 def load_decrypted(capture: Path) -> dict[int, list[Shape]]:
-    """From ``FILE.tshark.decrypted.json``: per frame, the payloads tshark found inside each SK it decrypted."""
+    """From ``FILE.tshark.decrypted.json``: per frame, the payloads tshark found in each message it
+    decrypted (inside an IKEv2 SK, or the whole body of an IKEv1 message with the E flag)."""
     out: dict[int, list[Shape]] = {}
     for packet in _pairs(capture.with_name(capture.name + ".tshark.decrypted.json")):
         layers = _get(_get(packet, "_source"), "layers")
@@ -169,6 +171,9 @@ def load_decrypted(capture: Path) -> dict[int, list[Shape]]:
         if _quoted_by_icmp(_get(_get(layers, "frame"), "frame.protocols") or ""):
             continue
         for isakmp in _all(layers, "isakmp"):
+            v1_clear = _get(isakmp, "isakmp.enc.data")
+            if isinstance(v1_clear, list):  # a string (the ciphertext) when tshark could not decrypt
+                out.setdefault(frame, []).append(_payloads_from_json(v1_clear, 1))
             for ptype, tree in zip(_all(isakmp, "isakmp.typepayload"), _all(isakmp, "isakmp.typepayload_tree")):
                 decrypted = _get(tree, "isakmp.enc.decrypted")
                 if int(ptype) == _ENCRYPTED_V2[0] and decrypted is not None:
@@ -279,7 +284,7 @@ def _payloads_from_json(tree: Pairs, major: int) -> Shape:
         elif major == 2 and ptype == _AUTH_V2:
             data = _hex(_get(p, "isakmp.auth.data"))
             out["auths"].append((_int(_get(p, "isakmp.auth.method")), None if data is None else len(data) // 2))
-        elif major == 2 and ptype == _CP_V2:
+        elif ptype == _CONFIG[major]:
             out["configs"].append((_int(_get(p, "isakmp.cfg.type")),
                                    tuple(_int(_get(a, "isakmp.cfg.attr.type")) for a in _all(p, "isakmp.cfg.attr"))))
         elif major == 2 and ptype == _DELETE_V2:
@@ -322,7 +327,8 @@ def _transform_from_json(tf: Pairs) -> tuple:
 
     tshark names the IKEv2 ID field after the type (``isakmp.tf.id.encr``, ``.prf``, ...).
     """
-    attributes = tuple(_attribute_from_json(a) for k, a in tf if k in ("isakmp.ike.attr", "isakmp.ike2.attr"))
+    attributes = tuple(_attribute_from_json(a) for k, a in tf
+                       if k in ("isakmp.ike.attr", "isakmp.ipsec.attr", "isakmp.ike2.attr"))
     if _get(tf, "isakmp.trans.number") is not None:
         return (int(_get(tf, "isakmp.trans.number")), 0, int(_get(tf, "isakmp.trans.id")), attributes)
     tid = next((v for k, v in tf if k.startswith("isakmp.tf.id")), None)
