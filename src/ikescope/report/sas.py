@@ -177,11 +177,21 @@ def render_ladder(sa: SaRecord) -> list[str]:
     return lines
 
 
+# Short IKEv1 exchange names for the ladder, where the registry's full names do not fit.
+_V1_SHORT = {2: "MM", 4: "AM", 5: "INFO", 6: "CFG", 32: "QM"}
+
+
 def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
+    if sa.version == 1:
+        name = _V1_SHORT.get(m.exchange, reg.exchange_name(1, m.exchange))
+        msgid = f"{m.message_id:08x}" if m.message_id else ""
+        keys = [reg.payload_name(1, t) for t in m.payloads if t not in _LADDER_QUIET[1]]
+        keys += ["N(" + reg.notify_name(1, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
+        if m.encrypted:
+            keys.append("{encrypted}")
+        return " ".join(x for x in (name, msgid, *keys) if x)
     name = reg.exchange_name(sa.version, m.exchange)
     kind = "resp" if m.response else "req"
-    if sa.version == 1:
-        kind = ""
     keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[sa.version]]
     keys += ["N(" + reg.notify_name(sa.version, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
     if m.inner_next is not None:
