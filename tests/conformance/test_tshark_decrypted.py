@@ -124,14 +124,20 @@ V1_AES_CBC = 7
 class V1Session:
     """What decrypting one IKEv1 SA needs (RFC 2409 appendix B): the Main/Aggressive Mode
     public values for the first IV, the chosen hash, and the last ciphertext block so far
-    of each exchange (phase 1 is Message ID 0)."""
+    of each exchange (phase 1 is Message ID 0). A retransmission reuses its first IV."""
 
     public_values: list[bytes] = field(default_factory=list)
     hash_name: str = "sha1"
     encryption: int = V1_AES_CBC
     last_block: dict[int, bytes] = field(default_factory=dict)
+    iv_of: dict[bytes, bytes] = field(default_factory=dict)
 
-    def iv(self, message_id: int) -> bytes:
+    def iv(self, message_id: int, ciphertext: bytes) -> bytes:
+        if ciphertext not in self.iv_of:
+            self.iv_of[ciphertext] = self._next_iv(message_id)
+        return self.iv_of[ciphertext]
+
+    def _next_iv(self, message_id: int) -> bytes:
         if message_id in self.last_block:
             return self.last_block[message_id]
         if message_id == 0:
@@ -143,7 +149,8 @@ class V1Session:
 def v1_plaintext(session: V1Session, key: bytes, m: IkeMessage) -> bytes:
     assert session.encryption == V1_AES_CBC, f"no decryption for IKEv1 cipher {session.encryption} in this test"
     body = m.encrypted_v1[:len(m.encrypted_v1) // 16 * 16]
-    clear = Cipher(algorithms.AES(key), modes.CBC(session.iv(m.header.message_id))).decryptor().update(body)
+    iv = session.iv(m.header.message_id, body)
+    clear = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor().update(body)
     session.last_block[m.header.message_id] = body[-16:]
     return clear
 
@@ -170,7 +177,7 @@ def ikescope_v1_inner(capture: Path, keys: dict[str, bytes]) -> dict[int, list[S
     return out
 
 
-def ikescope_inner(capture: Path, keys: dict[tuple[str, str], SaKeys]) -> dict[int, list[Shape]]:
+def ikescope_v2_inner(capture: Path, keys: dict[tuple[str, str], SaKeys]) -> dict[int, list[Shape]]:
     out: dict[int, list[Shape]] = {}
     for datagram, decoded in decode_file(capture):
         m = decoded.message
@@ -198,7 +205,7 @@ def _captures() -> list:
 def test_decrypted_payloads_agree_with_tshark(rel: str | None) -> None:
     capture = need_corpus() / rel
     theirs = load_decrypted(capture)
-    ours = ikescope_inner(capture, load_keys(key_table(capture, 2)))
+    ours = ikescope_v2_inner(capture, load_keys(key_table(capture, 2)))
     for frame, shapes in ikescope_v1_inner(capture, load_v1_keys(key_table(capture, 1))).items():
         ours.setdefault(frame, []).extend(shapes)
     assert theirs, "tshark decrypted nothing here: the capture does not belong in this test"
