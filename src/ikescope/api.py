@@ -85,7 +85,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
     same generator serves files and live capture.
     """
     st = settings or Settings()
-    demux = Demux()
+    demux = Demux(esp_events=False)
     tracker = Tracker(st.tracker)
     diag = Diagnoser(st.diagnose)
     rec = record if record is not None else InputRecord(path="")

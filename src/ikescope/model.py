@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -17,9 +18,11 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """One captured link-layer frame.
+
+    A NamedTuple rather than a frozen dataclass: one is built for every frame of
+    a capture, and a tuple is built in a third of the time.
 
     index: 1-based frame number, counted as Wireshark counts.
     ts: capture time in seconds since the epoch (the only clock the core sees).

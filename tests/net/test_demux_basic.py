@@ -131,6 +131,12 @@ def test_natt_esp_is_counted_not_parsed():
     assert demux.stats.esp_in_udp == 1 and demux.stats.ike == 0
 
 
+def test_esp_events_can_be_only_counted():
+    demux = Demux(esp_events=False)
+    assert demux.feed(frame(udp4(b"\x01\x02\x03\x04" + bytes(60), sport=4500, dport=4500))) == []
+    assert demux.stats.esp_in_udp == 1
+
+
 @pytest.mark.parametrize("v6", [False, True])
 def test_non_ike_traffic_is_dropped_and_counted(v6):
     others = [

@@ -41,6 +41,7 @@ _PCAP_MAGICS = {
 }
 _PCAP_FILE_HDR_LEN = 24
 _PCAP_REC_HDR_LEN = 16
+_READ_CHUNK = 1 << 20
 # The file header's link type field also carries FCS flags in its upper bits.
 _LINKTYPE_MASK = 0xFFFF
 
@@ -196,26 +197,46 @@ class CaptureReader:
         self.linktype = hdr.linktype & _LINKTYPE_MASK
         return order, nano
 
+    def _chunk(self, n: int, index: int) -> bytes:
+        """Up to ``n`` bytes; ``read1`` so a damaged gzip stream still hands over what it inflated."""
+        try:
+            return self._f.read1(n)  # type: ignore[attr-defined]
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
+
     def _pcap_frames(self) -> Iterator[Frame]:
+        """Records are cut out of large reads: one read call per megabyte, not two per frame."""
         assert self._pcap_header is not None and self.linktype is not None
         order, nano = self._pcap_header
-        rec = struct.Struct(order + "IIII")
+        unpack = struct.Struct(order + "IIII").unpack_from
         divisor = 1e9 if nano else 1e6
         linktype = self.linktype
         index = 0
+        buf = b""
+        pos = 0
         while True:
-            try:
-                hdr = self._f.read(_PCAP_REC_HDR_LEN)
-            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-                raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
-            if not hdr:
-                return
-            if len(hdr) < _PCAP_REC_HDR_LEN:
-                raise _Truncated(f"file ends inside the header of frame {index + 1}")
-            sec, frac, caplen, wirelen = rec.unpack(hdr)
+            have = len(buf) - pos
+            if have < _PCAP_REC_HDR_LEN:
+                chunk = self._chunk(_READ_CHUNK, index)
+                if not chunk:
+                    if have:
+                        raise _Truncated(f"file ends inside the header of frame {index + 1}")
+                    return
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            sec, frac, caplen, wirelen = unpack(buf, pos)
             if caplen > _MAX_RECORD_LEN:
                 raise _Truncated(f"frame {index + 1} claims {caplen} bytes; the file is damaged there")
-            data = self._read(caplen, f"frame {index + 1}")
+            end = pos + _PCAP_REC_HDR_LEN + caplen
+            if end > len(buf):
+                chunk = self._chunk(max(_READ_CHUNK, caplen), index)
+                if not chunk:
+                    raise _Truncated(f"file ends inside frame {index + 1} ({have - _PCAP_REC_HDR_LEN} of "
+                                     f"{caplen} bytes)")
+                buf, pos = buf[pos:] + chunk, 0
+                continue
+            data = buf[pos + _PCAP_REC_HDR_LEN:end]
+            pos = end
             index += 1
             yield Frame(index, sec + frac / divisor, linktype, data, max(wirelen, caplen))
 

@@ -90,6 +90,8 @@ class Demux:
     reported) and ``max_tcp_streams`` followed TCP directions. ``tcp_ports``
     are the ports whose TCP streams are read as RFC 8229 even without the
     "IKETCP" prefix (a capture often starts after the prefix went by).
+    ``esp_events=False`` only counts ESP packets: a consumer that does not
+    look at them is spared one record per ESP packet, most of a gateway capture.
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class Demux:
         fragment_timeout: float = ip.DEFAULT_TIMEOUT,
         max_tcp_streams: int = tcp.DEFAULT_MAX_STREAMS,
         tcp_ports: Iterable[int] = DEFAULT_TCP_PORTS,
+        esp_events: bool = True,
     ) -> None:
         self.stats = DemuxStats()
         self._frags = ip.Reassembler(max_fragments, fragment_timeout)
@@ -106,6 +109,7 @@ class Demux:
         self._tcp_ports = frozenset(tcp_ports)
         self._unknown_linktypes: set[int] = set()
         self._names: dict[bytes, str] = {}
+        self._esp_events = esp_events
 
     def feed(self, frame: Frame) -> list[Datagram | NetEvent]:
         """Handle one frame; returns what it completes (often nothing)."""
@@ -334,7 +338,8 @@ class Demux:
             self._datagram(out, frames, ts, src, dst, sport, dport, "udp", encap, message, truncated)
         elif kind is udp.Kind.ESP:
             self.stats.esp_in_udp += 1
-            out.append(NetEvent("esp", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
+            if self._esp_events:
+                out.append(NetEvent("esp", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
         elif kind is udp.Kind.KEEPALIVE:
             self.stats.keepalives += 1
             out.append(NetEvent("keepalive", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
@@ -384,7 +389,9 @@ class Demux:
                 self._problem(out, item.problem, item.frame, item.ts, self._addr(src), self._addr(dst), sport, dport)
             elif item.esp:
                 self.stats.esp_in_tcp += 1
-                out.append(NetEvent("esp", item.frames[-1], item.ts, self._addr(src), self._addr(dst), sport, dport))
+                if self._esp_events:
+                    out.append(NetEvent("esp", item.frames[-1], item.ts, self._addr(src), self._addr(dst), sport,
+                                        dport))
             else:
                 self._datagram(
                     out, item.frames, item.ts, src, dst, sport, dport, "tcp", "tcp", item.payload, item.truncated
