@@ -1,0 +1,438 @@
+"""What the tunnel should carry: traffic selectors (IKEv2), quick mode IDs (IKEv1), identities.
+
+The IKE SA can come up and the tunnel still fail because the two gateways
+describe the protected networks differently. The refusal is encrypted, so as
+in ``auth`` there are two readings: a readable notify (certain), or the shape
+of the messages (likely): an IKE_AUTH response that carries the responder's
+identity but is too short to hold a CHILD SA, a CREATE_CHILD_SA or quick mode
+answered by an error instead of a result. Notify numbers: RFC 2408 3.14.1,
+RFC 7296 3.10.1; traffic selectors RFC 7296 3.13, narrowing 2.9.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from ...model import Severity
+from ...track.records import Exchange, MessageRef, SaRecord
+from ...wire.message import TrafficSelector
+from ..context import RuleContext
+from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
+from ..suite import suites
+
+V1_INFO, V1_QUICK = 5, 32
+V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 35, 36, 37
+V2_SK, V2_SKF, V2_SA, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 53, 33, 41, 42, 36, 39
+V2_TSI, V2_TSR = 44, 45
+TS_UNACCEPTABLE = 38
+V1_INVALID_ID = 18
+# A CHILD SA failure makes some initiators delete the fresh IKE SA at once; quick
+# mode refusals come back as fast as any answer.
+PROMPT_SECONDS = 5.0
+
+# Smallest possible sizes (RFC 7296 3.3, 3.5, 3.8, 3.13, 3.14), to tell whether an
+# encrypted IKE_AUTH response has room for a CHILD SA. The ESP proposal needs at least
+# one transform with its 4-byte SPI (old implementations leave out ESN); an IPv4
+# selector payload holds one 16-byte range.
+MIN_ID = 4 + 4 + 1
+MIN_CHILD = (4 + 8 + 4 + 8) + 2 * (4 + 4 + 16)
+_IV = {"aes-cbc": 16, "camellia-cbc": 16, "3des-cbc": 8, "des-cbc": 8, "aes-ctr": 8, "aes-gcm": 8, "aes-ccm": 8,
+       "chacha20-poly1305": 8}
+_AEAD_ICV = {"aes-gcm-16": 16, "aes-gcm-12": 12, "aes-gcm-8": 8, "aes-ccm-16": 16, "aes-ccm-12": 12,
+             "aes-ccm-8": 8, "chacha20-poly1305": 16}
+_ICV = {"md5": 12, "sha1": 12, "aes-xcbc": 12, "sha2-256": 16, "sha2-384": 24, "sha2-512": 32}
+_PRF = {"md5": 16, "sha1": 20, "aes-xcbc": 16, "sha2-256": 32, "sha2-384": 48, "sha2-512": 64}
+
+TS_MISMATCH = CatalogEntry(
+    code="ike.ts_mismatch",
+    severity=Severity.ERROR,
+    title="Traffic selectors (protected networks) do not match",
+    explanation="The IKE SA came up, but the responder refused the networks the initiator wants to protect. "
+                "Each side's local network must be the other side's remote network, with the same size "
+                "(prefix length), protocol and ports. A gateway usually accepts a smaller network than the one "
+                "it has configured but refuses a larger or different one, which is why such a tunnel often "
+                "comes up when one side starts it and fails when the other does.",
+    wire="IKEv2: TS_UNACCEPTABLE (38) in the IKE_AUTH or CREATE_CHILD_SA response (encrypted: readable with "
+         "keys; without them see ike.child_sa_rejected).",
+    remedy="Compare the local and remote networks (and any protocol/port limits) configured for this tunnel "
+           "on both gateways: A's local must equal B's remote and the other way round, prefix lengths "
+           "included. On policy-based gateways check the crypto ACL / security policy on both ends.",
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 4: flow or peer mismatch"),
+                 VendorRef("Huawei", "reason code 48: netmask mismatch"),
+                 VendorRef("ZyWALL", "!! Verifying Local ID failed / !! Verifying Remote ID failed"),
+                 VendorRef("Clavister", "Problem symptom 1: the tunnel can only be initiated from one side "
+                                        "(network sizes differ)")),
+    versions=(2,),
+)
+
+ID_MISMATCH = CatalogEntry(
+    code="ike.id_mismatch",
+    severity=Severity.ERROR,
+    title="IDs refused: networks (quick mode) or peer identity (phase 1) not accepted",
+    explanation="One gateway refused the identification the other sent. In quick mode the IDs describe the "
+                "networks the tunnel protects, so a refusal means the local/remote subnets (or their sizes) "
+                "differ between the two configurations. In phase 1 it is the gateway's own identity (address, "
+                "host name, e-mail or certificate name) that the other side does not expect.",
+    wire="IKEv1: INVALID-ID-INFORMATION (18), usually in an encrypted Informational answering quick mode "
+         "message 1 (readable with keys; without them see ike.child_sa_rejected).",
+    remedy="For quick mode: make each side's local network the other's remote network, same prefix length, "
+           "and check the crypto ACL / proxy IDs on policy-based gateways. For phase 1: check the local and "
+           "peer ID type and value configured on both sides.",
+    vendor_refs=(VendorRef("ZyWALL", "!! Verifying Local ID failed / !! Verifying Remote ID failed"),
+                 VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 13: config ID mismatch"),
+                 VendorRef("Huawei", "reason code 4: flow or peer mismatch"),
+                 VendorRef("Clavister", "Problem symptom 1: the tunnel can only be initiated from one side")),
+    versions=(1,),
+)
+
+TS_NARROWED = CatalogEntry(
+    code="ike.ts_narrowed",
+    severity=Severity.WARNING,
+    title="Responder narrowed the traffic selectors",
+    explanation="The CHILD SA came up, but for a smaller set of addresses, protocols or ports than the "
+                "initiator asked for. Traffic outside the narrowed range does not use this tunnel: it is "
+                "dropped or leaves unencrypted, depending on the initiator's policy. Usually the two "
+                "configurations name networks of different sizes.",
+    wire="IKEv2: the TSi/TSr payloads of the response cover less than those of the request (readable in clear "
+         "or with keys).",
+    remedy="Configure the same local and remote networks on both gateways (prefix lengths included), or make "
+           "the initiator ask only for what the responder allows.",
+    vendor_refs=(VendorRef("Clavister", "Problem symptom 1: the tunnel can only be initiated from one side "
+                                        "(a smaller network is accepted, a bigger one refused)"),
+                 VendorRef("Huawei", "reason code 48: netmask mismatch")),
+    versions=(2,),
+)
+
+CHILD_SA_REJECTED = CatalogEntry(
+    code="ike.child_sa_rejected",
+    severity=Severity.ERROR,
+    title="IPsec (CHILD / phase 2) SA refused, reason encrypted",
+    explanation="The IKE SA is up and both gateways authenticated each other, but the SA that carries the "
+                "traffic was refused. Without the keys the reason cannot be read; in practice it is either "
+                "the protected networks (traffic selectors / quick mode IDs) or the IPsec proposal (ESP "
+                "algorithms, PFS group) that differ.",
+    wire="IKEv2: an IKE_AUTH response that carries IDr but is too short to hold SA, TSi and TSr, or the "
+         "initiator deleting the new IKE SA at once; a CREATE_CHILD_SA answered by a Notify. IKEv1: quick "
+         "mode message 1 answered by an encrypted Informational instead of message 2.",
+    remedy="Compare the IPsec/phase-2 proposals (including PFS) and the local/remote networks of this tunnel "
+           "on both gateways. To tell which one differs, decrypt the capture (keys from strongSwan's "
+           "save-keys plugin) or read the responder's log.",
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 2: phase2 proposal or pfs mismatch"),
+                 VendorRef("Huawei", "reason code 4: flow or peer mismatch"),
+                 VendorRef("ZyWALL", "!! No proposal chosen"),
+                 VendorRef("ZyWALL", "!! Verifying Local ID failed / !! Verifying Remote ID failed"),
+                 VendorRef("Clavister", "no proposal chosen (IPsec phase: proposals or networks)")),
+)
+
+ENTRIES = (TS_MISMATCH, ID_MISMATCH, TS_NARROWED, CHILD_SA_REJECTED)
+
+CONFIRM = "Decrypting the capture (keys from strongSwan's save-keys plugin) or the responder's log tells which."
+
+
+def _readable(m: MessageRef) -> bool:
+    return not m.encrypted or any(p not in (V2_SK, V2_SKF) for p in m.payloads)
+
+
+def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
+    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
+
+
+def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
+    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
+
+
+def _exchange_of(sa: SaRecord, m: MessageRef) -> Exchange | None:
+    return next((e for e in sa.exchanges if any(sa.messages[i] is m for i in e.messages)), None)
+
+
+def _side(from_initiator: bool) -> str:
+    return "initiator" if from_initiator else "responder"
+
+
+def _selector_text(ts: TrafficSelector) -> str:
+    try:
+        start, end = ipaddress.ip_address(ts.start), ipaddress.ip_address(ts.end)
+    except ValueError:
+        return f"type {ts.ts_type} selector"
+    nets = list(ipaddress.summarize_address_range(start, end)) if start <= end else []
+    where = str(nets[0]) if len(nets) == 1 else f"{start}-{end}"
+    proto = "" if ts.protocol == 0 else f" proto {ts.protocol}"
+    ports = "" if (ts.start_port, ts.end_port) == (0, 65535) else (
+        f" port {ts.start_port}" if ts.start_port == ts.end_port else f" ports {ts.start_port}-{ts.end_port}")
+    return where + proto + ports
+
+
+def _selectors(m: MessageRef, ptype: int) -> tuple[TrafficSelector, ...]:
+    return tuple(ts for t, sel in m.selectors if t == ptype for ts in sel)
+
+
+def _ts_details(m: MessageRef | None, who: str) -> dict[str, list[str]]:
+    if m is None:
+        return {}
+    out = {}
+    for ptype, label in ((V2_TSI, "TSi"), (V2_TSR, "TSr")):
+        sel = _selectors(m, ptype)
+        if sel:
+            out[f"{who}_{label}"] = [_selector_text(ts) for ts in sel]
+    return out
+
+
+def _one_sided(sa: SaRecord, ctx: RuleContext) -> SaRecord | None:
+    """An earlier SA the other peer initiated between the same addresses that came up."""
+    return next((o for o in reversed(ctx.earlier(sa)) if o.initiator.address == sa.responder.address
+                 and o.version == sa.version and o.outcome in ("established", "deleted")), None)
+
+
+# -- readable refusals ---------------------------------------------------------------------------
+
+def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version != 2:
+        return
+    for m in sa.messages:
+        if m.retransmit_of is not None or TS_UNACCEPTABLE not in m.notifies:
+            continue
+        ex = _exchange_of(sa, m)
+        req = _request_of(sa, ex) if ex is not None and m.response else None
+        ev = ([evidence(req, "the traffic selectors asked for")] if req else []) + \
+             [evidence(m, f"TS_UNACCEPTABLE from the {_side(m.from_initiator)}")]
+        summary = f"the {_side(m.from_initiator)} refused the traffic selectors (TS_UNACCEPTABLE): the protected " \
+                  "networks differ"
+        other = _one_sided(sa, ctx)
+        details: dict = {**_ts_details(req, "requested")}
+        if other is not None:
+            summary += f"; the same tunnel came up when the other peer initiated (SA {other.id})"
+            details["works_from_other_side"] = other.id
+        yield make(TS_MISMATCH, Confidence.CERTAIN, summary, ev, sa=sa.id,
+                   exchange=ex.index if ex is not None else None, details=details,
+                   reason="TS_UNACCEPTABLE is readable" + (" (decrypted)" if m.encrypted else ""))
+        return
+
+
+def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version != 1:
+        return
+    for m in sa.messages:
+        if m.retransmit_of is not None or V1_INVALID_ID not in m.notifies:
+            continue
+        quick = [q for q in sa.messages if q.exchange == V1_QUICK and q.ts <= m.ts
+                 and q.from_initiator != m.from_initiator and q.retransmit_of is None]
+        by = _side(m.from_initiator)
+        ev: list[Evidence] = []
+        details: dict = {"phase": 2 if quick else 1}
+        if quick:
+            q = quick[-1]
+            ev.append(evidence(q, "quick mode message with the IDs (networks) proposed"))
+            if q.ids:
+                details["proposed_ids"] = [text for _, _, text in q.ids]
+            summary = f"the {by} refused the quick mode IDs (INVALID-ID-INFORMATION): the protected networks " \
+                      "differ between the two configurations"
+        else:
+            sent = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts and o.ids]
+            if sent:
+                ev.append(evidence(sent[-1], "the identity sent"))
+                details["identity"] = sent[-1].ids[0][2]
+            summary = f"the {by} refused the peer's phase-1 identity (INVALID-ID-INFORMATION)"
+        ev.append(evidence(m, f"INVALID-ID-INFORMATION from the {by}"))
+        other = _one_sided(sa, ctx)
+        if other is not None and quick:
+            summary += f"; the tunnel came up when the other peer initiated (SA {other.id})"
+            details["works_from_other_side"] = other.id
+        yield make(ID_MISMATCH, Confidence.CERTAIN, summary, ev, sa=sa.id, details=details,
+                   reason="INVALID-ID-INFORMATION is readable" + (" (decrypted)" if m.encrypted else ""))
+        return
+
+
+def _ranges(sel: Iterable[TrafficSelector]) -> list[tuple[int, int, int, int, int, int]]:
+    out = []
+    for ts in sel:
+        if len(ts.start) != len(ts.end) or not ts.start:
+            continue
+        out.append((ts.ts_type, ts.protocol, ts.start_port, ts.end_port, int.from_bytes(ts.start, "big"),
+                    int.from_bytes(ts.end, "big")))
+    return out
+
+
+def _within(inner: tuple, outer: tuple) -> bool:
+    t, proto, sp, ep, lo, hi = inner
+    ot, oproto, osp, oep, olo, ohi = outer
+    return (t == ot and (oproto == 0 or proto == oproto) and osp <= sp and ep <= oep and olo <= lo and hi <= ohi)
+
+
+def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """A readable CHILD SA response whose selectors are a strict subset of the request's."""
+    if sa.version != 2:
+        return
+    for ex in sa.exchanges:
+        if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
+            continue
+        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        if req is None or resp is None or not req.selectors or not resp.selectors:
+            continue
+        narrowed = []
+        for ptype, label in ((V2_TSI, "TSi"), (V2_TSR, "TSr")):
+            asked, got = _ranges(_selectors(req, ptype)), _ranges(_selectors(resp, ptype))
+            if not asked or not got or set(asked) == set(got):
+                continue
+            if all(any(_within(g, a) for a in asked) for g in got):
+                narrowed.append(label)
+        if not narrowed:
+            continue
+        details = {**_ts_details(req, "requested"), **_ts_details(resp, "granted"), "narrowed": narrowed}
+        asked_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in details.items() if k.startswith("requested_"))
+        got_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in details.items() if k.startswith("granted_"))
+        ev = [evidence(req, f"asked for {asked_text}"), evidence(resp, f"granted only {got_text}")]
+        yield make(TS_NARROWED, Confidence.CERTAIN,
+                   f"the responder narrowed {' and '.join(narrowed)}: asked {asked_text}; granted {got_text}",
+                   ev, sa=sa.id, exchange=ex.index, details=details,
+                   reason="both sets of traffic selectors are readable")
+
+
+# -- encrypted refusals --------------------------------------------------------------------------
+
+def _overheads(sa: SaRecord) -> tuple[int, int, int]:
+    """IV, ICV and PRF output sizes of the chosen IKE proposal; the smallest plausible when unknown,
+    so that the room computed for the plaintext is never underestimated."""
+    iv, icv, prf = 8, 8, 16
+    chosen = suites(2, [sa.chosen]) if sa.chosen is not None else []
+    if len(chosen) != 1:
+        return iv, icv, prf
+    s = chosen[0]
+    encs, integs, prfs = s.get("encryption"), s.get("integrity"), s.get("prf")
+    if len(encs) == 1:
+        enc = next(iter(encs))
+        base = next((k for k in sorted(_IV, key=len, reverse=True) if enc.startswith(k)), None)
+        iv = _IV.get(base, iv) if base else iv
+        aead = next((v for k, v in _AEAD_ICV.items() if enc.startswith(k)), None)
+        if aead is not None:
+            icv = aead
+        elif len(integs) == 1:
+            icv = _ICV.get(next(iter(integs)), icv)
+    if len(prfs) == 1:
+        prf = _PRF.get(next(iter(prfs)), prf)
+    return iv, icv, prf
+
+
+def _room(sa: SaRecord, m: MessageRef) -> int | None:
+    """Most plaintext bytes the message's SK payload can hold, or None if it cannot be told."""
+    if m.payloads != (V2_SK,) or m.fragment is not None or m.length <= 28:
+        return None
+    iv, icv, _ = _overheads(sa)
+    return m.length - 28 - 4 - iv - icv - 1  # one byte at least is the pad length
+
+
+def _no_room_for_child(sa: SaRecord, req: MessageRef, resp: MessageRef) -> bool:
+    _, _, prf = _overheads(sa)
+    auth = 8 + prf
+    room, req_room = _room(sa, resp), _room(sa, req)
+    if room is None or req_room is None or req_room < MIN_ID + auth + MIN_CHILD:
+        return False  # the request itself has no room for a CHILD SA: a childless initiation (RFC 6023)
+    ident = MIN_ID if resp.inner_next == V2_IDR else 0
+    return room < ident + auth + MIN_CHILD
+
+
+def _prompt_ike_delete(sa: SaRecord, auth: Exchange, resp: MessageRef) -> MessageRef | None:
+    """The initiator's first request after IKE_AUTH deletes the IKE SA itself, at once.
+
+    A Delete for a CHILD SA is answered with the peer's own Delete; one for the IKE SA
+    with an empty response (RFC 7296 1.4.1), which tells the two apart without keys.
+    """
+    later = [e for e in sa.exchanges if e.index > auth.index]
+    if not later:
+        return None
+    nxt = later[0]
+    req, answer = _request_of(sa, nxt), _response_of(sa, nxt)
+    if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
+            or req.inner_next != V2_D or req.ts - resp.ts > PROMPT_SECONDS):
+        return None
+    if answer is not None and answer.inner_next not in (0, None):
+        return None
+    return req
+
+
+def child_sa_rejected(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version == 2:
+        yield from _v2_auth_child(sa)
+        yield from _v2_create_child(sa)
+    elif sa.version == 1:
+        yield from _v1_quick(sa)
+
+
+def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
+    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    if not auths:
+        return
+    last = auths[-1]
+    req, resp = _request_of(sa, last), _response_of(sa, last)
+    if req is None or resp is None or _readable(resp) or resp.inner_next not in (V2_IDR, V2_AUTH_PAYLOAD):
+        return
+    small = _no_room_for_child(sa, req, resp)
+    delete = _prompt_ike_delete(sa, last, resp)
+    if not small and delete is None:
+        return
+    ev = [evidence(req, "IKE_AUTH request with the CHILD SA proposal and traffic selectors (encrypted)")]
+    if small:
+        ev.append(evidence(resp, f"IKE_AUTH response of {resp.length} bytes: the IKE SA is up (IDr first), but "
+                                 "too short to also hold SA, TSi and TSr"))
+    else:
+        ev.append(evidence(resp, "IKE_AUTH response: the IKE SA is up (IDr first)"))
+    if delete is not None:
+        ev.append(evidence(delete, "the initiator deletes the new IKE SA at once"))
+    why = []
+    if small:
+        why.append(f"{resp.length} bytes leave no room for a CHILD SA's SA, TSi and TSr payloads after the "
+                   "responder's identity and AUTH")
+    if delete is not None:
+        why.append("the initiator deleted the IKE SA right after IKE_AUTH, without deleting a CHILD SA first")
+    yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
+               "the IKE SA came up but the CHILD SA was refused in IKE_AUTH: TS_UNACCEPTABLE or "
+               "NO_PROPOSAL_CHOSEN for the CHILD SA; decrypt to tell which", ev, sa=sa.id, exchange=last.index,
+               details={"response_length": resp.length, "too_short": small,
+                        "ike_sa_deleted_frame": delete.frame if delete else None},
+               reason="; ".join(why) + ". " + CONFIRM)
+
+
+def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
+    for ex in sa.exchanges:
+        if ex.exchange != V2_CREATE_CHILD:
+            continue
+        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        if req is None or resp is None or _readable(resp) or resp.inner_next != V2_N:
+            continue
+        rekey = req.inner_next == V2_N  # a CHILD SA rekey opens with N(REKEY_SA) (RFC 7296 1.3.3)
+        what = "rekeying of a CHILD SA" if rekey else "new CHILD SA (or IKE SA rekey)"
+        ev = [evidence(req, f"CREATE_CHILD_SA request for a {what} (encrypted)"),
+              evidence(resp, "the answer opens with an encrypted Notify: a refusal")]
+        yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
+                   f"the {_side(resp.from_initiator)} refused the {what}: most likely NO_PROPOSAL_CHOSEN (the "
+                   "ESP proposal or PFS group differs) or TS_UNACCEPTABLE; decrypt to tell which",
+                   ev, sa=sa.id, exchange=ex.index, severity=Severity.WARNING if rekey else None,
+                   details={"rekey": rekey},
+                   reason="a successful CREATE_CHILD_SA answer opens with SA; one that opens with a Notify "
+                          "carries an error (it may also be TEMPORARY_FAILURE during a rekey collision). " + CONFIRM)
+
+
+def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
+    for ex in sa.exchanges:
+        if ex.exchange != V1_QUICK or ex.answered:
+            continue
+        req = _request_of(sa, ex)
+        if req is None or not req.encrypted or req.payloads:
+            continue  # readable quick modes are judged by their notifies
+        info = next((m for m in sa.messages if m.exchange == V1_INFO and m.retransmit_of is None
+                     and m.from_initiator != req.from_initiator and req.ts <= m.ts <= req.ts + PROMPT_SECONDS),
+                    None)
+        if info is None or info.notifies:
+            continue
+        ev = [evidence(req, "quick mode message 1: IPsec proposal and IDs (networks), encrypted"),
+              evidence(info, "answered by an encrypted Informational instead of quick mode message 2")]
+        yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
+                   f"the {_side(info.from_initiator)} refused quick mode: NO-PROPOSAL-CHOSEN (IPsec proposal or "
+                   "PFS) or INVALID-ID-INFORMATION (networks); decrypt to tell which", ev, sa=sa.id,
+                   exchange=ex.index,
+                   reason="phase 1 is up, quick mode got no message 2 and the peer sent an Informational at once, "
+                          "which is how a refusal travels. " + CONFIRM)
+        return
+
+
+SA_RULES = (ts_mismatch, id_mismatch, ts_narrowed, child_sa_rejected)
