@@ -10,10 +10,10 @@ Adding a module to ``MODULES`` is all it takes to run it and list its codes.
 
 from __future__ import annotations
 
-from . import auth, malformed, proposals
+from . import auth, malformed, proposals, selectors
 from . import fragments, lifecycle, nat, retransmit
 
-MODULES = (proposals, malformed, retransmit, fragments, auth, nat, lifecycle)
+MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))
