@@ -55,7 +55,8 @@ NOTIFY_NAMES = {
 
 
 def exchange_name(version: int, exchtype: int) -> str:
-    table = EXCHANGES_V2 if version == 2 else EXCHANGES_V1
+    """Name in the exchange table of the message's version; majors above 2 read as IKEv2."""
+    table = EXCHANGES_V2 if version >= 2 else EXCHANGES_V1
     return table.get(exchtype, f"EXCHANGE_{exchtype}")
 
 
@@ -110,17 +111,27 @@ class IkeSa:
 # ICMP errors quote the IKE datagram they answer; those quotes are not IKE messages.
 IKE_FILTER = "isakmp and not icmp and not icmpv6"
 
-FIELDS = ("frame.number", "ip.src", "ipv6.src", "udp.srcport", "tcp.srcport", "isakmp.ispi",
-          "isakmp.rspi", "isakmp.version", "isakmp.exchangetype", "isakmp.messageid", "isakmp.flags",
+FIELDS = ("frame.number", "ip.src", "ipv6.src", "udp.srcport", "udp.dstport", "udp.payload",
           "isakmp.notify.msgtype")
 
 
-def _int(text: str) -> int:
-    return int(text, 16) if text.startswith("0x") else int(text)
+def message_from_bytes(msg: bytes, frame: int, src: str, sport: int,
+                       notifies: list[int]) -> Message:
+    """Header fields straight from the bytes, so odd versions (3.0) are read like any other."""
+    version = msg[17] >> 4
+    return Message(frame=frame, src=src, sport=sport, ispi=msg[:8].hex(), rspi=msg[8:16].hex(),
+                   version=version, exchange=exchange_name(version, msg[18]),
+                   message_id=int.from_bytes(msg[20:24], "big"),
+                   response=bool(msg[19] & 0x20) if version >= 2 else False,
+                   notifies=notifies)
 
 
 def read_messages(pcap: Path, key_tables: list[Path] | None = None) -> list[Message]:
-    """Dissect with tshark; key tables are handed over through a private config directory."""
+    """Dissect with tshark; key tables are handed over through a private config directory.
+
+    tshark supplies reassembled UDP payloads and the notify types, decrypted ones included
+    when keys are given; the header is read from the payload bytes.
+    """
     argv = ["tshark", "-n", "-r", str(pcap), "-Y", IKE_FILTER, "-T", "fields",
             "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in FIELDS:
@@ -136,21 +147,19 @@ def read_messages(pcap: Path, key_tables: list[Path] | None = None) -> list[Mess
                              check=True).stdout
     messages = []
     for line in out.splitlines():
-        cols = line.split("\t")
-        cols += [""] * (len(FIELDS) - len(cols))
-        frame, ip4, ip6, usport, tsport, ispis, rspis, vers, exch, msgid, flags, notes = cols
-        # A datagram can carry several IKE headers only in odd cases; take the first.
-        ispi, rspi = ispis.split(",")[0], rspis.split(",")[0]
-        version = _int(vers.split(",")[0]) >> 4
-        exchtype = _int(exch.split(",")[0])
-        flag = _int(flags.split(",")[0])
-        response = bool(flag & 0x20) if version == 2 else False
-        messages.append(Message(
-            frame=int(frame), src=ip4 or ip6, sport=int((usport or tsport or "0").split(",")[0]),
-            ispi=ispi, rspi=rspi, version=version, exchange=exchange_name(version, exchtype),
-            message_id=_int(msgid.split(",")[0] or "0"), response=response,
-            notifies=[_int(n) for n in notes.split(",") if n]))
+        cols = (line.split("\t") + [""] * len(FIELDS))[:len(FIELDS)]
+        frame, ip4, ip6, sport, dport, payload, notes = cols
+        data = bytes.fromhex(payload.split(",")[0]) if payload else b""
+        if "4500" in (sport, dport) and data[:4] == b"\0\0\0\0":
+            data = data[4:]
+        if len(data) < 28:
+            continue
+        messages.append(message_from_bytes(
+            data, int(frame), ip4 or ip6, int(sport or 0),
+            [_int(n) for n in notes.split(",") if n]))
     return sorted(messages + tcp_messages(pcap), key=lambda m: m.frame)
+def _int(text: str) -> int:
+    return int(text, 16) if text.startswith("0x") else int(text)
 
 
 def clear_notifies(msg: bytes) -> list[int]:
@@ -201,13 +210,7 @@ def tcp_messages(pcap: Path) -> list[Message]:
             if record[:4] != b"\0\0\0\0" or len(record) < 32:
                 continue  # ESP in TCP
             msg = record[4:]
-            version = msg[17] >> 4
-            messages.append(Message(
-                frame=frame, src=src, sport=int(sport), ispi=msg[:8].hex(), rspi=msg[8:16].hex(),
-                version=version, exchange=exchange_name(version, msg[18]),
-                message_id=int.from_bytes(msg[20:24], "big"),
-                response=bool(msg[19] & 0x20) if version == 2 else False,
-                notifies=clear_notifies(msg)))
+            messages.append(message_from_bytes(msg, frame, src, int(sport), clear_notifies(msg)))
     return messages
 
 

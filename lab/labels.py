@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lab.scenarios import SCENARIOS
+
 SCHEMA_VERSION = 1
 
 # Root causes a label may name; null means the tunnel came up as configured.
@@ -23,6 +25,8 @@ ROOT_CAUSES = {
     "ike.exchange_mode_mismatch": "aggressive mode against main mode",
     "ike.lifetime_mismatch": "proposals differ only in lifetime",
     "ike.encapsulation_mismatch": "transport mode against tunnel mode",
+    "ike.malformed_message": "a message the peer cannot parse (an unknown payload marked "
+                             "critical)",
     "ike.dead_peer": "an established peer stops answering liveness checks",
 }
 
@@ -40,8 +44,6 @@ def load(out: Path) -> dict[str, Any]:
 
 def update(out: Path, label: dict[str, Any]) -> None:
     """Replace one capture's entry, keeping the catalog order of the others."""
-    from lab.scenarios import SCENARIOS
-
     data = load(out)
     data["schema_version"] = SCHEMA_VERSION
     data["root_causes"] = ROOT_CAUSES

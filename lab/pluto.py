@@ -95,8 +95,11 @@ class Pluto:
         raise LabError(f"pluto of {self.host.name} did not open {self.ctl}")
 
     def load(self) -> None:
+        """Add conn "lab"; with revival off a failed attempt is not followed by a fresh one
+        under new SPIs, so each capture holds the attempts its scenario made."""
         sh(self.tool("addconn"), "--config", str(self.dir / "ipsec.conf"), "--ctlsocket",
            str(self.ctl), "lab")
+        self.impair("revival")
 
     def initiate(self, child: str | None, ike: str | None, timeout: int) -> tuple[bool, str]:
         """whack --initiate waits for the outcome; libreswan's conn "lab" is IKE and Child SA."""
@@ -104,6 +107,10 @@ class Pluto:
         proc = subprocess.run([self.tool("whack"), "--ctlsocket", str(self.ctl), "--name", name,
                                "--initiate"], capture_output=True, text=True, timeout=timeout + 15)
         return "initiator established Child SA" in proc.stdout, proc.stdout
+
+    def impair(self, *what: str) -> None:
+        for item in what:
+            sh(self.tool("whack"), "--ctlsocket", str(self.ctl), "--impair", item)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is None or self.proc.poll() is not None:

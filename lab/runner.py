@@ -18,20 +18,24 @@ from lab.scenario import Daemon, Run, Scenario
 LOG_LIMIT = 6000
 
 
-def versions(software: str, work: Path) -> dict[str, str]:
-    """Versions of the software that made a capture, as the tools report them."""
+def daemon_version(software: str, work: Path) -> str:
+    """The IKE daemon's name and version, as its package or binary reports it."""
     if software == "libreswan":
         debs = sorted((work / "debs").glob("libreswan_*.deb"))
-        daemon = "libreswan " + (debs[-1].name.split("_")[1] if debs else "unknown")
-    else:
-        charon = subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True,
-                                text=True).stdout.split()
-        daemon = "strongSwan " + (charon[-1] if charon else "unknown")
-    tcpdump = subprocess.run(["tcpdump", "--version"], capture_output=True,
-                             text=True).stdout.splitlines()[0].split()[-1]
-    return {"daemons": daemon, "tcpdump": tcpdump,
-            "kernel": subprocess.run(["uname", "-r"], capture_output=True,
-                                     text=True).stdout.strip()}
+        return "libreswan " + (debs[-1].name.split("_")[1] if debs else "unknown")
+    charon = subprocess.run(["/usr/lib/ipsec/charon", "--version"], capture_output=True,
+                            text=True).stdout.split()
+    return "strongSwan " + (charon[-1] if charon else "unknown")
+
+
+def versions(sc: Scenario, work: Path) -> dict[str, str]:
+    """Versions of the software that made a capture: each peer's daemon, tcpdump, kernel."""
+    found = {side: daemon_version(sc.software_of(side), work) for side in sc.daemons}
+    found["tcpdump"] = subprocess.run(["tcpdump", "--version"], capture_output=True,
+                                      text=True).stdout.splitlines()[0].split()[-1]
+    found["kernel"] = subprocess.run(["uname", "-r"], capture_output=True,
+                                     text=True).stdout.strip()
+    return found
 
 
 def trim_log(text: str, limit: int = LOG_LIMIT) -> str:
@@ -52,7 +56,8 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     shim = build_shim(work.parent)
-    libreswan = unpack_libreswan(work.parent) if sc.software == "libreswan" else None
+    uses_libreswan = any(sc.software_of(side) == "libreswan" for side in sc.daemons)
+    libreswan = unpack_libreswan(work.parent) if uses_libreswan else None
     topo = Topology(sc.topology)
     daemons: dict[str, Daemon] = {}
     dump: Tcpdump | None = None
@@ -61,7 +66,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
         configs = sc.configs(topo.hosts, sc.topology)
         for side in sc.daemons:
             d: Daemon
-            if libreswan is not None:
+            if libreswan is not None and sc.software_of(side) == "libreswan":
                 d = Pluto(topo.hosts[side], work, shim, libreswan)
             else:
                 d = Charon(topo.hosts[side], work, shim, sc.charon_options.get(side))
@@ -75,8 +80,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
             d.start()
         for d in daemons.values():
             d.load()
-        run = Run(daemons, topo.hosts)
-        sc.play(run)
+        sc.play(Run(daemons))
         dump.stop()
     finally:
         if dump is not None:
@@ -85,7 +89,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
             d.stop()
         topo.close()
     label = publish(sc, work, out, daemons)
-    label["software"] = versions(sc.software, work.parent)
+    label["software"] = versions(sc, work.parent)
     return label
 
 

@@ -49,11 +49,9 @@ class Expect:
 
 @dataclass
 class Run:
-    """Handles a scenario's play function gets: the daemons by peer name and the hosts."""
+    """What a scenario's play function drives: the daemons by peer name."""
 
     daemons: dict[str, Daemon]
-    hosts: dict[str, Host]
-    notes: list[str] = field(default_factory=list)
 
     def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
                  ok: bool = True, timeout: int = 30) -> str:
@@ -63,6 +61,12 @@ class Run:
             raise LabError(f"initiate on {side}: expected {'success' if ok else 'failure'}, got "
                            f"{'success' if succeeded else 'failure'}:\n{output[-1500:]}")
         return output
+
+    def impair(self, side: str, *what: str) -> None:
+        """Make a libreswan peer misbehave on purpose (whack --impair)."""
+        daemon = self.daemons[side]
+        assert isinstance(daemon, Pluto), "only libreswan has impairments"
+        daemon.impair(*what)
 
     def swanctl(self, side: str, *args: str) -> str:
         daemon = self.daemons[side]
@@ -100,7 +104,11 @@ class Scenario:
     capture_on: str = "bob"
     ike_version: str = "2"
     certificates: bool = False
-    software: str = "strongswan"
+    software: dict[str, str] = field(default_factory=dict)
+
+    def software_of(self, side: str) -> str:
+        """"strongswan" unless the scenario names another daemon for this peer."""
+        return self.software.get(side, "strongswan")
 
 
 def conn(me: Host, peer: Host, topology: str, *, version: int = 2,
@@ -157,12 +165,15 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
     return make
 
 
-def pluto_pair(alice: str = "", bob: str = "", both: str = "") -> Configs:
+def pluto_pair(alice: str = "", bob: str = "", both: str = "",
+               sides: tuple[str, ...] = ("alice", "bob")) -> Configs:
     """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         nets = NETS["v6" if topology == "v6" else "v4"]
         out = {}
         for me, peer, extra in (("alice", "bob", alice), ("bob", "alice", bob)):
+            if me not in sides:
+                continue
             lines = [
                 "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes", "",
                 "conn lab", "    ikev2=insist", f"    left={hosts[me].addr}",
@@ -170,11 +181,21 @@ def pluto_pair(alice: str = "", bob: str = "", both: str = "") -> Configs:
                 f"    right={hosts[peer].addr}", f"    rightid=@{peer}.example.org",
                 f"    rightsubnet={nets[peer]}", "    authby=secret",
                 "    ike=aes256-sha2_256;modp2048", "    esp=aes128-sha2_256",
-                "    retransmit-interval=1000", "    retransmit-timeout=10s",
-                "    leftupdown=/bin/true",
+                "    retransmit-interval=1000", "    retransmit-timeout=6s",
+                "    leftupdown=/bin/true", "    keyingtries=1",
             ]
             lines += [f"    {x.strip()}" for x in (both + "\n" + extra).splitlines() if x.strip()]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
             out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n"
         return out
+    return make
+
+
+def libreswan_alice(pluto: str = "", **bob: object) -> Configs:
+    """libreswan alice against strongSwan bob; FQDN identities, as libreswan's @names are."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        swan = pair(bob={"local_auth": {"id": "bob.example.org"},
+                         "remote_auth": {"id": "alice.example.org"}, **bob})
+        return {"alice": pluto_pair(alice=pluto, sides=("alice",))(hosts, topology)["alice"],
+                "bob": swan(hosts, topology)["bob"]}
     return make

@@ -7,9 +7,10 @@ alice (192.0.2.1) initiates unless a scenario says otherwise; bob (192.0.2.2) an
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from lab.scenario import Expect, Run, SaExpect, Scenario, pair, pluto_pair
+from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
 MM = "MAIN_MODE"
@@ -22,6 +23,8 @@ AUTHENTICATION_FAILED = 24
 TS_UNACCEPTABLE = 38
 INVALID_ID_INFORMATION = 18
 USE_TRANSPORT_MODE = 16391
+UNSUPPORTED_CRITICAL_PAYLOAD = 1
+INVALID_MAJOR_VERSION = 5
 PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
 PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
 AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
@@ -73,6 +76,14 @@ def dpd_then_crash(run: Run) -> None:
 def v1_dpd(run: Run) -> None:
     run.initiate("alice")
     run.wait_log("alice", r"(?s)N\(DPD_ACK\).*N\(DPD_ACK\)", timeout=20)
+
+
+def impaired(*what: str, ok: bool = False) -> Callable[[Run], None]:
+    """alice (libreswan) initiates with the given protocol faults switched on."""
+    def play(run: Run) -> None:
+        run.impair("alice", *what)
+        run.initiate("alice", ok=ok)
+    return play
 
 
 def both_initiate(run: Run) -> None:
@@ -296,7 +307,50 @@ SCENARIOS: list[Scenario] = [
             "IKE keys inside NSS",
         configs=pluto_pair(alice="enable-tcp=yes\ntcp-remoteport=4500", bob="enable-tcp=yes"),
         play=initiate_ok,
-        software="libreswan",
+        software={"alice": "libreswan", "bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-libreswan-strongswan-success",
+        summary="IKEv2 interoperation: libreswan initiator, strongSwan responder, PSK",
+        how="alice runs libreswan 4.10, bob strongSwan 5.9.8; FQDN identities",
+        configs=libreswan_alice(),
+        play=initiate_ok,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-bad-major-version",
+        summary="IKEv2 request with major version 3: the responder answers INVALID_MAJOR_VERSION",
+        how="libreswan alice with --impair major-version-bump against strongSwan bob",
+        configs=libreswan_alice(),
+        play=impaired("major-version-bump"),
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.version_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(INVALID_MAJOR_VERSION,)),
+    ),
+    Scenario(
+        name="ikev2-unknown-critical-payload",
+        summary="IKEv2 IKE_SA_INIT carrying an unknown payload marked critical: the responder "
+                "answers UNSUPPORTED_CRITICAL_PAYLOAD",
+        how="libreswan alice with --impair add-unknown-v2-payload-to:IKE_SA_INIT and "
+            "unknown-v2-payload-critical against strongSwan bob",
+        configs=libreswan_alice(),
+        play=impaired("add-unknown-v2-payload-to:IKE_SA_INIT", "unknown-v2-payload-critical"),
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.malformed_message", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(UNSUPPORTED_CRITICAL_PAYLOAD,)),
+    ),
+    Scenario(
+        name="ikev2-duplicate-messages",
+        summary="IKEv2 initiator sending every message twice: the responder answers "
+                "duplicates with its cached response; tunnel established",
+        how="libreswan alice with --impair jacob-two-two against strongSwan bob",
+        configs=libreswan_alice(),
+        play=impaired("jacob-two-two", ok=True),
+        software={"alice": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     # ---- IKEv1 ----

@@ -45,7 +45,8 @@ def clear_notifies(msg: IkeMessage) -> list[int]:
 
 
 def exchange(msg: IkeMessage) -> str:
-    return EXCHANGES[(msg.header.major, msg.header.exchange)]
+    """Exchange name; a bumped major version (3.0) still uses the IKEv2 numbers."""
+    return EXCHANGES[(min(msg.header.major, 2), msg.header.exchange)]
 
 
 EXCHANGES = {(2, 34): "IKE_SA_INIT", (2, 35): "IKE_AUTH", (2, 36): "CREATE_CHILD_SA",
