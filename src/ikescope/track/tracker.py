@@ -25,6 +25,7 @@ from ..model import Datagram
 from ..wire import vendors
 from ..wire.identity import identity_text
 from ..wire.message import (
+    CertPayload,
     Decoded,
     EncryptedPayload,
     FragmentV1Payload,
@@ -45,6 +46,7 @@ V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
 # Notify types that make an initiator start IKE_SA_INIT over (RFC 7296 2.6, 1.2).
 V2_COOKIE, V2_INVALID_KE = 16390, 17
 V1_VID, V2_VID = 13, 43
+X509_SIGNATURE = 4  # CERT encoding of a DER X.509 certificate (RFC 2408 3.9, RFC 7296 3.6)
 V1_NAT_D, V1_NAT_D_DRAFT = 20, 130
 V2_NAT_D_SRC, V2_NAT_D_DST = 16388, 16389
 
@@ -195,6 +197,7 @@ class Tracker:
             inner_payloads=tuple(p.type for p in msg.inner or ()),
             selectors=tuple((p.type, p.selectors) for p in msg.payloads if isinstance(p, TsPayload)),
             truncated=dg.truncated,
+            certs=tuple(p.data for p in msg.payloads if isinstance(p, CertPayload) and p.encoding == X509_SIGNATURE),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
