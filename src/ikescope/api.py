@@ -104,6 +104,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
                         yield (input_index, f)
                 yield from closed(tracker.feed(item, decoded))
             else:
+                tracker.net_event(item)
                 for f in diag.net_event(item):
                     yield (input_index, f)
 

@@ -91,6 +91,8 @@ class NetEvent:
     """A frame that is not an IKE message but still tells something.
 
     kind: "esp" (ESP in UDP 4500), "keepalive" (RFC 3948 NAT keepalive),
+    "icmp_unreachable" (an ICMP destination-unreachable quoting an IKE datagram;
+    src/dst/ports are the quoted datagram's, ``problem`` says which ICMP code),
     "problem" (a network-level fault; see ``problem``).
     """
 

@@ -194,8 +194,10 @@ def analyze(path: str) -> list:
 
 def test_lab_responder_down() -> None:
     fs = analyze(str(REPO / "pcaps" / "ikev2-responder-down.pcap"))
-    assert fs[0].code == "ike.no_response" and fs[0].root_cause
-    assert fs[0].frames == (3, 5, 7, 9) and fs[0].details["peer_alive"] is False
+    # The ICMP port-unreachable answers explain the silence, so they are the root cause.
+    assert fs[0].code == "ike.peer_unreachable" and fs[0].root_cause
+    (nr,) = by_code(fs, "ike.no_response")
+    assert not nr.root_cause and nr.frames == (3, 5, 7, 9) and nr.details["peer_alive"] is False
     assert any(f.code == "ike.retransmission" and not f.root_cause for f in fs)
 
 

@@ -28,6 +28,14 @@ from ikescope.net.link import LINK_PARSERS
 
 _UDP = 17
 _TCP = 6
+_ICMP = 1
+_ICMPV6 = 58
+# Destination-unreachable codes worth naming (RFC 792 for IPv4, RFC 4443 3.1 for IPv6).
+_ICMP_CODES = {4: {0: "network unreachable", 1: "host unreachable", 3: "port unreachable",
+                   9: "network administratively prohibited", 10: "host administratively prohibited",
+                   13: "communication administratively prohibited"},
+               6: {0: "no route", 1: "administratively prohibited", 3: "address unreachable",
+                   4: "port unreachable"}}
 _IKE_PORTS = frozenset({udp.IKE_PORT, udp.NATT_PORT})
 DEFAULT_TCP_PORTS = frozenset({udp.NATT_PORT})
 # An IKE version byte (1.0 or 2.0) where it would sit in a UDP payload, with
@@ -50,7 +58,8 @@ class DemuxStats(Mapping[str, int]):
     ike: Datagrams emitted; truncated: those cut by the snap length.
     reassembled: IP datagrams rebuilt from fragments. tcp_segments: segments of
     followed RFC 8229 streams. unknown_linktype: frames of a link type we
-    cannot read. problems: NetEvents of kind "problem".
+    cannot read. problems: NetEvents of kind "problem". icmp_unreachable: ICMP errors
+    quoting an IKE datagram (NetEvents of that kind).
     """
 
     frames: int = 0
@@ -58,6 +67,7 @@ class DemuxStats(Mapping[str, int]):
     esp_in_udp: int = 0
     esp_in_tcp: int = 0
     keepalives: int = 0
+    icmp_unreachable: int = 0
     non_ike: int = 0
     fragments: int = 0
     reassembled: int = 0
@@ -153,7 +163,8 @@ class Demux:
             return
         proto = data[off + 9]
         if proto != _UDP and proto != _TCP:
-            self.stats.non_ike += 1
+            if proto != _ICMP or not self._icmp(frame, data, l4, 4, out):
+                self.stats.non_ike += 1
             return
         total = data[off + 2] << 8 | data[off + 3]
         # A zero total length is what segmentation offload leaves in captures
@@ -192,13 +203,46 @@ class Demux:
                 self._fragment(frame, key, inner, word & 0xFFF8, data[body:end], end - body, bool(word & 1), out)
                 return
             if nh != _UDP and nh != _TCP:
-                self.stats.non_ike += 1
+                if nh != _ICMPV6 or not self._icmp(frame, data, pos, 6, out):
+                    self.stats.non_ike += 1
                 return
         if pos <= end and self._screen(nh, data, pos, off + 8, 16):
             src, dst = data[off + 8 : off + 24], data[off + 24 : off + 40]
             self._transport(nh, data, pos, end, src, dst, (frame.index,), frame.ts, out)
         else:
             self.stats.non_ike += 1
+
+    def _icmp(self, frame: Frame, data: bytes, l4: int, version: int, out: list[Datagram | NetEvent]) -> bool:
+        """An ICMP destination-unreachable that quotes an IKE datagram: the peer's host or a
+        router says the IKE packet was refused (RFC 792, RFC 4443). True when reported."""
+        if len(data) < l4 + 8:
+            return False
+        icmp_type, code = data[l4], data[l4 + 1]
+        q = l4 + 8
+        if version == 4:
+            if icmp_type != 3 or len(data) < q + 20 or data[q] >> 4 != 4:
+                return False
+            qproto, qsrc, qdst = data[q + 9], data[q + 12 : q + 16], data[q + 16 : q + 20]
+            ql4 = q + ((data[q] & 0x0F) << 2)
+        else:
+            if icmp_type != 1 or len(data) < q + 40 or data[q] >> 4 != 6:
+                return False
+            qproto, qsrc, qdst = data[q + 6], data[q + 8 : q + 24], data[q + 24 : q + 40]
+            ql4 = q + 40
+        if qproto != _UDP or len(data) < ql4 + 4:
+            return False
+        sport = data[ql4] << 8 | data[ql4 + 1]
+        dport = data[ql4 + 2] << 8 | data[ql4 + 3]
+        if sport not in _IKE_PORTS and dport not in _IKE_PORTS:
+            return False
+        self.stats.icmp_unreachable += 1
+        what = _ICMP_CODES[version].get(code, f"code {code}")
+        problem = Problem("net.icmp_unreachable",
+                          f"frame {frame.index}: ICMP destination unreachable ({what}) for the IKE datagram "
+                          f"{self._addr(qsrc)}:{sport} -> {self._addr(qdst)}:{dport}", severity=Severity.WARNING)
+        out.append(NetEvent("icmp_unreachable", frame.index, frame.ts, self._addr(qsrc), self._addr(qdst),
+                            sport, dport, problem))
+        return True
 
     def _fragment(
         self,

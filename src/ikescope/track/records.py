@@ -132,6 +132,9 @@ class SaRecord:
     first_ts: float = 0.0
     last_ts: float = 0.0
     dropped_messages: int = 0  # beyond the per-SA cap, counted but not kept
+    # ICMP destination-unreachable errors quoting this SA's datagrams: (frame, time, sender of the quoted datagram
+    # was the initiator, detail); at most MAX_ICMP kept
+    unreachable: list[tuple[int, float, bool, str]] = field(default_factory=list)
 
     @property
     def duration(self) -> float:

@@ -21,7 +21,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 
-from ..model import Datagram
+from ..model import Datagram, NetEvent
 from ..wire import vendors
 from ..wire.identity import identity_text
 from ..wire.message import (
@@ -54,6 +54,7 @@ ZERO_SPI = b"\0" * 8
 # An initiator refused with INVALID_KE_PAYLOAD may start over with new SPIs; a new
 # IKE_SA_INIT between the same addresses this soon after is taken as that restart.
 RESTART_WINDOW = 10.0
+MAX_ICMP = 50  # ICMP errors kept per SA
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Tracker:
         # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
         self._refused_inits: dict[tuple[str, str], tuple[float, _State]] = {}
         self.undecodable = 0
+        self._by_pair: dict[frozenset[str], _State] = {}  # the SA most recently active between two addresses
 
     # -- public ------------------------------------------------------------------------------
 
@@ -101,8 +103,20 @@ class Tracker:
             self.undecodable += 1
             return closed
         st = self._state_for(msg, dg, closed)
+        self._by_pair[frozenset((dg.src, dg.dst))] = st
         self._account(st, msg, dg, decoded)
         return closed
+
+    def net_event(self, ev: NetEvent) -> None:
+        """Attach an ICMP unreachable quoting an IKE datagram to the SA last seen between those peers."""
+        if ev.kind != "icmp_unreachable":
+            return
+        st = self._by_pair.get(frozenset((ev.src, ev.dst)))
+        if st is None or len(st.sa.unreachable) >= MAX_ICMP:
+            return
+        sa = st.sa
+        detail = ev.problem.detail if ev.problem is not None else "ICMP destination unreachable"
+        sa.unreachable.append((ev.frame, ev.ts, ev.src == sa.initiator.address, detail))
 
     def close_all(self) -> list[SaRecord]:
         """End of input: close every open SA, in the order they started."""
@@ -335,6 +349,9 @@ class Tracker:
         return [self._close(self._open.pop(k)) for k in stale]
 
     def _close(self, st: _State) -> SaRecord:
+        pair = frozenset((st.sa.initiator.address, st.sa.responder.address))
+        if self._by_pair.get(pair) is st:
+            del self._by_pair[pair]
         conclude(st.sa, self._last_ts)
         return st.sa
 
