@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from . import auth, malformed, proposals, selectors
 from . import fragments, lifecycle, nat, retransmit
+from . import reachability
 
-MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle)
+MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle, reachability)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))
