@@ -56,7 +56,7 @@ AUTH_FAILED = CatalogEntry(
 
 ENTRIES = (AUTH_FAILED,)
 
-CONFIRM = "decrypting the capture (keys from strongSwan's save-keys plugin) or the responder's log would confirm it"
+CONFIRM = "Decrypting the capture (keys from strongSwan's save-keys plugin) or the responder's log would confirm it"
 
 
 def _readable(m: MessageRef) -> bool:
@@ -236,6 +236,7 @@ def _v1_main_silent(sa: SaRecord, phase1: Exchange, mm5: MessageRef, init: list[
                 "PAYLOAD-MALFORMED or INVALID-HASH-INFORMATION) instead of message 6")
     else:
         what = f"message 5 is sent {len(copies) + 1} times and never answered"
+    ev.sort(key=lambda e: e.frame)
     yield make(AUTH_FAILED, Confidence.LIKELY,
                f"main mode stops at message 5: {what}; most likely the pre-shared keys differ", ev, sa=sa.id,
                exchange=phase1.index,
