@@ -99,7 +99,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
             if isinstance(item, Datagram):
                 decoded = decode_message(item.payload)
                 rec.ike_messages += 1
-                if decoded.message is None or decoded.message.header.major not in (1, 2):
+                if decoded.message is None:
                     for f in diag.orphan_message(item, decoded):
                         yield (input_index, f)
                 yield from closed(tracker.feed(item, decoded))

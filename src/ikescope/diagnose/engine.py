@@ -26,7 +26,9 @@ _CONFIDENCE_RANK = {Confidence.CERTAIN: 0, Confidence.LIKELY: 1, Confidence.POSS
 
 
 def rank_key(f: Finding) -> tuple:
-    return (_SEVERITY_RANK[f.severity], f.supporting, _CONFIDENCE_RANK[f.confidence],
+    """Severity, then causes before symptoms, then confidence; among equals the finding that
+    accounts for more of the exchange (more frames: a request and the peer's answer) first."""
+    return (_SEVERITY_RANK[f.severity], f.supporting, _CONFIDENCE_RANK[f.confidence], -len(f.frames),
             f.frames[0] if f.frames else 0, f.code)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from .sas import version_label
+
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -42,7 +44,7 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
         yield "| SA | version | initiator | responder | outcome | root cause |"
         yield "|---|---|---|---|---|---|"
         for s in doc["sas"]:
-            ver = "IKEv2" if s["version"] == 2 else f"IKEv1 {s['mode'] or ''}".rstrip()
+            ver = version_label(s["version"], s["mode"])
             rc = s["root_cause"]
             cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
             outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")

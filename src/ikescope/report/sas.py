@@ -14,6 +14,13 @@ from ..wire import registry as reg
 from .messages import proposal_dict
 
 
+def version_label(version: int, mode: str | None) -> str:
+    """"IKEv2", "IKEv1 main", or the raw major version a broken peer sent."""
+    if version == 1:
+        return f"IKEv1 {mode or ''}".rstrip()
+    return "IKEv2" if version == 2 else f"IKE major version {version}"
+
+
 def _ep(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
@@ -101,7 +108,7 @@ def _nat_summary(sa: SaRecord) -> str:
 def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | None = None) -> Iterable[str]:
     """Text blocks from ``sa_dict`` records; ``ladders`` maps an SA id to its ladder lines."""
     for d in sas:
-        ver = "IKEv2" if d["version"] == 2 else f"IKEv1 {d['mode'] or ''}".rstrip()
+        ver = version_label(d["version"], d["mode"])
         outcome = d["outcome"] + (f": {d['outcome_detail']}" if d["outcome_detail"] else "")
         yield f"SA {d['id']}  {ver}  {d['initiator']} -> {d['responder']}  {outcome}"
         yield f"    SPIs {d['ispi']} {d['rspi']}  frames {d['first_frame']}-{d['last_frame']}  " \
@@ -129,7 +136,8 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
             one_way = d["version"] == 1 and e["exchange"] == 5
             status = "one-way" if one_way else "answered" if e["answered"] else "UNANSWERED"
             extra = f", {e['retransmissions']} retransmissions" if e["retransmissions"] else ""
-            retry = f", restarts #{e['attempt_of']} after {e['retry_reason']}" if "attempt_of" in e else ""
+            why = f" after {e['retry_reason']}" if e.get("retry_reason") else ""
+            retry = f", restarts #{e['attempt_of']}{why}" if "attempt_of" in e else ""
             rtt = f", rtt {e['rtt'] * 1000:.1f} ms" if e["rtt"] is not None else ""
             yield f"    #{e['index']} {e['exchange_name']} msgid {e['message_id']} by {e['requester']}: " \
                   f"{status}{rtt}{extra}{retry} (frames {','.join(map(str, e['frames']))})"
@@ -192,7 +200,7 @@ def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
         return " ".join(x for x in (name, msgid, *keys) if x)
     name = reg.exchange_name(sa.version, m.exchange)
     kind = "resp" if m.response else "req"
-    keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[sa.version]]
+    keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[2]]
     keys += ["N(" + reg.notify_name(sa.version, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
     if m.inner_next is not None:
         keys.append("SK{" + reg.payload_name(sa.version, m.inner_next) + "..}")

@@ -10,6 +10,8 @@ import textwrap
 from collections.abc import Iterable
 from typing import Any
 
+from .sas import version_label
+
 WIDTH = 80
 _SEV = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -30,7 +32,7 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
         cut = " (the file is cut short: analysed up to the cut)" if inp["truncated"] else ""
         yield f"{inp['path']}: {inp['frames']} frames, {inp['ike_messages']} IKE messages, {len(sas)} IKE SAs{cut}"
         for s in sas:
-            ver = "IKEv2" if s["version"] == 2 else f"IKEv1 {s['mode'] or ''}".rstrip()
+            ver = version_label(s["version"], s["mode"])
             yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
             verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
             detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""

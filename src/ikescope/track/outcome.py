@@ -43,7 +43,7 @@ def _unanswered(sa: SaRecord, ex: Exchange, end_ts: float, what: str) -> None:
 def conclude(sa: SaRecord, end_ts: float) -> None:
     """Fill ``outcome``, ``outcome_detail``, ``failed_exchange``, ``child_sas`` and
     ``established_ts`` of a closed SA; ``end_ts`` is the last time in the capture."""
-    if sa.version == 2:
+    if sa.version >= 2:
         _conclude_v2(sa, end_ts)
     else:
         _conclude_v1(sa, end_ts)

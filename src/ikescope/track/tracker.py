@@ -99,7 +99,7 @@ class Tracker:
         closed = self._sweep(dg.ts)
         self._last_ts = max(self._last_ts, dg.ts)
         msg = decoded.message
-        if msg is None or msg.header.major not in (1, 2):
+        if msg is None:
             self.undecodable += 1
             return closed
         st = self._state_for(msg, dg, closed)
@@ -132,10 +132,15 @@ class Tracker:
 
     def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> _State:
         h = msg.header
-        key = (h.major, h.ispi, frozenset((dg.src, dg.dst)))
+        # IKEv2 and any later major version share a family: a responder answers an unknown
+        # major version with an IKEv2 INVALID_MAJOR_VERSION (RFC 7296 2.5) for the same SA.
+        key = (1 if h.major <= 1 else 2, h.ispi, frozenset((dg.src, dg.dst)))
         st = self._open.get(key)
-        if st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi:
-            # Same initiator SPI, another responder SPI: a new SA reusing the cookie.
+        if (st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi
+                and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)):
+            # Same initiator SPI, another responder SPI, past the first exchange: a new SA
+            # reusing the cookie. (A responder may answer each copy of a refused first
+            # request with a fresh SPI; those stay with the attempt they answer.)
             closed.append(self._close(self._open.pop(key)))
             st = None
         if st is None:
@@ -149,7 +154,7 @@ class Tracker:
     def _new_sa(self, msg: IkeMessage, dg: Datagram) -> SaRecord:
         h = msg.header
         src, dst = Endpoint(dg.src, dg.sport), Endpoint(dg.dst, dg.dport)
-        if h.major == 2:
+        if h.major >= 2:
             init_is_src = h.initiator
             known = True
         else:
@@ -171,7 +176,7 @@ class Tracker:
     # -- per message -------------------------------------------------------------------------
 
     def _from_initiator(self, sa: SaRecord, msg: IkeMessage, dg: Datagram) -> bool:
-        if msg.header.major == 2:
+        if msg.header.major >= 2:
             return msg.header.initiator
         if sa.initiator.address != sa.responder.address:
             return dg.src == sa.initiator.address
@@ -218,16 +223,16 @@ class Tracker:
         if len(sa.messages) >= self.settings.max_messages:
             sa.dropped_messages += 1
             return
-        if (h.major == 2 and h.exchange == V2_SA_INIT and h.rspi == ZERO_SPI and h.initiator
+        if (h.major >= 2 and h.exchange == V2_SA_INIT and h.rspi == ZERO_SPI and h.initiator
                 and not any(e.exchange == V2_SA_INIT for e in sa.exchanges)):
             self._link_restart(sa, ref)
         sa.messages.append(ref)
         self._exchange(st, msg, ref, len(sa.messages) - 1)
         if copy_of is None:
             self._learn(sa, msg, ref)
-        if h.major == 2 and h.exchange == V2_SA_INIT and response and V2_INVALID_KE in notifies:
+        if h.major >= 2 and h.exchange == V2_SA_INIT and response and V2_INVALID_KE in notifies:
             self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
-        if h.major == 2 and h.exchange == V2_CREATE_CHILD and not response:
+        if h.major >= 2 and h.exchange == V2_CREATE_CHILD and not response:
             self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
 
     def _link_restart(self, sa: SaRecord, ref: MessageRef) -> None:
@@ -240,7 +245,7 @@ class Tracker:
 
     def _is_response(self, st: _State, msg: IkeMessage, from_init: bool) -> bool:
         h = msg.header
-        if h.major == 2:
+        if h.major >= 2:
             return h.response
         if h.exchange in (V1_MAIN, V1_AGGRESSIVE):
             return not from_init
@@ -253,7 +258,7 @@ class Tracker:
 
     def _exchange(self, st: _State, msg: IkeMessage, ref: MessageRef, mindex: int) -> None:
         sa, h = st.sa, msg.header
-        if h.major == 2:
+        if h.major >= 2:
             requester_is_init = ref.from_initiator != ref.response
             key: tuple = ("v2", h.message_id, requester_is_init)
         elif h.exchange in (V1_MAIN, V1_AGGRESSIVE) and h.message_id == 0:
@@ -267,7 +272,7 @@ class Tracker:
             key = ("v1", "info", h.message_id, ref.frame if ref.retransmit_of is None else ref.retransmit_of)
             requester_is_init = ref.from_initiator
         idx = st.exchanges.get(key)
-        if (idx is not None and h.major == 2 and h.exchange == V2_SA_INIT and not ref.response
+        if (idx is not None and h.major >= 2 and h.exchange == V2_SA_INIT and not ref.response
                 and ref.retransmit_of is None):
             prev = sa.exchanges[idx]
             if prev.answered:
@@ -316,7 +321,7 @@ class Tracker:
                     sa.ke_group_responder = p.group
             elif isinstance(p, IdPayload):
                 sa.identities.append((ref.from_initiator, p.id_type, identity_text(p.id_type, p.data, h.major)))
-            elif isinstance(p, OpaquePayload) and p.type == (V2_VID if h.major == 2 else V1_VID):
+            elif isinstance(p, OpaquePayload) and p.type == (V2_VID if h.major >= 2 else V1_VID):
                 vid = vendors.identify(p.data)
                 label = vid.name if vid is not None else p.data.hex()
                 if (ref.from_initiator, label) not in sa.vendor_ids:
@@ -329,7 +334,7 @@ class Tracker:
                                  _nat_d_matches(h.ispi, h.rspi, addr, port, p.data)))
             elif isinstance(p, NotifyPayload):
                 sa.notifies.append((ref.frame, ref.from_initiator, p.notify_type))
-                if h.major == 2 and p.notify_type in (V2_NAT_D_SRC, V2_NAT_D_DST):
+                if h.major >= 2 and p.notify_type in (V2_NAT_D_SRC, V2_NAT_D_DST):
                     src = p.notify_type == V2_NAT_D_SRC
                     addr, port = (ref.src, ref.sport) if src else (ref.dst, ref.dport)
                     sa.nat_d.append((ref.frame, ref.from_initiator, "src" if src else "dst",
