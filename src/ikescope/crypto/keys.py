@@ -1,0 +1,313 @@
+"""Wireshark's IKE key tables: parsed into a key store, bad lines kept as problems.
+
+Wireshark keeps user tables ("UAT") as one record per line: comma-separated
+fields, strings in double quotes (``\\xNN`` escapes a byte), hex byte fields
+bare, ``#`` starting a comment line. strongSwan's save-keys plugin appends
+lines in exactly this form, so a table from either source reads the same.
+
+- ``ikev2_decryption_table``: SPIi, SPIr, SK_ei, SK_er, encryption algorithm,
+  SK_ai, SK_ar, integrity algorithm (RFC 7296 2.14 names the keys).
+- ``ikev1_decryption_table``: initiator cookie, encryption key. Nothing else:
+  the cipher comes from the negotiated SA, the IVs from the capture.
+
+Algorithm names are Wireshark's ("AES-CBC-128 [RFC3602]", "HMAC_SHA2_256_128
+[RFC4868]"); the bracketed reference is ignored so a hand-written table may
+leave it out. Key material never appears in a problem, a repr or a log.
+
+``parse_table`` is pure; ``load_key_files`` is the one place here that reads
+files, and the only failure it raises is a file that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import IkescopeError
+from ..model import Problem, Severity
+
+V1 = "ikev1"
+V2 = "ikev2"
+
+# A table with more lines than this is not a key table; the cap keeps a wrong
+# --keys argument (a capture, a log) from filling memory with problems.
+MAX_LINES = 100_000
+MAX_PROBLEMS = 100
+
+
+class KeyFileError(IkescopeError):
+    """A key file named on the command line is missing or unreadable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Encryption:
+    """An IKEv2 encryption transform as the key table names it.
+
+    mode: "cbc", "ctr", "gcm", "ccm" or "null". key_length: the cipher key in
+    bytes, without the salt that CTR/GCM (4 bytes, RFC 5930, RFC 5282) and CCM
+    (3 bytes, RFC 5282) append to SK_e. icv: the AEAD tag length, else 0.
+    """
+
+    name: str
+    mode: str
+    cipher: str  # "aes", "3des" or "" for NULL
+    key_length: int
+    icv: int = 0
+
+    @property
+    def salt(self) -> int:
+        return {"ctr": 4, "gcm": 4, "ccm": 3}.get(self.mode, 0)
+
+    @property
+    def aead(self) -> bool:
+        return self.mode in ("gcm", "ccm")
+
+
+@dataclass(frozen=True, slots=True)
+class Integrity:
+    """An IKEv2 integrity transform: HMAC with ``hash`` cut to ``icv`` bytes (none: no ICV)."""
+
+    name: str
+    hash: str
+    icv: int
+
+
+def _encryption_names() -> dict[str, Encryption]:
+    table = {"NULL": Encryption("NULL", "null", "", 0), "3DES": Encryption("3DES", "cbc", "3des", 24)}
+    for bits in (128, 192, 256):
+        for mode in ("CBC", "CTR"):
+            name = f"AES-{mode}-{bits}"
+            table[name] = Encryption(name, mode.lower(), "aes", bits // 8)
+        for mode in ("GCM", "CCM"):
+            for icv in (8, 12, 16):
+                name = f"AES-{mode}-{bits} with {icv} octet ICV"
+                table[name] = Encryption(name, mode.lower(), "aes", bits // 8, icv)
+    return table
+
+
+# Wireshark's names, without the bracketed RFC reference, compared case-insensitively.
+ENCRYPTIONS: dict[str, Encryption] = {k.upper(): v for k, v in _encryption_names().items()}
+INTEGRITIES: dict[str, Integrity] = {i.name.upper(): i for i in (
+    Integrity("NONE", "", 0),
+    Integrity("HMAC_MD5_96", "md5", 12),      # RFC 2403
+    Integrity("HMAC_SHA1_96", "sha1", 12),    # RFC 2404
+    Integrity("HMAC_MD5_128", "md5", 16),     # RFC 4595
+    Integrity("HMAC_SHA1_160", "sha1", 20),   # RFC 4595
+    Integrity("HMAC_SHA2_256_96", "sha256", 12),
+    Integrity("HMAC_SHA2_256_128", "sha256", 16),  # RFC 4868
+    Integrity("HMAC_SHA2_384_192", "sha384", 24),
+    Integrity("HMAC_SHA2_512_256", "sha512", 32),
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class V2Keys:
+    """The keys of one IKEv2 SA (one line of an ikev2_decryption_table)."""
+
+    spi_i: bytes
+    spi_r: bytes
+    sk_ei: bytes = field(repr=False)
+    sk_er: bytes = field(repr=False)
+    encryption: Encryption
+    sk_ai: bytes = field(repr=False)
+    sk_ar: bytes = field(repr=False)
+    integrity: Integrity
+    source: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class V1Key:
+    """The phase-1 encryption key of one IKEv1 SA (one line of an ikev1_decryption_table)."""
+
+    cookie_i: bytes
+    key: bytes = field(repr=False)
+    source: str = ""
+    line: int = 0
+
+
+KeyEntry = V1Key | V2Keys
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStore:
+    """Keys by SA: IKEv2 by (SPIi, SPIr), IKEv1 by the initiator cookie.
+
+    problems: what was wrong in the tables read (each a line the store skipped).
+    A later line for the same SA replaces an earlier one, as in Wireshark.
+    """
+
+    v2: dict[tuple[bytes, bytes], V2Keys] = field(default_factory=dict)
+    v1: dict[bytes, V1Key] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, entries: Iterable[KeyEntry], problems: Iterable[Problem] = (),
+           sources: Iterable[str] = ()) -> KeyStore:
+        store = cls(problems=tuple(problems), sources=tuple(sources))
+        for e in entries:
+            if isinstance(e, V2Keys):
+                store.v2[(e.spi_i, e.spi_r)] = e
+            else:
+                store.v1[e.cookie_i] = e
+        return store
+
+    def ikev2(self, spi_i: bytes, spi_r: bytes) -> V2Keys | None:
+        return self.v2.get((bytes(spi_i), bytes(spi_r)))
+
+    def ikev1(self, cookie_i: bytes) -> V1Key | None:
+        return self.v1.get(bytes(cookie_i))
+
+    def __len__(self) -> int:
+        return len(self.v1) + len(self.v2)
+
+    def __repr__(self) -> str:
+        return f"KeyStore({len(self.v2)} IKEv2 SAs, {len(self.v1)} IKEv1 SAs, {len(self.problems)} problems)"
+
+
+def kind_of(name: str) -> str | None:
+    """The table kind a file name says (Wireshark's own names, or any name containing them)."""
+    low = name.lower()
+    for kind in (V1, V2):
+        if f"{kind}_decryption_table" in low:
+            return kind
+    return None
+
+
+def split_fields(line: str) -> list[str] | None:
+    """The fields of one UAT line, quotes removed and ``\\xNN`` decoded; None if a quote is left open."""
+    fields: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(line)
+    quoted = False
+    while i < n:
+        c = line[i]
+        if quoted:
+            if c == '"':
+                quoted = False
+            elif c == "\\" and i + 1 < n:
+                if line[i + 1] == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", line[i + 2:i + 4]):
+                    cur.append(chr(int(line[i + 2:i + 4], 16)))
+                    i += 3
+                else:
+                    cur.append(line[i + 1])
+                    i += 1
+            else:
+                cur.append(c)
+        elif c == '"':
+            quoted = True
+        elif c == ",":
+            fields.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    if quoted:
+        return None
+    fields.append("".join(cur).strip())
+    return fields
+
+
+def _algorithm_key(name: str) -> str:
+    """A name as the tables compare it: the bracketed reference dropped, spaces squeezed, upper case."""
+    return " ".join(re.sub(r"\[[^\]]*\]", "", name).split()).upper()
+
+
+class _Bad(Exception):
+    """One field of one line is unusable; the message names the field, never its value."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def _hex(value: str, what: str, length: int | None = None) -> bytes:
+    text = value.strip()
+    if text[:2].lower() == "0x":
+        text = text[2:]
+    if len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", text):
+        raise _Bad("crypto.bad_key_line", f"{what} is not hexadecimal bytes")
+    raw = bytes.fromhex(text)
+    if length is not None and len(raw) != length:
+        raise _Bad("crypto.bad_key_line", f"{what} has {len(raw)} bytes, {length} expected")
+    return raw
+
+
+def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
+    if len(f) != 8:
+        raise _Bad("crypto.bad_key_line", f"an ikev2 line has 8 fields (SPIi, SPIr, SK_ei, SK_er, encryption, "
+                                          f"SK_ai, SK_ar, integrity), this one {len(f)}")
+    enc = ENCRYPTIONS.get(_algorithm_key(f[4]))
+    if enc is None:
+        raise _Bad("crypto.unsupported_algorithm", f"encryption algorithm {f[4]!r} is not one ikescope knows")
+    integ = INTEGRITIES.get(_algorithm_key(f[7]))
+    if integ is None:
+        raise _Bad("crypto.unsupported_algorithm", f"integrity algorithm {f[7]!r} is not one ikescope knows")
+    if enc.aead and integ.icv:
+        raise _Bad("crypto.bad_key_line", f"{enc.name} carries its own ICV; the integrity algorithm must be NONE")
+    key_length = enc.key_length + enc.salt
+    return V2Keys(spi_i=_hex(f[0], "SPIi", 8), spi_r=_hex(f[1], "SPIr", 8),
+                  sk_ei=_hex(f[2], "SK_ei", key_length), sk_er=_hex(f[3], "SK_er", key_length), encryption=enc,
+                  sk_ai=_hex(f[5], "SK_ai"), sk_ar=_hex(f[6], "SK_ar"), integrity=integ, source=source, line=line)
+
+
+def _v1_entry(f: list[str], source: str, line: int) -> V1Key:
+    if len(f) != 2:
+        raise _Bad("crypto.bad_key_line", f"an ikev1 line has 2 fields (initiator cookie, encryption key), "
+                                          f"this one {len(f)}")
+    key = _hex(f[1], "encryption key")
+    if len(key) not in (8, 16, 24, 32):
+        raise _Bad("crypto.bad_key_line", f"the encryption key has {len(key)} bytes; DES, 3DES and AES keys "
+                                          "have 8, 24, or 16/24/32")
+    return V1Key(cookie_i=_hex(f[0], "initiator cookie", 8), key=key, source=source, line=line)
+
+
+def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[list[KeyEntry], list[Problem]]:
+    """Every usable line of a key table, and a problem for each line that is not.
+
+    kind: ``"ikev1"`` or ``"ikev2"``; None lets each line's field count decide
+    (2 fields: IKEv1, 8: IKEv2). ``Problem.offset`` is the 1-based line number.
+    """
+    entries: list[KeyEntry] = []
+    problems: list[Problem] = []
+    where = f"{source}: " if source else ""
+    for number, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        fields = split_fields(line)
+        try:
+            if fields is None:
+                raise _Bad("crypto.bad_key_line", "a quoted field is not closed")
+            line_kind = kind or (V1 if len(fields) == 2 else V2)
+            entries.append(_v1_entry(fields, source, number) if line_kind == V1 else
+                           _v2_entry(fields, source, number))
+        except _Bad as bad:
+            if len(problems) < MAX_PROBLEMS:
+                problems.append(Problem(bad.code, f"{where}line {number}: {bad}; line skipped", offset=number,
+                                        severity=Severity.WARNING))
+    return entries, problems
+
+
+def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
+    """Read key tables into one store (raises KeyFileError for a file that cannot be read).
+
+    The table kind comes from the file name when it says ikev1/ikev2, else from each line.
+    """
+    entries: list[KeyEntry] = []
+    problems: list[Problem] = []
+    sources: list[str] = []
+    for path in paths:
+        p = Path(path)
+        try:
+            text = p.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise KeyFileError(f"cannot read key file {p}: {exc.strerror or exc}") from None
+        found, bad = parse_table(text, kind_of(p.name), str(p))
+        entries += found
+        problems += bad
+        sources.append(str(p))
+    return KeyStore.of(entries, problems, sources)
