@@ -44,8 +44,9 @@ def make_pki(work: Path) -> Path:
     return d
 
 
-def install(pki: Path, peer: str, swanctl_dir: Path) -> None:
+def install(pki: Path, peer: str, swanctl_dir: Path, trust_ca: bool = True) -> None:
     """Put the CA, the peer's certificate and its private key where swanctl loads them."""
-    shutil.copy(pki / "ca.crt", swanctl_dir / "x509ca" / "ca.crt")
+    if trust_ca:
+        shutil.copy(pki / "ca.crt", swanctl_dir / "x509ca" / "ca.crt")
     shutil.copy(pki / f"{peer}.crt", swanctl_dir / "x509" / f"{peer}.crt")
     shutil.copy(pki / f"{peer}.key", swanctl_dir / "private" / f"{peer}.key")

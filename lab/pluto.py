@@ -102,11 +102,13 @@ class Pluto:
         self.impair("revival")
 
     def initiate(self, child: str | None, ike: str | None, timeout: int) -> tuple[bool, str]:
-        """whack --initiate waits for the outcome; libreswan's conn "lab" is IKE and Child SA."""
+        """whack --initiate waits for the outcome; libreswan's conn "lab" is IKE and Child SA,
+        and the Child SA counts as up when whack reports it established."""
         name = ike or "lab"
         proc = subprocess.run([self.tool("whack"), "--ctlsocket", str(self.ctl), "--name", name,
                                "--initiate"], capture_output=True, text=True, timeout=timeout + 15)
-        return "initiator established Child SA" in proc.stdout, proc.stdout
+        up = ("initiator established Child SA", "IPsec SA established")  # IKEv2, IKEv1
+        return any(text in proc.stdout for text in up), proc.stdout
 
     def impair(self, *what: str) -> None:
         for item in what:

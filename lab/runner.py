@@ -72,7 +72,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
                 d = Charon(topo.hosts[side], work, shim, sc.charon_options.get(side))
             d.write_config(configs[side])
             if sc.certificates and isinstance(d, Charon):
-                install(make_pki(work.parent), side, d.swanctl_dir)
+                install(make_pki(work.parent), side, d.swanctl_dir, side in sc.trusted_ca)
             daemons[side] = d
         dump = Tcpdump(topo.hosts[sc.capture_on], work / f"{sc.name}.pcap")
         dump.start()

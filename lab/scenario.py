@@ -104,6 +104,7 @@ class Scenario:
     capture_on: str = "bob"
     ike_version: str = "2"
     certificates: bool = False
+    trusted_ca: tuple[str, ...] = ("alice", "bob")
     software: dict[str, str] = field(default_factory=dict)
 
     def software_of(self, side: str) -> str:
@@ -175,8 +176,9 @@ def pluto_pair(alice: str = "", bob: str = "", both: str = "",
             if me not in sides:
                 continue
             lines = [
-                "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes", "",
-                "conn lab", "    ikev2=insist", f"    left={hosts[me].addr}",
+                "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes",
+                "    ikev1-policy=accept", "",
+                "conn lab", f"    left={hosts[me].addr}",
                 f"    leftid=@{me}.example.org", f"    leftsubnet={nets[me]}",
                 f"    right={hosts[peer].addr}", f"    rightid=@{peer}.example.org",
                 f"    rightsubnet={nets[peer]}", "    authby=secret",
@@ -184,7 +186,10 @@ def pluto_pair(alice: str = "", bob: str = "", both: str = "",
                 "    retransmit-interval=1000", "    retransmit-timeout=6s",
                 "    leftupdown=/bin/true", "    keyingtries=1",
             ]
-            lines += [f"    {x.strip()}" for x in (both + "\n" + extra).splitlines() if x.strip()]
+            extra_lines = [x.strip() for x in (both + "\n" + extra).splitlines() if x.strip()]
+            if not any(x.startswith("ikev2=") for x in extra_lines):
+                extra_lines.append("ikev2=insist")
+            lines += [f"    {x}" for x in extra_lines]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
             out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n"
         return out

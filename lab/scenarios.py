@@ -58,6 +58,16 @@ def rekey_both(run: Run) -> None:
     run.wait_log("alice", r"closing CHILD_SA net\{2\}")
 
 
+def v1_rekey(run: Run) -> None:
+    """Quick mode again for the CHILD SA, then a new main mode for the ISAKMP SA."""
+    run.initiate("alice")
+    run.swanctl("alice", "--rekey", "--child", "net")
+    run.wait_log("alice", r"net\{2\} established")
+    run.swanctl("alice", "--rekey", "--ike", "lab")
+    run.wait_log("bob", r"IKE_SA lab\[1\] (deleted|closed)|deleting IKE_SA lab\[1\]")
+    run.wait_log("alice", r"lab\[2\] established")
+
+
 def delete_child_then_ike(run: Run) -> None:
     run.initiate("alice")
     run.swanctl("alice", "--terminate", "--child", "net", "--timeout", "10")
@@ -353,6 +363,29 @@ SCENARIOS: list[Scenario] = [
         software={"alice": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
+    Scenario(
+        name="ikev2-cert-unknown-ca",
+        summary="IKEv2 certificate from a CA the responder does not trust: "
+                "AUTHENTICATION_FAILED in IKE_AUTH",
+        how="as ikev2-cert-ikefrag-success, but bob has no CA certificate installed",
+        configs=pair(**certs(options={"fragmentation": "yes"})),
+        play=initiate_fails,
+        certificates=True,
+        trusted_ca=("alice",),
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.auth_failed",
+                      failed_exchange="IKE_AUTH", decisive_notifies=(AUTHENTICATION_FAILED,),
+                      evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-ts-narrowed",
+        summary="IKEv2 traffic selectors narrowed: alice asks for 203.0.113.0/24, bob grants "
+                "only 203.0.113.0/25; CHILD SA established with the narrower selector",
+        how="alice remote_ts 203.0.113.0/24, bob local_ts 203.0.113.0/25",
+        configs=pair(alice={"local_ts": "198.51.100.0/25", "remote_ts": "203.0.113.0/24"},
+                     bob={"local_ts": "203.0.113.0/25", "remote_ts": "198.51.100.0/25"}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
     # ---- IKEv1 ----
     Scenario(
         name="ikev1-main-psk-success",
@@ -361,6 +394,54 @@ SCENARIOS: list[Scenario] = [
         configs=pair(version=1),
         play=initiate_ok,
         expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-nat-success",
+        summary="IKEv1 main mode through NAT: NAT-D payloads differ, main mode moves to UDP "
+                "4500 from message 5",
+        how="as ikev1-main-psk-success with alice behind the masquerading router",
+        configs=pair(version=1),
+        play=initiate_ok,
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-libreswan-strongswan-success",
+        summary="IKEv1 interoperation: libreswan main mode initiator, strongSwan responder",
+        how="alice runs libreswan 4.10 with ikev2=no, bob strongSwan 5.9.8 with version=1; "
+            "PFS (modp2048) in quick mode on both, libreswan's default",
+        configs=libreswan_alice("ikev2=no", version=1, esp="aes128-sha256-modp2048"),
+        play=initiate_ok,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-libreswan-strongswan-pfs-mismatch",
+        summary="IKEv1 quick mode PFS mismatch between vendors: strongSwan answers "
+                "NO_PROPOSAL_CHOSEN (encrypted), libreswan keeps retransmitting quick mode "
+                "message 1, then deletes the ISAKMP SA",
+        how="libreswan alice with its default PFS (modp2048), strongSwan bob with ESP "
+            "aes128-sha256 and no group",
+        configs=libreswan_alice("ikev2=no", version=1),
+        play=initiate_fails,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.child_proposal_mismatch", failed_exchange=QM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-rekey",
+        summary="IKEv1 rekeying: a second quick mode replaces the CHILD SA, a new main mode "
+                "replaces the ISAKMP SA; the old SAs are deleted by informationals seconds later",
+        how="after setup alice runs swanctl --rekey --child, then --rekey --ike",
+        configs=pair(version=1),
+        play=v1_rekey,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1), ended_by="rekey"),
+                           SaExpect("alice", "established", (MM, INFO1), origin="rekey"))),
         ike_version="1",
     ),
     Scenario(
