@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .capture.pcapfile import CaptureReader, open_capture
+from .crypto.decrypt import Decryptor
+from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
 from .diagnose.finding import Finding
@@ -25,16 +27,23 @@ from .wire.decode import decode_message
 from .wire.message import Decoded
 
 
-def decode_frames(frames: Iterable[Frame], demux: Demux | None = None) -> Iterator[tuple[Datagram, Decoded]]:
-    """Every IKE message carried by ``frames``, decoded, in capture order."""
+def decode_frames(frames: Iterable[Frame], demux: Demux | None = None,
+                  keys: KeyStore | None = None) -> Iterator[tuple[Datagram, Decoded]]:
+    """Every IKE message carried by ``frames``, decoded (and decrypted where ``keys`` open it), in capture order."""
     dm = demux if demux is not None else Demux()
+    decryptor = Decryptor(keys) if keys else None
+
+    def decoded(item: Datagram) -> Decoded:
+        dec = decode_message(item.payload)
+        return decryptor.process(item, dec) if decryptor is not None else dec
+
     for frame in frames:
         for item in dm.feed(frame):
             if isinstance(item, Datagram):
-                yield item, decode_message(item.payload)
+                yield item, decoded(item)
     for item in dm.flush():
         if isinstance(item, Datagram):
-            yield item, decode_message(item.payload)
+            yield item, decoded(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +52,22 @@ class Settings:
 
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     diagnose: DiagnoseSettings = field(default_factory=DiagnoseSettings)
+    keys: KeyStore | None = None  # opens encrypted messages of the SAs it holds keys for
 
 
 class DecodeRun:
     """One capture file being decoded: iterate it for (Datagram, Decoded) pairs,
     then ask ``info()`` for what the capture and network layers counted."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, keys: KeyStore | None = None) -> None:
         self.path = str(path)
         self._reader = open_capture(path)
         self._demux = Demux()
+        self._keys = keys
         self._messages = 0
 
     def __iter__(self) -> Iterator[tuple[Datagram, Decoded]]:
-        for pair in decode_frames(self._reader, self._demux):
+        for pair in decode_frames(self._reader, self._demux, self._keys):
             self._messages += 1
             yield pair
 
@@ -71,9 +82,9 @@ class DecodeRun:
         }
 
 
-def decode_file(path: str | Path) -> DecodeRun:
+def decode_file(path: str | Path, keys: KeyStore | None = None) -> DecodeRun:
     """Open ``path`` (raises CaptureError if it is not a readable capture) for decoding."""
-    return DecodeRun(path)
+    return DecodeRun(path, keys)
 
 
 def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputRecord | None = None,
@@ -88,6 +99,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
     demux = Demux(esp_events=False)
     tracker = Tracker(st.tracker)
     diag = Diagnoser(st.diagnose)
+    decryptor = Decryptor(st.keys) if st.keys else None
     rec = record if record is not None else InputRecord(path="")
 
     def closed(sas: list[SaRecord]) -> Iterator[SaResult]:
@@ -98,6 +110,8 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
         for item in batch:
             if isinstance(item, Datagram):
                 decoded = decode_message(item.payload)
+                if decryptor is not None:
+                    decoded = decryptor.process(item, decoded)
                 rec.ike_messages += 1
                 if decoded.message is None:
                     for f in diag.orphan_message(item, decoded):

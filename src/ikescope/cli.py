@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from . import __version__, api
+from .crypto.keys import KeyStore, load_key_files
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
 from .errors import IkescopeError
@@ -37,6 +38,19 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_oka
 REDACT = click.option("--redact", is_flag=True,
                       help="Replace addresses, identities, SPIs and vendor-private data with placeholders.")
 LADDER = click.option("--ladder", is_flag=True, help="Draw each IKE SA as a sequence diagram.")
+KEYS = click.option("--keys", "key_files", multiple=True, metavar="FILE",
+                    help="A Wireshark ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys "
+                         "plugin writes them) to decrypt with; repeatable.")
+
+
+def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
+    """The key store from --keys, with each unusable line reported on stderr (the keys never are)."""
+    if not key_files:
+        return None
+    store = load_key_files(key_files)
+    for p in store.problems:
+        click.echo(f"ikescope: {p.detail}", err=True)
+    return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,20 +111,22 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
               show_default=True, help="Output format.")
 @REDACT
 @LADDER
+@KEYS
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) is reported.")
 @click.option("--expect-ike", default=None, metavar="PROPOSALS",
               help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
 @click.option("--expect-esp", default=None, metavar="PROPOSALS",
               help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
-def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, fail_on: str,
+def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...], fail_on: str,
             expect_ike: str | None, expect_esp: str | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
+    keys = _keys(key_files)
     hook, stop = _progress_hook()
     try:
-        report = api.analyze(files, api.Settings(diagnose=diag), progress=hook)
+        report = api.analyze(files, api.Settings(diagnose=diag, keys=keys), progress=hook)
     finally:
         stop()
     doc = report.to_dict()
@@ -158,9 +174,11 @@ def _maybe_redact(doc: dict[str, Any], ladders: dict[int, list[str]],
               help="Output format.")
 @REDACT
 @LADDER
-def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool) -> None:
+@KEYS
+def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...]) -> None:
     """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
-    runs = [api.decode_file(f) for f in files]
+    keys = _keys(key_files)
+    runs = [api.decode_file(f, keys) for f in files]
     r = Redactor() if redact else None
     docs = []
     for run in runs:
@@ -189,9 +207,11 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @REDACT
-def decode(files: tuple[str, ...], fmt: str, redact: bool) -> None:
+@KEYS
+def decode(files: tuple[str, ...], fmt: str, redact: bool, key_files: tuple[str, ...]) -> None:
     """Print every IKE message in FILES with its payloads."""
-    runs = [api.decode_file(f) for f in files]  # opens every file first: a bad name fails before output
+    keys = _keys(key_files)
+    runs = [api.decode_file(f, keys) for f in files]  # opens every file first: a bad name fails before output
     r = Redactor() if redact else None
 
     def records(run: api.DecodeRun) -> Iterator[dict[str, Any]]:

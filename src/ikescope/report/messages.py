@@ -206,6 +206,11 @@ def message_dict(dg: Datagram, decoded: Decoded) -> dict[str, Any]:
         })
         if m.encrypted_v1 is not None:
             out["encrypted_length"] = len(m.encrypted_v1)
+        if m.inner is not None:
+            # Decrypted payloads sit under what held them: the SK/SKF payload, or the IKEv1 message.
+            inner = [payload_dict(h.major, p) for p in m.inner]
+            holder = next((d for d in reversed(out["payloads"]) if "inner_next" in d), None)
+            (holder if holder is not None and h.major == 2 else out)["inner"] = inner
     problems = list(dg.problems) + list(decoded.problems)
     if dg.truncated:
         out["truncated"] = True
@@ -246,7 +251,10 @@ def _message_lines(r: dict[str, Any]) -> Iterable[str]:
         for p in r["payloads"]:
             yield from _payload_lines(major, p, "    ")
         if "encrypted_length" in r:
-            yield f"    (encrypted, {r['encrypted_length']} bytes)"
+            opened = ", decrypted:" if "inner" in r else ""
+            yield f"    (encrypted, {r['encrypted_length']} bytes{opened})"
+            for p in r.get("inner", ()):
+                yield from _payload_lines(major, p, "      ")
     for pr in r["problems"]:
         at = f" at offset {pr['offset']}" if pr["offset"] is not None else ""
         yield f"    ! {pr['severity']} {pr['code']}{at}: {pr['detail']}"
@@ -269,10 +277,12 @@ def _payload_lines(major: int, p: dict[str, Any], ind: str) -> Iterable[str]:
                 yield f"{ind}    {head}{t['name']}" + (f" ({attrs})" if attrs else "")
         return
     detail = _payload_detail(p)
-    yield f"{ind}{name}" + (f" {detail}" if detail else "")
+    yield f"{ind}{name}" + (f" {detail}" if detail else "") + (", decrypted:" if "inner" in p else "")
     for s in p.get("selectors", ()):
         rng = "-".join(s["range"]) if "range" in s else s.get("data_hex", "")
         yield f"{ind}  {s['type_name']} proto {s['protocol']} ports {s['ports'][0]}-{s['ports'][1]} {rng}"
+    for inner in p.get("inner", ()):
+        yield from _payload_lines(major, inner, ind + "  ")
 
 
 def _attr_text(a: dict[str, Any]) -> str:
