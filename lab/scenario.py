@@ -55,7 +55,8 @@ class Run:
 
     def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
                  ok: bool = True, timeout: int = 30) -> str:
-        """Start a negotiation with swanctl and insist on the outcome the scenario expects."""
+        """Start a negotiation and insist on the outcome the scenario expects, so a capture
+        never silently shows something else than its label says."""
         succeeded, output = self.daemons[side].initiate(child, ike, timeout)
         if succeeded != ok:
             raise LabError(f"initiate on {side}: expected {'success' if ok else 'failure'}, got "
@@ -108,7 +109,7 @@ class Scenario:
     software: dict[str, str] = field(default_factory=dict)
 
     def software_of(self, side: str) -> str:
-        """"strongswan" unless the scenario names another daemon for this peer."""
+        """Peers run strongSwan unless the scenario names another daemon for them."""
         return self.software.get(side, "strongswan")
 
 
@@ -157,16 +158,17 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
     """Configs for alice and bob: shared keyword arguments plus per-peer overrides."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         a, b = hosts["alice"], hosts["bob"]
-        peer_addr = hosts["nat"].addr if topology == "nat" else a.addr
+        # Behind the NAT, bob sees alice as the router's outside address.
+        alice_seen = hosts["nat"].addr if topology == "nat" else None
         return {
             "alice": conn(a, b, topology, **{**both, **(alice or {})}),  # type: ignore[arg-type]
-            "bob": conn(b, a, topology, remote_addrs=peer_addr if topology == "nat" else None,
+            "bob": conn(b, a, topology, remote_addrs=alice_seen,
                         **{**both, **(bob or {})}),  # type: ignore[arg-type]
         }
     return make
 
 
-def pluto_pair(alice: str = "", bob: str = "", both: str = "",
+def pluto_pair(alice: str = "", bob: str = "",
                sides: tuple[str, ...] = ("alice", "bob")) -> Configs:
     """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
@@ -186,7 +188,7 @@ def pluto_pair(alice: str = "", bob: str = "", both: str = "",
                 "    retransmit-interval=1000", "    retransmit-timeout=6s",
                 "    leftupdown=/bin/true", "    keyingtries=1",
             ]
-            extra_lines = [x.strip() for x in (both + "\n" + extra).splitlines() if x.strip()]
+            extra_lines = [x.strip() for x in extra.splitlines() if x.strip()]
             if not any(x.startswith("ikev2=") for x in extra_lines):
                 extra_lines.append("ikev2=insist")
             lines += [f"    {x}" for x in extra_lines]
