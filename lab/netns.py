@@ -7,6 +7,7 @@ reach or disturb a real network.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -69,7 +70,10 @@ class Topology:
         # No link-local addresses, router solicitations or DAD: the capture then holds only
         # documentation addresses and the packets the scenario is about.
         v6 = (["net.ipv6.conf.default.addr_gen_mode=1", "net.ipv6.conf.all.addr_gen_mode=1",
-               "net.ipv6.conf.default.accept_dad=0"] if self.kind == "v6" else
+               "net.ipv6.conf.default.accept_dad=0",
+               "net.ipv6.conf.default.mldv1_unsolicited_report_interval=0",
+               "net.ipv6.conf.default.mldv2_unsolicited_report_interval=0"]
+              if self.kind == "v6" else
               ["net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1"])
         sh("ip", "netns", "exec", name, "sysctl", "-qw", *v6)
         return name
@@ -77,8 +81,17 @@ class Topology:
     def _veth(self, ns_a: str, if_a: str, ns_b: str, if_b: str) -> None:
         sh("ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b,
            "netns", ns_b)
+        if self.kind == "v6":
+            # Without multicast the kernel sends no MLD reports from "::"; the static
+            # neighbours added later replace neighbour discovery's multicast solicitations.
+            sh("ip", "-n", ns_a, "link", "set", if_a, "multicast", "off")
+            sh("ip", "-n", ns_b, "link", "set", if_b, "multicast", "off")
         sh("ip", "-n", ns_a, "link", "set", if_a, "up")
         sh("ip", "-n", ns_b, "link", "set", if_b, "up")
+
+    @staticmethod
+    def _mac(ns: str, ifc: str) -> str:
+        return json.loads(sh("ip", "-j", "-n", ns, "link", "show", ifc).stdout)[0]["address"]
 
     def build(self) -> Topology:
         """Create namespaces, links, addresses and, for "nat", the masquerading router."""
@@ -102,8 +115,12 @@ class Topology:
             return self
         self._veth(a, f"iks{t}a", b, f"iks{t}b")
         if self.kind == "v6":
-            for ns, ifc, addr in ((a, f"iks{t}a", "2001:db8:1::1"), (b, f"iks{t}b", "2001:db8:1::2")):
+            ends = ((a, f"iks{t}a", "2001:db8:1::1"), (b, f"iks{t}b", "2001:db8:1::2"))
+            for ns, ifc, addr in ends:
                 sh("ip", "-n", ns, "addr", "add", f"{addr}/64", "dev", ifc, "nodad")
+            for (ns, ifc, _), (peer_ns, peer_if, peer_addr) in (ends, ends[::-1]):
+                sh("ip", "-n", ns, "-6", "neigh", "replace", peer_addr, "lladdr",
+                   self._mac(peer_ns, peer_if), "dev", ifc, "nud", "permanent")
             self.hosts["alice"] = Host("alice", a, f"iks{t}a", "2001:db8:1::1")
             self.hosts["bob"] = Host("bob", b, f"iks{t}b", "2001:db8:1::2")
         else:

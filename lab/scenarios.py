@@ -7,6 +7,7 @@ alice (192.0.2.1) initiates unless a scenario says otherwise; bob (192.0.2.2) an
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,6 +37,12 @@ def initiate_ok(run: Run) -> None:
 
 def initiate_fails(run: Run) -> None:
     run.initiate("alice", ok=False)
+
+
+def initiate_then_idle(run: Run) -> None:
+    """Bring the tunnel up and let it idle long enough for NAT-T keepalives."""
+    run.initiate("alice")
+    time.sleep(2.5)
 
 
 def second_child_fails(run: Run) -> None:
@@ -254,11 +261,13 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         name="ikev2-nat-success",
-        summary="IKEv2 through NAT: NAT-D hashes reveal alice's NAT, IKE_AUTH floats to UDP 4500",
+        summary="IKEv2 through NAT: NAT-D hashes reveal alice's NAT, IKE_AUTH floats to UDP "
+                "4500, then alice sends NAT-T keepalives (one 0xFF byte) while idle",
         how="alice 192.0.2.1 behind a namespace masquerading her as 203.0.113.254 (iptables); "
-            "captured on bob's side",
+            "charon keep_alive 1s on alice; captured on bob's side",
         configs=pair(),
-        play=initiate_ok,
+        charon_options={"alice": {"keep_alive": "1s"}},
+        play=initiate_then_idle,
         topology="nat",
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),

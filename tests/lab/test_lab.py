@@ -7,6 +7,7 @@ tshark and the shipped key tables, which also proves those tables decrypt.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
+import dpkt
 import pytest
 
 from ikescope.api import decode_file
@@ -120,6 +122,29 @@ def test_capture_matches_label(label: dict) -> None:
             assert any(label["failed_exchange"] in sa["exchanges"] for sa in label["ike_sas"])
         else:
             assert not label["cause_on_wire"]
+
+
+DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
+                      ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
+
+
+@pytest.mark.parametrize("label", LABELS, ids=[c["name"] for c in LABELS])
+def test_capture_uses_documentation_addresses_only(label: dict) -> None:
+    """The lab's network rule, checked on what was really sent: every IP and ARP address."""
+    seen = set()
+    with open(PCAPS / label["file"], "rb") as f:
+        for _ts, buf in dpkt.pcap.Reader(f):
+            eth = dpkt.ethernet.Ethernet(buf)
+            if isinstance(eth.data, (dpkt.ip.IP, dpkt.ip6.IP6)):
+                seen.update((eth.data.src, eth.data.dst))
+            elif isinstance(eth.data, dpkt.arp.ARP):
+                seen.update((eth.data.spa, eth.data.tpa))
+            else:
+                pytest.fail(f"unexpected ethertype {eth.type:#x}")
+    assert seen
+    for raw in seen:
+        addr = ipaddress.ip_address(raw)
+        assert any(addr in net for net in DOCUMENTATION_NETS), addr
 
 
 def lab_ready() -> None:
