@@ -214,7 +214,7 @@ class Tracker:
                       for p in payloads if isinstance(p, IdPayload)),
             decrypted=msg.inner is not None,
             inner_payloads=tuple(p.type for p in msg.inner or ()),
-            selectors=tuple((p.type, p.selectors) for p in msg.payloads if isinstance(p, TsPayload)),
+            selectors=tuple((p.type, p.selectors) for p in payloads if isinstance(p, TsPayload)),
             truncated=dg.truncated,
             certs=tuple(p.data for p in msg.payloads if isinstance(p, CertPayload) and p.encoding == X509_SIGNATURE),
         )
