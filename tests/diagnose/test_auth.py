@@ -6,6 +6,7 @@ import struct
 
 from helpers import REPO, header, message, payload, proposal, v2_transform
 from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.engine import Diagnoser
 from ikescope.diagnose.rules import SA_RULES, auth
 from ikescope.model import Datagram
@@ -168,3 +169,20 @@ def test_lab_ikev2_wrong_psk() -> None:
 def test_lab_ikev1_wrong_psk() -> None:
     (f,) = lab("ikev1-psk-mismatch.pcap")
     assert f.root_cause and f.details["informationals"] >= 1
+
+
+def keyed(name: str, code: str) -> list:
+    tables = sorted((REPO / "pcaps").glob(name.replace(".pcap", ".ikev*_decryption_table")))
+    report = api.analyze([REPO / "pcaps" / name], api.Settings(keys=load_key_files(tables)))
+    return [f for r in report.results for f in r.findings if f.code == code]
+
+
+def test_lab_keys_make_the_ikev2_verdict_certain() -> None:
+    """The same rule, no change: decrypted notifies are simply readable."""
+    (f,) = keyed("ikev2-psk-mismatch.pcap", CODE)
+    assert f.confidence.value == "certain" and f.root_cause and f.details["refused_by"] == "responder"
+
+
+def test_lab_keys_show_ikev1_payload_malformed() -> None:
+    (f,) = keyed("ikev1-psk-mismatch.pcap", CODE)
+    assert f.details["name"] == "PAYLOAD-MALFORMED" and f.root_cause

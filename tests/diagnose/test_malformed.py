@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import struct
 
-from helpers import header, message, payload, proposal, v2_transform
+from helpers import REPO, header, message, payload, proposal, v2_transform
+from ikescope import api
 from ikescope.diagnose.engine import Diagnoser
 from ikescope.diagnose.rules import MESSAGE_RULES, SA_RULES, malformed
 from ikescope.model import Datagram, Severity
@@ -99,3 +100,13 @@ def test_undecodable_messages() -> None:
     assert f.details["problem"] == "ike.unknown_version" and f.evidence[0].offset == 17
     ok = dg(sa_init_req(), 3, 0.0)
     assert list(malformed.undecodable(ok, decode_message(ok.payload))) == []
+
+
+def test_lab_unknown_critical_payload() -> None:
+    """libreswan sends a critical payload of type 255; strongSwan refuses it each time it comes."""
+    report = api.analyze([REPO / "pcaps" / "ikev2-unknown-critical-payload.pcap"])
+    (res,) = report.results
+    codes = {f.code: f for f in res.findings}
+    assert codes["ike.malformed"].details["problem"] == "ike.unknown_critical_payload"
+    reported = codes["ike.malformed_reported"]
+    assert reported.details["name"] == "UNSUPPORTED_CRITICAL_PAYLOAD" and reported.root_cause

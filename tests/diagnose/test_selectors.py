@@ -6,8 +6,11 @@ import ipaddress
 import struct
 from dataclasses import replace
 
+import pytest
+
 from helpers import REPO, header, message, payload, proposal, v2_transform
 from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.engine import Diagnoser
 from ikescope.diagnose.rules import SA_RULES, selectors
 from ikescope.model import Datagram, Severity
@@ -185,3 +188,25 @@ def test_lab_ikev1_quick_mode_refusals_without_keys() -> None:
 def test_lab_successes_have_no_selector_findings() -> None:
     for name in ("ikev2-psk-success.pcap", "ikev2-delete.pcap", "ikev2-rekey.pcap", "ikev1-main-psk-success.pcap"):
         assert lab(name, "ike.child_sa_rejected") == [], name
+
+
+def keyed(name: str, code: str) -> list:
+    path = REPO / "pcaps" / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in pcaps/")
+    tables = sorted((REPO / "pcaps").glob(name.replace(".pcap", ".ikev*_decryption_table")))
+    report = api.analyze([path], api.Settings(keys=load_key_files(tables)))
+    return [f for r in report.results for f in r.findings if f.code == code]
+
+
+def test_lab_keys_name_the_refusal() -> None:
+    (f,) = keyed("ikev2-ts-mismatch.pcap", "ike.ts_mismatch")
+    assert f.root_cause and f.confidence.value == "certain"
+    assert keyed("ikev2-ts-mismatch.pcap", "ike.child_sa_rejected") == []
+    (f,) = keyed("ikev1-id-mismatch.pcap", "ike.id_mismatch")
+    assert f.root_cause and f.details["phase"] == 2
+
+
+def test_lab_keys_show_narrowed_selectors() -> None:
+    (f,) = keyed("ikev2-ts-narrowed.pcap", "ike.ts_narrowed")
+    assert f.severity is Severity.WARNING and f.details["narrowed"]

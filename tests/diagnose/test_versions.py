@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from helpers import REPO, attr_tv, header, message, proposal, v1_transform, v2_transform
 from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.engine import Diagnoser
 from ikescope.diagnose.rules import SA_RULES, versions
 from ikescope.model import Datagram, Severity
@@ -75,6 +76,17 @@ def test_invalid_major_version_is_certain() -> None:
     resp = message([v2_notify(5)], ispi=SPI_I, exchange=34, flags=0x20)
     (f,) = findings([dg(v2_sa_init(), 1, 0.0), dg(resp, 2, 0.01, B)], "ike.version_mismatch")
     assert f.confidence.value == "certain" and f.frames == (1, 2) and "responder" in f.summary
+
+
+def test_unknown_major_version_in_an_sa() -> None:
+    """A tracker that keeps later major versions with IKEv2 hands them to the SA rules."""
+    v3 = header(ispi=SPI_I, version=0x30, exchange=34, flags=0x08)
+    tr = Tracker()
+    tr.feed(dg(v3, 1, 0.0), decode_message(v3))
+    sas = tr.close_all()
+    for sa in sas:
+        (f,) = versions.version_mismatch(sa, Diagnoser().context)
+        assert f.details == {"problem": "ike.unknown_version"} and f.evidence[0].offset == 17
 
 
 def test_each_peer_starts_another_version() -> None:
@@ -175,5 +187,16 @@ def test_lab_mode_mismatch() -> None:
 def test_lab_bad_major_version() -> None:
     report = api.analyze([REPO / "pcaps" / "ikev2-bad-major-version.pcap"])
     (f,) = [f for r in report.results for f in r.findings if f.code == "ike.version_mismatch"]
-    assert f.root_cause and f.confidence.value == "certain" and "speaks IKEv2" in f.summary
-    assert {f.code for _, f in report.capture_findings} == {"ike.undecodable"}
+    assert f.root_cause and f.confidence.value == "certain" and "major version 3.0" in f.summary
+    # The major-3 requests and the IKEv2 refusal form one IKE SA of version 3.
+    (res,) = report.results
+    assert res.sa.version == 3 and not report.capture_findings
+
+
+def test_lab_keys_show_transport_mode_not_granted() -> None:
+    tables = sorted((REPO / "pcaps").glob("ikev2-transport-vs-tunnel.ikev2_decryption_table"))
+    report = api.analyze([REPO / "pcaps" / "ikev2-transport-vs-tunnel.pcap"], api.Settings(keys=load_key_files(tables)))
+    (f,) = [f for r in report.results for f in r.findings if f.code == "ike.encapsulation_mismatch"]
+    assert f.root_cause and f.details == {"requested_transport": True, "granted_transport": False}
+    plain = api.analyze([REPO / "pcaps" / "ikev2-transport-vs-tunnel.pcap"])
+    assert not [f for r in plain.results for f in r.findings if f.code == "ike.encapsulation_mismatch"]

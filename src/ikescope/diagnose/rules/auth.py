@@ -22,7 +22,7 @@ from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, ev
 
 V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_TRANSACTION, V1_QUICK = 2, 4, 5, 6, 32
 V2_AUTH, V2_INFORMATIONAL = 35, 37
-V2_SK, V2_SKF, V2_N, V2_IDR = 46, 53, 41, 36
+V2_N, V2_IDR = 41, 36
 V1_PAYLOAD_MALFORMED, V1_INVALID_HASH, AUTHENTICATION_FAILED = 16, 23, 24
 # An initiator that rejects the responder's AUTH says so at once (RFC 7296 2.21.2).
 PROMPT_SECONDS = 5.0
@@ -60,8 +60,8 @@ CONFIRM = "Decrypting the capture (keys from strongSwan's save-keys plugin) or t
 
 
 def _readable(m: MessageRef) -> bool:
-    """Whether the message's payloads are known: sent in clear, or decrypted before tracking."""
-    return not m.encrypted or any(p not in (V2_SK, V2_SKF) for p in m.payloads)
+    """Whether the message's payloads are known: sent in clear, or opened with keys."""
+    return not m.encrypted or m.decrypted
 
 
 def _fresh(sa: SaRecord) -> list[MessageRef]:

@@ -26,6 +26,8 @@ REPORTED = {1: frozenset({1, 2, 3, 6, 7, 8, 9, 10, 15, 16, 29, 30}), 2: frozense
 # cutting, the peer sent a whole message and nothing is wrong on the wire.
 CUT_SHORT = frozenset({"ike.truncated", "ike.payload_truncated", "ike.payload_overrun", "ike.chain_unterminated",
                        "ike.substructure_overrun", "ike.payload_body_short"})
+# Reported under their own code, with what they mean for the negotiation.
+OWNED_ELSEWHERE = frozenset({"ike.unknown_version"})  # ike.version_mismatch
 MAX_EVIDENCE = 5
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -108,7 +110,7 @@ def malformed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         if m.retransmit_of is not None:
             continue
         for i, p in enumerate(m.problems):
-            if p.code.startswith("ike.") and not _cut_by_capture(m, p.code):
+            if p.code.startswith("ike.") and p.code not in OWNED_ELSEWHERE and not _cut_by_capture(m, p.code):
                 by_code.setdefault(p.code, []).append((m, i))
     for code, hits in by_code.items():
         problems = [m.problems[i] for m, i in hits]
@@ -132,29 +134,37 @@ def _reported_after_encrypted(sa: SaRecord, m: MessageRef) -> bool:
 
 
 def malformed_reported(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
-    """Readable notifies by which a peer rejects the other's message as badly built."""
+    """Readable notifies by which a peer rejects the other's message as badly built, one finding
+    per notify type and sender (a peer usually repeats it for every retransmission)."""
     wanted = REPORTED.get(sa.version, frozenset())
+    seen: dict[tuple[int, bool], list[MessageRef]] = {}
     for m in sa.messages:
-        if m.retransmit_of is not None:
-            continue
-        for n in m.notifies:
-            if n not in wanted:
-                continue
-            name = reg.notify_name(sa.version, n)
-            by = "initiator" if m.from_initiator else "responder"
-            other = "responder" if m.from_initiator else "initiator"
-            ev = [evidence(m, f"{name} ({n}) from the {by}")]
-            before = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts]
-            if before:
-                ev.insert(0, evidence(before[-1], f"the {other}'s last message before it"))
-            severity = None
-            summary = f"the {by} says a message from the {other} was malformed: {name}"
-            if sa.version == 1 and n == V1_PAYLOAD_MALFORMED and _reported_after_encrypted(sa, m):
-                severity = Severity.WARNING
-                summary += " (after an encrypted phase-1 message: most likely the pre-shared keys differ)"
-            yield make(MALFORMED_REPORTED, Confidence.CERTAIN, summary, ev, sa=sa.id, severity=severity,
-                       details={"notify": n, "name": name},
-                       reason=f"the {by} says so with a readable {name} notify")
+        if m.retransmit_of is None:
+            for n in m.notifies:
+                if n in wanted:
+                    seen.setdefault((n, m.from_initiator), []).append(m)
+    for (n, from_initiator), msgs in seen.items():
+        name = reg.notify_name(sa.version, n)
+        by, other = _side(from_initiator), _side(not from_initiator)
+        first = msgs[0]
+        ev = []
+        before = [o for o in sa.messages if o.from_initiator != from_initiator and o.ts <= first.ts]
+        if before:
+            ev.append(evidence(before[-1], f"the {other}'s last message before it"))
+        ev += [evidence(m, f"{name} ({n}) from the {by}") for m in msgs[:MAX_EVIDENCE]]
+        severity = None
+        times = f" ({len(msgs)} times)" if len(msgs) > 1 else ""
+        summary = f"the {by} says a message from the {other} was malformed: {name}{times}"
+        if sa.version == 1 and n == V1_PAYLOAD_MALFORMED and _reported_after_encrypted(sa, first):
+            severity = Severity.WARNING
+            summary += "; it answers an encrypted phase-1 message, so most likely the pre-shared keys differ"
+        yield make(MALFORMED_REPORTED, Confidence.CERTAIN, summary, ev, sa=sa.id, severity=severity,
+                   details={"notify": n, "name": name, "count": len(msgs)},
+                   reason=f"the {by} says so with a readable {name} notify")
+
+
+def _side(from_initiator: bool) -> str:
+    return "initiator" if from_initiator else "responder"
 
 
 def undecodable(dg: Datagram, decoded: Decoded) -> Iterable[Finding]:

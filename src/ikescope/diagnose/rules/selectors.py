@@ -23,7 +23,7 @@ from ..suite import suites
 
 V1_INFO, V1_QUICK = 5, 32
 V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 35, 36, 37
-V2_SK, V2_SKF, V2_SA, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 53, 33, 41, 42, 36, 39
+V2_SK, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 41, 42, 36, 39
 V2_TSI, V2_TSR = 44, 45
 TS_UNACCEPTABLE = 38
 V1_INVALID_ID = 18
@@ -131,7 +131,8 @@ CONFIRM = "Decrypting the capture (keys from strongSwan's save-keys plugin) or t
 
 
 def _readable(m: MessageRef) -> bool:
-    return not m.encrypted or any(p not in (V2_SK, V2_SKF) for p in m.payloads)
+    """Whether the message's payloads are known: sent in clear, or opened with keys."""
+    return not m.encrypted or m.decrypted
 
 
 def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
@@ -259,6 +260,11 @@ def _within(inner: tuple, outer: tuple) -> bool:
     return (t == ot and (oproto == 0 or proto == oproto) and osp <= sp and ep <= oep and olo <= lo and hi <= ohi)
 
 
+def _ts_text(details: dict, who: str) -> str:
+    return "; ".join(f"{label} {', '.join(details[f'{who}_{label}'])}" for label in ("TSi", "TSr")
+                     if f"{who}_{label}" in details)
+
+
 def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """A readable CHILD SA response whose selectors are a strict subset of the request's."""
     if sa.version != 2:
@@ -279,11 +285,10 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         if not narrowed:
             continue
         details = {**_ts_details(req, "requested"), **_ts_details(resp, "granted"), "narrowed": narrowed}
-        asked_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in details.items() if k.startswith("requested_"))
-        got_text = "; ".join(f"{k}: {', '.join(v)}" for k, v in details.items() if k.startswith("granted_"))
+        asked_text, got_text = _ts_text(details, "requested"), _ts_text(details, "granted")
         ev = [evidence(req, f"asked for {asked_text}"), evidence(resp, f"granted only {got_text}")]
         yield make(TS_NARROWED, Confidence.CERTAIN,
-                   f"the responder narrowed {' and '.join(narrowed)}: asked {asked_text}; granted {got_text}",
+                   f"the responder narrowed {' and '.join(narrowed)}: asked for {asked_text}, granted {got_text}",
                    ev, sa=sa.id, exchange=ex.index, details=details,
                    reason="both sets of traffic selectors are readable")
 
@@ -417,12 +422,12 @@ def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
         if ex.exchange != V1_QUICK or ex.answered:
             continue
         req = _request_of(sa, ex)
-        if req is None or not req.encrypted or req.payloads:
+        if req is None or _readable(req):
             continue  # readable quick modes are judged by their notifies
         info = next((m for m in sa.messages if m.exchange == V1_INFO and m.retransmit_of is None
                      and m.from_initiator != req.from_initiator and req.ts <= m.ts <= req.ts + PROMPT_SECONDS),
                     None)
-        if info is None or info.notifies:
+        if info is None or _readable(info):
             continue
         ev = [evidence(req, "quick mode message 1: IPsec proposal and IDs (networks), encrypted"),
               evidence(info, "answered by an encrypted Informational instead of quick mode message 2")]

@@ -23,7 +23,7 @@ from ..suite import Suite, accepts, best_mismatch, diff, suites
 
 V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
 V2_AUTH, V2_CREATE_CHILD = 35, 36
-V2_SK, V2_SKF, V2_SA = 46, 53, 33
+V2_SA = 33
 INVALID_MAJOR_VERSION = 5
 NO_PROPOSAL_CHOSEN = 14
 USE_TRANSPORT_MODE = 16391
@@ -102,7 +102,8 @@ ENTRIES = (VERSION_MISMATCH, MODE_MISMATCH, ENCAPSULATION_MISMATCH, LIFETIME_MIS
 
 
 def _readable(m: MessageRef) -> bool:
-    return not m.encrypted or any(p not in (V2_SK, V2_SKF) for p in m.payloads)
+    """Whether the message's payloads are known: sent in clear, or opened with keys."""
+    return not m.encrypted or m.decrypted
 
 
 def _side(from_initiator: bool) -> str:
@@ -124,18 +125,27 @@ def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
 # -- version -------------------------------------------------------------------------------------
 
 def version_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    unknown = [(m, p) for m in sa.messages if m.retransmit_of is None for p in m.problems
+               if p.code == "ike.unknown_version"]
     for m in sa.messages:
         if (m.retransmit_of is None and INVALID_MAJOR_VERSION in m.notifies
                 and not any(p.severity is Severity.ERROR for p in m.problems)):  # a broken message proves nothing
             before = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts]
-            ev = ([evidence(before[-1], f"IKEv{sa.version} message")] if before else []) + \
+            ev = ([evidence(before[-1], "the message refused")] if before else []) + \
                  [evidence(m, f"INVALID_MAJOR_VERSION from the {_side(m.from_initiator)}")]
+            what = f" ({unknown[0][1].detail})" if unknown else ""
             yield make(VERSION_MISMATCH, Confidence.CERTAIN,
-                       f"the {_side(m.from_initiator)} cannot handle the IKE version it was sent and answers "
-                       f"INVALID_MAJOR_VERSION; it speaks IKEv{sa.version} (RFC 7296 3.10.1: the reply header "
-                       "carries the version it supports)", ev, sa=sa.id,
-                       details={"version": sa.version}, reason="INVALID_MAJOR_VERSION is readable")
+                       f"the {_side(m.from_initiator)} cannot handle the IKE version it was sent{what} and answers "
+                       "INVALID_MAJOR_VERSION", ev, sa=sa.id, details={"notify": INVALID_MAJOR_VERSION},
+                       reason="INVALID_MAJOR_VERSION is readable")
             return
+    if unknown:
+        m, p = unknown[0]
+        yield make(VERSION_MISMATCH, Confidence.CERTAIN,
+                   f"the {_side(m.from_initiator)} sends IKE messages with an unknown major version: {p.detail}",
+                   [evidence(m, p.detail, p.offset)], sa=sa.id, details={"problem": p.code},
+                   reason="the version byte of the ISAKMP header says so")
+        return
     other = next((o for o in reversed(ctx.earlier(sa)) if o.version != sa.version), None)
     if other is None or (sa.outcome not in FAILED and other.outcome not in FAILED):
         return
@@ -244,7 +254,8 @@ def _v2_transport(sa: SaRecord) -> Iterable[Finding]:
         if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
             continue
         req, resp = _request_of(sa, ex), _response_of(sa, ex)
-        if req is None or resp is None or not _readable(req) or not _readable(resp) or V2_SA not in resp.payloads:
+        if (req is None or resp is None or not _readable(req) or not _readable(resp)
+                or V2_SA not in resp.payloads + resp.inner_payloads):
             continue
         asked, granted = USE_TRANSPORT_MODE in req.notifies, USE_TRANSPORT_MODE in resp.notifies
         if asked == granted:
