@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from typing import Any
 
+from ..crypto.certs import cert_info
 from ..model import Datagram, Problem
 from ..wire import registry as reg
 from ..wire.identity import address_text, identity_text
@@ -118,6 +120,10 @@ def payload_dict(version: int, p: Payload) -> dict[str, Any]:
         d["encoding"] = p.encoding
         d["encoding_name"] = reg.cert_encoding_name(p.encoding)
         d["data_length"] = len(p.data)
+        cert = cert_info(p.encoding, p.data) if isinstance(p, CertPayload) else None
+        if cert is not None:
+            d["certificate"] = {"subject": cert.subject, "issuer": cert.issuer,
+                                "not_before": _utc(cert.not_before), "not_after": _utc(cert.not_after)}
     elif isinstance(p, AuthPayload):
         d["method"] = p.method
         d["method_name"] = reg.auth_method_name(p.method)
@@ -170,6 +176,10 @@ def payload_dict(version: int, p: Payload) -> dict[str, Any]:
     elif isinstance(p, UnknownPayload):
         d["data_length"] = len(p.data)
     return d
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Notifies whose data is a number worth showing (RFC 7296 3.10.1: INVALID_KE_PAYLOAD carries the group).
@@ -281,6 +291,11 @@ def _payload_lines(major: int, p: dict[str, Any], ind: str) -> Iterable[str]:
     for s in p.get("selectors", ()):
         rng = "-".join(s["range"]) if "range" in s else s.get("data_hex", "")
         yield f"{ind}  {s['type_name']} proto {s['protocol']} ports {s['ports'][0]}-{s['ports'][1]} {rng}"
+    if "certificate" in p:
+        c = p["certificate"]
+        yield f"{ind}  subject {c['subject']}"
+        yield f"{ind}  issuer {c['issuer']}"
+        yield f"{ind}  valid {c['not_before']} to {c['not_after']}"
     for inner in p.get("inner", ()):
         yield from _payload_lines(major, inner, ind + "  ")
 

@@ -17,7 +17,7 @@ from typing import Any
 # Keys whose values are addresses, SPIs, identities or opaque bytes, by the kind of placeholder.
 _IP_KEYS = {"src", "dst", "address"}
 _SPI_KEYS = {"ispi", "rspi", "spi"}
-_ID_KEYS = {"identity"}
+_ID_KEYS = {"identity", "subject", "issuer"}  # certificate names identify peers too
 _HEX_KEYS = {"data_hex", "value_hex"}
 # A candidate address in free text: dotted quads, and colon groups that ipaddress then confirms.
 _CANDIDATES = (re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
