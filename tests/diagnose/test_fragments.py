@@ -80,6 +80,18 @@ def test_large_request_without_fragmentation_support() -> None:
     assert f.details["fragmentation"] == {"initiator": True, "responder": False}
 
 
+def test_ikev1_main_mode_message_5_with_certificates_in_ip_fragments() -> None:
+    def mm(n: int, body: bytes, from_a: bool, frame: int, ts: float, frames: tuple[int, ...] = ()) -> Datagram:
+        raw = header(ispi=SPI_I, rspi=b"\0" * 8 if n == 1 else SPI_R, np=0 if n >= 5 else 13, version=0x10,
+                     exchange=2, flags=1 if n >= 5 else 0, body=body if n >= 5 else payload(0, body))
+        return dg(raw, frame, ts, from_a, frames)
+    big = b"\x05" * 2400
+    seq = [mm(1, b"\x01" * 16, True, 1, 0.0), mm(2, b"\x02" * 16, False, 2, 0.01), mm(3, b"\x03" * 16, True, 3, 0.02),
+           mm(4, b"\x04" * 16, False, 4, 0.03), mm(5, big, True, 6, 0.04, (5, 6)), mm(5, big, True, 8, 3.0, (7, 8))]
+    (f,) = [f for f in run(seq) if f.code == "ike.large_unfragmented"]
+    assert f.frames == (6, 8) and "2 IP fragments" in f.summary and f.confidence.value == "likely"
+
+
 def test_small_unanswered_request_is_not_about_size() -> None:
     small = header(ispi=SPI_I, rspi=SPI_R, np=46, exchange=35, flags=0x08, msgid=1, body=payload(35, b"\0" * 300))
     fs = run([dg(sa_init(), 1, 0.0), dg(sa_init(resp=True), 2, 0.01, False), dg(small, 3, 0.1), dg(small, 4, 4.1)])

@@ -134,6 +134,27 @@ def test_repeated_response_says_answers_did_not_get_through() -> None:
     assert "1 repeated response(s)" in rt.summary and rt.severity.value == "info"
 
 
+def v1_main(n: int, enc: bool = False) -> bytes:
+    """Main mode message ``n`` with stand-in content (encrypted from message 5 on)."""
+    return header(ispi=SPI_I, rspi=ZERO if n == 1 else SPI_R, np=0 if enc else 13, version=0x10, exchange=2,
+                  flags=1 if enc else 0, body=bytes([n]) * 32 if enc else payload(0, bytes([n]) * 16))
+
+
+def test_ikev1_main_mode_message_5_never_answered() -> None:
+    mm5 = v1_main(5, enc=True)
+    seq = [dg(v1_main(1), 1, 0.0), dg(v1_main(2), 2, 0.01, False), dg(v1_main(3), 3, 0.02),
+           dg(v1_main(4), 4, 0.03, False), dg(mm5, 5, 0.04), dg(mm5, 6, 2.0), dg(mm5, 7, 6.0)]
+    (nr,) = by_code(run(seq), "ike.no_response")
+    assert "main mode message 5" in nr.summary and nr.frames == (5, 6, 7) and nr.details["peer_alive"] is True
+
+
+def test_ikev1_refusal_in_an_informational_is_not_silence() -> None:
+    refusal = message([(11, struct.pack("!IBBH", 1, 1, 0, 14))], ispi=SPI_I, rspi=SPI_R, version=0x10,
+                      exchange=5, flags=0, msgid=3)
+    fs = run([dg(mm1(), 1, 0.0), dg(refusal, 2, 0.01, False), dg(mm1(), 3, 2.0), dg(refusal, 4, 2.01, False)])
+    assert not by_code(fs, "ike.no_response")
+
+
 def test_message_one_again_after_the_answer_is_a_duplicate() -> None:
     first = mm1()
     fs = run([dg(first, 1, 0.0), dg(mm2(), 2, 0.01, False), dg(first, 3, 1.0), dg(first, 4, 3.0)])

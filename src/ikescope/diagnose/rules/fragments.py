@@ -88,14 +88,26 @@ def _frag_support(sa: SaRecord) -> tuple[bool, bool]:
                  for side in (True, False))  # type: ignore[return-value]
 
 
+def _stalled(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
+    """The copies of the request ``ex`` ended on: in IKEv1 phase 1 (one exchange for all six
+    messages) only the requester's last distinct message, elsewhere every request."""
+    reqs = [sa.messages[i] for i in ex.messages if not sa.messages[i].response]
+    if sa.version == 1 and reqs:
+        last = next((m for m in reversed(reqs) if m.retransmit_of is None), reqs[-1])
+        reqs = [m for m in reqs if m.frame == last.frame or m.retransmit_of == last.frame]
+    return reqs
+
+
 def large_unanswered(sa: SaRecord, ex: Exchange) -> str:
     """A short description when the SA failed because ``ex``'s request, large or IP-fragmented
     and not IKE-fragmented, was never answered; "" otherwise. Shared with the no-response rule."""
-    if sa.outcome != "failed" or sa.failed_exchange != ex.index or ex.answered:
+    if sa.outcome != "failed" or sa.failed_exchange != ex.index:
         return ""
-    reqs = [sa.messages[i] for i in ex.messages if not sa.messages[i].response]
+    reqs = _stalled(sa, ex)
     if not reqs or any(m.fragment is not None for m in reqs):
         return ""
+    if any(m.from_initiator != reqs[0].from_initiator and m.ts >= reqs[0].ts for m in sa.messages):
+        return ""  # the peer said something after it: not silence
     biggest = max(reqs, key=lambda m: (len(m.frames), m.length))
     if biggest.length <= LARGE and len(biggest.frames) < 2:
         return ""
@@ -160,7 +172,7 @@ def large_unfragmented(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         what = large_unanswered(sa, ex)
         if not what:
             continue
-        reqs = [sa.messages[i] for i in ex.messages if not sa.messages[i].response]
+        reqs = _stalled(sa, ex)
         name = reg.exchange_name(sa.version, ex.exchange)
         if i_frag and r_frag:
             negotiated = "although both sides announced IKE fragmentation"
@@ -168,8 +180,7 @@ def large_unfragmented(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             negotiated = f"only the {'initiator' if i_frag else 'responder'} announced IKE fragmentation"
         else:
             negotiated = "IKE fragmentation was not negotiated"
-        silent_is_init = not ex.requester_is_initiator
-        alive = any(m.from_initiator == silent_is_init for m in sa.messages if m.ts < ex.first_ts)
+        alive = any(m.from_initiator != reqs[0].from_initiator for m in sa.messages if m.ts < reqs[0].ts)
         ev = [evidence(m, f"{name} request, {m.length} bytes in {len(m.frames)} IP fragment(s)") for m in reqs[:6]]
         yield make(LARGE_UNFRAGMENTED, Confidence.LIKELY if alive else Confidence.POSSIBLE,
                    f"{name} request ({what}) was sent {len(reqs)} time(s) and never answered; {negotiated}: "

@@ -131,10 +131,9 @@ def _side(initiator: bool) -> str:
     return "initiator" if initiator else "responder"
 
 
-def _peer_answered_before(sa: SaRecord, ex: Exchange) -> bool:
-    """Whether the side that should answer ``ex`` answered anything earlier in this SA."""
-    silent_is_init = not ex.requester_is_initiator
-    return any(m.from_initiator == silent_is_init for m in sa.messages if m.ts < ex.first_ts)
+def _peer_answered_before(sa: SaRecord, req: MessageRef) -> bool:
+    """Whether the side that should answer ``req`` sent anything earlier in this SA."""
+    return any(m.from_initiator != req.from_initiator for m in sa.messages if m.ts < req.ts)
 
 
 def _answered_elsewhere(sa: SaRecord, ctx: RuleContext, address: str) -> SaRecord | None:
@@ -157,14 +156,14 @@ def _unanswered_request(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | Non
     reqs = _requests(sa, ex)
     if not reqs:
         return None
-    if not ex.answered:
-        return ex, reqs
-    if sa.version == 1 and ex.exchange in (V1_MAIN, V1_AGGRESSIVE):
-        firsts = [m for m in reqs if m.retransmit_of is None]
-        last = firsts[-1]
-        if not any(not m.from_initiator and m.ts >= last.ts for m in sa.messages):
-            return ex, [m for m in reqs if m.frame == last.frame or m.retransmit_of == last.frame]
-    return None
+    if sa.version == 2:
+        return None if ex.answered else (ex, reqs)
+    # IKEv1: the request that stalled is the requester's last distinct message; a refusal
+    # comes back as a separate Informational, so any message from the peer after it counts.
+    last = next((m for m in reversed(reqs) if m.retransmit_of is None), reqs[-1])
+    if any(m.from_initiator != last.from_initiator and m.ts >= last.ts for m in sa.messages):
+        return None
+    return ex, [m for m in reqs if m.frame == last.frame or m.retransmit_of == last.frame]
 
 
 def _schedule(copies: list[MessageRef]) -> tuple[list[float], str]:
@@ -196,7 +195,7 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     tries = len(reqs)
     details: dict[str, Any] = {"exchange": name, "transmissions": tries, "over_seconds": round(span, 3),
                                "length": reqs[0].length, "ip_fragments": len(reqs[0].frames)}
-    alive_here = _peer_answered_before(sa, ex)
+    alive_here = _peer_answered_before(sa, reqs[0])
     alive_elsewhere = None if alive_here else _answered_elsewhere(sa, ctx, silent_addr)
     if alive_here or alive_elsewhere is not None:
         where = "earlier in this SA" if alive_here else f"in SA {alive_elsewhere.id}"
