@@ -53,6 +53,21 @@ def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
     return store
 
 
+def _unopened(report: api.Report) -> str | None:
+    """One line saying which encrypted messages the keys did not open, so a wrong table is noticed."""
+    frames: dict[str, list[int]] = {}
+    for result in report.results:
+        for m in result.sa.messages:
+            for p in m.problems:
+                if p.code.startswith("crypto."):
+                    frames.setdefault(p.code, []).append(m.frame)
+    if not frames:
+        return None
+    parts = [f"{code} in {len(fs)} (frames {', '.join(map(str, fs[:5]))}{', ...' if len(fs) > 5 else ''})"
+             for code, fs in sorted(frames.items())]
+    return "keys: encrypted messages left closed: " + "; ".join(parts) + " (details: ikescope decode --keys)"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikescope")
 def cli() -> None:
@@ -129,6 +144,8 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
         report = api.analyze(files, api.Settings(diagnose=diag, keys=keys), progress=hook)
     finally:
         stop()
+    if keys is not None and (note := _unopened(report)):
+        click.echo(f"ikescope: {note}", err=True)
     doc = report.to_dict()
     ladders = {r.sa.id: sasview.render_ladder(r.sa) for r in report.results} if ladder else {}
     doc, ladders = _maybe_redact(doc, ladders, redact)

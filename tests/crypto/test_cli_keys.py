@@ -55,3 +55,11 @@ def test_bad_key_lines_are_warned_about_without_the_keys(tmp_path: Path) -> None
     r = CliRunner().invoke(cli, ["decode", "--keys", str(table), str(CAP)])
     assert r.exit_code == 0
     assert "line 2" in r.stderr and "deadbeef" not in r.stderr
+
+
+def test_analyze_says_which_messages_the_keys_left_closed() -> None:
+    other = REPO / "pcaps" / "ikev1-psk-mismatch.ikev1_decryption_table"
+    r = CliRunner().invoke(cli, ["analyze", "--keys", str(other), str(CAP)])
+    assert "crypto.no_key in 2" in r.stderr
+    r = CliRunner().invoke(cli, ["analyze", "--keys", str(KEYS), str(CAP)])
+    assert "left closed" not in r.stderr
