@@ -10,11 +10,11 @@ Adding a module to ``MODULES`` is all it takes to run it and list its codes.
 
 from __future__ import annotations
 
-from . import auth, malformed, proposals, selectors, versions
+from . import auth, cookies, malformed, proposals, selectors, versions
 from . import audit, certs, fragments, lifecycle, nat, retransmit
 from . import reachability
 
-MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle, reachability, certs, versions, audit)
+MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle, reachability, certs, versions, audit, cookies)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))
