@@ -331,7 +331,8 @@ def _v1_ivs(sa: _V1Sa, message_id: int, block: int) -> tuple[list[bytes], str]:
     if message_id == 0 and sa.phase1 is not None:
         return [sa.phase1], ""
     if sa.hash is None:
-        return [], "the phase-1 hash algorithm was not seen (the SA exchange is not in the capture)"
+        return [], ("the phase-1 hash algorithm is not known (the SA exchange is not in the capture, or it "
+                    "chose a hash other than MD5 or SHA-1/2)")
     initial = None
     if sa.gxi is not None and sa.gxr is not None:
         initial = hashlib.new(sa.hash, sa.gxi + sa.gxr).digest()[:block]
