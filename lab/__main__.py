@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         labels.update(args.out, label)
         print(f"ok   {name} ({time.monotonic() - t0:.1f}s, {label['ike_sa_count']} IKE SA)")
+    if args.names == ["all"]:
+        for path in labels.prune(args.out):
+            print(f"removed {path.name} (no such scenario any more)")
     labels.write_readme(args.out)
     print(f"{len(names) - len(failed)} of {len(names)} scenarios captured in "
           f"{time.monotonic() - total:.0f}s" + (f"; failed: {', '.join(failed)}" if failed else ""))

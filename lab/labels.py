@@ -55,6 +55,20 @@ def update(out: Path, label: dict[str, Any]) -> None:
     _path(out).write_text(json.dumps(data, indent=1) + "\n")
 
 
+def prune(out: Path) -> list[Path]:
+    """Remove captures, keys and logs of scenarios no longer in the catalog, and their labels,
+    so `all` leaves exactly the catalog behind."""
+    known = {s.name for s in SCENARIOS}
+    stale = [p for p in out.iterdir() if p.name.startswith(("ikev1-", "ikev2-", "cross-"))
+             and p.name.split(".")[0] not in known]
+    for path in stale:
+        path.unlink()
+    data = load(out)
+    data["captures"] = [c for c in data["captures"] if c["name"] in known]
+    _path(out).write_text(json.dumps(data, indent=1) + "\n")
+    return stale
+
+
 def write_readme(out: Path) -> None:
     """One line per capture, then the vocabulary, generated so it never drifts from labels."""
     data = load(out)

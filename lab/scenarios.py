@@ -292,6 +292,23 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     Scenario(
+        name="ikev2-eap-md5-success",
+        summary="IKEv2 with EAP: bob proves himself with a certificate, alice with EAP-MD5 "
+                "as user carol, in several IKE_AUTH round trips",
+        how="bob auth=pubkey (lab CA), alice auth=eap-md5 with eap_id carol; bob's EAP "
+            "secret for carol",
+        configs=pair(
+            alice={"local_auth": {"auth": "eap-md5", "eap_id": "carol"},
+                   "remote_auth": {"auth": "pubkey", "id": "bob.example.org"},
+                   "extra_secrets": {"eap-carol": {"id": "carol", "secret": '"carol secret"'}}},
+            bob={"local_auth": {"auth": "pubkey", "certs": "bob.crt", "id": "bob.example.org"},
+                 "remote_auth": {"auth": "eap-md5", "eap_id": "%any"},
+                 "extra_secrets": {"eap-carol": {"id": "carol", "secret": '"carol secret"'}}}),
+        play=initiate_ok,
+        certificates=True,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
         name="ikev2-id-mismatch",
         summary="IKEv2 initiator asks for an identity the responder does not have: "
                 "AUTHENTICATION_FAILED in IKE_AUTH",
