@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from helpers import CORPUS, REPO
-from ikescope.crypto.keys import (ENCRYPTIONS, INTEGRITIES, KeyFileError, V1Key, V2Keys, kind_of, load_key_files,
-                                  parse_table, split_fields)
+from ikescope.crypto.keys import (ENCRYPTIONS, INTEGRITIES, KeyFileError, KeyStore, V1Key, V2Keys, kind_of,
+                                  load_key_files, parse_table, split_fields)
 
 SPI_I, SPI_R = "a0f2f54250e11547", "9aad7b824128e95d"
 V2_LINE = (f'{SPI_I},{SPI_R},{"11" * 32},{"22" * 32},"AES-CBC-256 [RFC3602]",{"33" * 32},{"44" * 32},'
@@ -42,7 +42,6 @@ def test_save_keys_ikev2_line() -> None:
 
 def test_store_lookup_by_spis_and_cookie() -> None:
     entries, _ = parse_table(f"# comment\n\n{V2_LINE}\r\n0011223344556677,{'ab' * 16}\n")
-    from ikescope.crypto.keys import KeyStore
     store = KeyStore.of(entries)
     assert store.ikev2(bytes.fromhex(SPI_I), bytes.fromhex(SPI_R)) is not None
     assert store.ikev2(bytes.fromhex(SPI_R), bytes.fromhex(SPI_I)) is None
@@ -52,7 +51,6 @@ def test_store_lookup_by_spis_and_cookie() -> None:
 
 def test_key_material_never_in_repr() -> None:
     entries, _ = parse_table(V2_LINE + f"\n0011223344556677,{'ab' * 16}")
-    from ikescope.crypto.keys import KeyStore
     text = repr(entries) + repr(KeyStore.of(entries))
     assert "11" * 8 not in text and "ab" * 8 not in text and "\\x11\\x11" not in text and "\\xab" not in text
 
