@@ -85,6 +85,26 @@ def test_no_verdict_on_floating_before_the_peers_had_to() -> None:
     assert codes(fs) == ["ike.nat_detected"]
 
 
+def test_no_hash_matching_at_all_suggests_rewritten_addresses() -> None:
+    def odd(resp: bool) -> bytes:
+        rspi = SPI_R if resp else ZERO
+        sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12),
+                             v2_transform(4, 19, last=True)])
+        return message([(33, sa), notify(16388, nat_d(rspi, "10.9.9.9")), notify(16389, nat_d(rspi, "10.8.8.8"))],
+                       ispi=SPI_I, rspi=rspi, exchange=34, flags=0x20 if resp else 0x08)
+    fs = run([dg(odd(False), 1, 0.0), dg(odd(True), 2, 0.01, False), dg(auth(), 3, 0.02),
+              dg(auth(resp=True), 4, 0.03, False)])
+    (f,) = fs
+    assert f.code == "ike.nat_detected" and f.confidence.value == "possible" and "rewritten" in f.summary
+
+
+def test_a_second_ike_sa_init_is_not_staying_on_500() -> None:
+    retry = sa_init()
+    fs = run([dg(sa_init(), 1, 0.0), dg(sa_init(resp=True), 2, 0.01, False), dg(retry, 3, 0.02),
+              dg(message([notify(14, b"")], ispi=SPI_I, exchange=34, flags=0x20), 4, 0.03, False)])
+    assert codes(fs) == ["ike.nat_detected"]
+
+
 def test_responder_without_nat_detection() -> None:
     fs = run([dg(sa_init(), 1, 0.0), dg(sa_init(resp=True, with_nat_d=False), 2, 0.01, False),
               dg(auth(), 3, 0.02), dg(auth(resp=True), 4, 0.03, False)])

@@ -98,6 +98,17 @@ def behind_nat(sa: SaRecord) -> dict[bool, list[int]]:
     return out
 
 
+def _rewritten(sa: SaRecord) -> bool:
+    """Every NAT-D hash, the peers' views of each other's public address included, misses.
+
+    A real NAT leaves the hash of the address each peer sends to intact as seen from the
+    path between them; when nothing matches, the capture's addresses were most likely
+    rewritten afterwards (anonymised test captures), and the NAT verdict is unreliable.
+    """
+    kinds = {kind for _, _, kind, _ in sa.nat_d}
+    return kinds == {"src", "dst"} and not any(ok for *_, ok in sa.nat_d)
+
+
 def _by_frame(sa: SaRecord) -> dict[int, MessageRef]:
     return {m.frame: m for m in sa.messages}
 
@@ -156,11 +167,16 @@ def nat_detected(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     tail = "; the peers moved to UDP 4500" if floated else ""
     if floated is not None:
         ev.append(evidence(floated, "first message on UDP 4500"))
-    yield make(NAT_DETECTED, Confidence.CERTAIN if sa.version == 2 else Confidence.LIKELY,
-               "a NAT is in front of " + " and ".join(parts) + tail, ev, sa=sa.id,
-               details={"behind": [_side(s) for s in behind], "floated": floated is not None},
-               reason="the NAT-D hashes do not match the captured addresses" +
-                      ("" if sa.version == 2 else " (IKEv1 hashes with the negotiated hash; the usual ones are tried)"))
+    if _rewritten(sa):
+        confidence, reason = Confidence.POSSIBLE, ("no NAT-D hash matches, not even the peers' views of each "
+                                                   "other: the capture's addresses were probably rewritten")
+        tail += " (or the capture's addresses were rewritten: no hash matches at all)"
+    else:
+        confidence = Confidence.CERTAIN if sa.version == 2 else Confidence.LIKELY
+        reason = "the NAT-D hashes do not match the captured addresses" + (
+            "" if sa.version == 2 else " (IKEv1 hashes with the negotiated hash; the usual ones are tried)")
+    yield make(NAT_DETECTED, confidence, "a NAT is in front of " + " and ".join(parts) + tail, ev, sa=sa.id,
+               details={"behind": [_side(s) for s in behind], "floated": floated is not None}, reason=reason)
 
 
 def nat_no_float(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
@@ -169,8 +185,13 @@ def nat_no_float(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     if any(v is False for v in _nat_t_support(sa).values()):
         return  # explained by ike.nat_t_unsupported
+    if _rewritten(sa):
+        return
+    # The move happens with the first message after the NAT-D exchange: IKE_AUTH (RFC 7296 2.23),
+    # main mode message 5 or aggressive mode message 3 (RFC 3947 4), the first encrypted ones.
     last_nat_d = max(f for f, *_ in sa.nat_d)
-    later = [m for m in sa.messages if m.frame > last_nat_d and m.retransmit_of is None]
+    later = [m for m in sa.messages if m.frame > last_nat_d and m.retransmit_of is None
+             and (m.encrypted or m.exchange not in (V2_SA_INIT, *V1_PHASE1))]
     if not later:
         return  # the capture ends before the peers had to move
     msgs = _by_frame(sa)
