@@ -85,6 +85,8 @@ def test_uat_quoting() -> None:
     (V2_LINE.replace('"AES-CBC-256 [RFC3602]"', '"AES-GCM-256 with 16 octet ICV [RFC5282]"'),
      "crypto.bad_key_line", "must be NONE"),
     ("1,2,3", "crypto.bad_key_line", "8 fields"),
+    ('"IPv4","192.0.2.1","192.0.2.2","0x01020304","AES-CBC [RFC3602]","0x00","NULL",""',
+     "crypto.bad_key_line", "esp_sa"),
 ])
 def test_bad_lines_are_problems(line: str, code: str, words: str) -> None:
     entries, problems = parse_table(f"# header\n{line}\n", None, "t.txt")

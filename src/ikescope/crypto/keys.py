@@ -237,6 +237,9 @@ def _hex(value: str, what: str, length: int | None = None) -> bytes:
 
 
 def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
+    if f[0].upper().startswith(("IPV4", "IPV6", "ANY")):
+        raise _Bad("crypto.bad_key_line", "this is an ESP SA line (Wireshark's esp_sa table); ikescope reads "
+                                          "only the IKE key tables")
     if len(f) != 8:
         raise _Bad("crypto.bad_key_line", f"an ikev2 line has 8 fields (SPIi, SPIr, SK_ei, SK_er, encryption, "
                                           f"SK_ai, SK_ar, integrity), this one {len(f)}")
