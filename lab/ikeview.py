@@ -140,7 +140,8 @@ def read_messages(pcap: Path, key_tables: list[Path] | None = None) -> list[Mess
     with tempfile.TemporaryDirectory(prefix="iks-tshark-") as confdir:
         for table in key_tables or []:
             if table.exists():
-                name = "ikev2_decryption_table" if "ikev2" in table.name else "ikev1_decryption_table"
+                kind = "ikev2" if "ikev2" in table.name else "ikev1"
+                name = f"{kind}_decryption_table"
                 shutil.copy(table, Path(confdir) / name)
         env["WIRESHARK_CONFIG_DIR"] = confdir
         out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120,

@@ -19,7 +19,8 @@ ROOT_CAUSES = {
     "ike.auth_failed": "authentication failed (wrong pre-shared key, untrusted certificate)",
     "ike.ts_mismatch": "traffic selectors (IKEv2) do not overlap",
     "ike.id_mismatch": "quick mode IDs (IKEv1 proxy subnets) are not accepted",
-    "ike.child_proposal_mismatch": "CHILD SA / phase 2 proposals (ESP transforms or PFS group) differ",
+    "ike.child_proposal_mismatch": "CHILD SA / phase 2 proposals (ESP transforms or PFS "
+                                   "group) differ",
     "ike.no_response": "the peer never answers",
     "ike.version_mismatch": "one peer speaks only IKEv1, the other only IKEv2, or a peer "
                             "sends a major version the other does not know",
@@ -99,12 +100,13 @@ def write_readme(out: Path) -> None:
               "(\"1\", \"2\" or \"1+2\"), `topology` (v4, v6, nat), `captured_on`, `daemons`,",
               "`software` (each peer's daemon and version, tcpdump, kernel), `root_cause`,",
               "`failed_exchange`, `decisive_notifies` (`type`, `name`), `evidence_encrypted`",
-              "(the decisive evidence is inside encrypted payloads), `cause_on_wire` (false when only the daemons' logs show the",
-              "cause), `ike_sa_count`, `key_tables`, `logs`, and `ike_sas[]` in",
-              "order of first appearance: `initiator` (alice or bob), `origin` (initial or",
-              "rekey), `outcome` (established or failed), `ended_by` (delete, rekey,",
-              "dpd_timeout or null), `initiator_spi`, `messages` (IKE messages on the wire,",
-              "retransmissions and IKE fragments counted one by one), `exchanges` (distinct, in order) and `notifies[]`",
-              "(`exchange`, `type`, `name`, `encrypted`), all read from the capture with the",
+              "(the decisive evidence is inside encrypted payloads), `cause_on_wire` (false",
+              "when only the daemons' logs show the cause), `ike_sa_count`, `key_tables`,",
+              "`logs`, and `ike_sas[]` in order of first appearance: `initiator` (alice or",
+              "bob), `origin` (initial or rekey), `outcome` (established or failed),",
+              "`ended_by` (delete, rekey, dpd_timeout or null), `initiator_spi`, `messages`",
+              "(IKE messages on the wire, retransmissions and IKE fragments counted one by",
+              "one), `exchanges` (distinct, in order) and `notifies[]` (`exchange`, `type`,",
+              "`name`, `encrypted`), all read from the capture with the",
               "key tables applied.", ""]
     (out / "README.md").write_text("\n".join(lines))

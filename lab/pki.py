@@ -17,7 +17,8 @@ BITS = "4096"
 
 def _gen(path: Path) -> None:
     if not path.exists():
-        path.write_text(sh("pki", "--gen", "--type", "rsa", "--size", BITS, "--outform", "pem").stdout)
+        key = sh("pki", "--gen", "--type", "rsa", "--size", BITS, "--outform", "pem").stdout
+        path.write_text(key)
 
 
 def make_pki(work: Path) -> Path:

@@ -1,4 +1,5 @@
-"""One libreswan pluto daemon in its own namespace, for what strongSwan 5.9 cannot do (IKE over TCP).
+"""One libreswan pluto daemon in its own namespace: IKE over TCP, which strongSwan 5.9 lacks,
+and a second implementation to talk to strongSwan.
 
 Debian's libreswan and strongSwan packages conflict, so libreswan is unpacked from its .deb
 (`apt-get download`) into the work directory instead of being installed; its shared

@@ -126,7 +126,8 @@ def make_label(sc: Scenario, pcap: Path, tables: list[Path],
         want = exp.sas[index] if index < len(exp.sas) else None
         initiator = PEER_BY_ADDRESS.get(got.initiator, got.initiator)
         if want and list(want.exchanges) != got.exchanges:
-            problems.append(f"SA {index}: exchanges {got.exchanges}, expected {list(want.exchanges)}")
+            problems.append(f"SA {index}: exchanges {got.exchanges}, "
+                            f"expected {list(want.exchanges)}")
         if want and want.origin == "initial" and want.initiator not in ("any", initiator):
             problems.append(f"SA {index}: initiated by {initiator}, expected {want.initiator}")
         clear_pairs = set(got_clear.notifies())

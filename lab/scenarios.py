@@ -141,7 +141,8 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         name="ikev2-ike-proposal-mismatch",
-        summary="IKEv2 IKE SA proposals share no cipher/integrity: NO_PROPOSAL_CHOSEN in IKE_SA_INIT",
+        summary="IKEv2 IKE SA proposals share no cipher/integrity: NO_PROPOSAL_CHOSEN in "
+                "IKE_SA_INIT",
         how="alice offers aes256-sha256-modp2048, bob accepts only aes128-sha1-modp2048",
         configs=pair(bob={"proposals": "aes128-sha1-modp2048"}),
         play=initiate_fails,
