@@ -204,9 +204,9 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         reason = f"the {silent} is reachable ({where}) but never answered this request"
         details["peer_alive"] = True
     else:
-        verdict = (f"the {silent} ({silent_addr}) never sent anything in the capture: likely down, unreachable, "
-                   "filtered, or the wrong address")
-        reason = f"no packet from {silent_addr} in the capture"
+        verdict = (f"the {silent} ({silent_addr}) sent nothing in this or any earlier SA between these peers: "
+                   "likely down, unreachable, filtered, or the wrong address")
+        reason = f"no IKE packet from {silent_addr} to this peer before or during this SA"
         details["peer_alive"] = False
     confidence = Confidence.LIKELY
     big = large_unanswered(sa, ex)
@@ -216,8 +216,8 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         reason += "; a large request that may simply be lost in fragments (see ike.large_unfragmented)"
     ev = [evidence(m, f"{name} request from the {requester}" + (" (copy)" if m.retransmit_of else ""))
           for m in reqs[:MAX_EVIDENCE]]
-    summary = (f"{name} from the {requester} was sent {tries} time{'s' if tries > 1 else ''} over {span:.1f} s "
-               f"and never answered; {verdict}")
+    sent = f"{tries} times over {span:.1f} s" if tries > 1 else "once"
+    summary = f"{name} from the {requester} was sent {sent} and never answered; {verdict}"
     yield make(NO_RESPONSE, confidence, summary, ev, sa=sa.id, exchange=ex.index, reason=reason, details=details)
 
 
