@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import struct
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from helpers import REPO, header, message, payload, proposal, v2_transform
 from ikescope import api
 from ikescope.diagnose.engine import Diagnoser
@@ -110,3 +113,46 @@ def test_lab_unknown_critical_payload() -> None:
     assert codes["ike.malformed"].details["problem"] == "ike.unknown_critical_payload"
     reported = codes["ike.malformed_reported"]
     assert reported.details["name"] == "UNSUPPORTED_CRITICAL_PAYLOAD" and reported.root_cause
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["v2_init", "v2_resp", "v2_sk", "v2_note", "v1_mm", "v1_enc", "v1_note",
+                                           "v3", "junk"]),
+                          st.booleans(), st.integers(0, 60), st.sampled_from([0, 1, 4, 5, 7, 11, 14, 16, 18, 23,
+                                                                              24, 38, 41, 42, 16391, 24576]),
+                          st.floats(0, 100)), max_size=20))
+def test_rules_of_this_issue_never_fail_on_odd_sequences(steps: list) -> None:
+    from ikescope.diagnose.rules import auth, cookies, selectors, versions
+    rules = [r for m in (auth, cookies, malformed, selectors, versions) for r in m.SA_RULES]
+
+    def build(kind: str, from_i: bool, n: int, ntype: int) -> bytes:
+        rspi = SPI_R if n % 3 else b"\0" * 8
+        if kind == "v2_init":
+            return sa_init_req()
+        if kind == "v2_resp":
+            return message([v2_notify(ntype)], ispi=SPI_I, rspi=rspi, exchange=34, flags=0x20)
+        if kind == "v2_sk":
+            return header(ispi=SPI_I, rspi=rspi, np=46, exchange=34 + n % 4, flags=0x08 if from_i else 0x20,
+                          msgid=n % 5, body=payload(ntype % 256, bytes([n]) * (n % 50)))
+        if kind == "v2_note":
+            return message([v2_notify(ntype)], ispi=SPI_I, rspi=rspi, exchange=35 + n % 3, flags=0x20, msgid=n % 4)
+        if kind == "v1_mm":
+            return header(ispi=SPI_I, rspi=rspi, np=13, version=0x10, exchange=(2, 4, 32, 5)[n % 4],
+                          msgid=0 if n % 4 < 2 else n, body=payload(0, bytes([n]) * 8))
+        if kind == "v1_enc":
+            return header(ispi=SPI_I, rspi=rspi, np=8, version=0x10, exchange=(2, 4, 32, 5)[n % 4], flags=1,
+                          msgid=n % 7, body=bytes([n]) * 32)
+        if kind == "v1_note":
+            return message([(11, struct.pack("!IBBH", 1, 1 + n % 3, 0, ntype))], ispi=SPI_I, rspi=rspi,
+                           version=0x10, exchange=5, flags=0, msgid=n)
+        if kind == "v3":
+            return header(ispi=SPI_I, version=0x30, exchange=34)
+        return bytes([n]) * (n % 40)
+
+    tr = Tracker()
+    for i, (kind, from_i, n, ntype, ts) in enumerate(steps):
+        d = dg(build(kind, from_i, n, ntype), i + 1, ts, from_i)
+        tr.feed(d, decode_message(d.payload))
+    diag = Diagnoser(sa_rules=rules)
+    for sa in tr.close_all():
+        assert not [f for f in diag.sa_closed(sa) if f.code == "ikescope.rule_error"]

@@ -116,6 +116,21 @@ def test_readable_invalid_id_information_in_quick_mode_and_phase_1() -> None:
     assert f.details["phase"] == 1 and f.details["identity"] == "gw.example" and f.frames == (3, 4)
 
 
+def test_v2_identity_asked_for_is_not_the_one_the_responder_uses() -> None:
+    def fqdn(ptype: int, name: str) -> tuple[int, bytes]:
+        return (ptype, struct.pack("!B3x", 3) + name.encode())
+    other = b"\x33" * 8
+    # Earlier, the other peer started a negotiation and showed its identity (readable here, as with keys).
+    earlier = [dg(message([fqdn(35, "bob@example.org"), fqdn(36, "alice@example.org")], ispi=other, rspi=SPI_R,
+                          exchange=35, flags=0x08, msgid=1), 1, 0.0, False)]
+    request = clear_auth(3, 10.02, False, [fqdn(35, "alice@example.org"), fqdn(36, "carol@example.org")])
+    refusal = clear_auth(4, 10.03, True, [(41, struct.pack("!BBH", 0, 0, 24))])
+    (f,) = findings(earlier + [request, refusal], "ike.id_mismatch")
+    assert f.details == {"requested": "carol@example.org", "known": "bob@example.org"} and f.frames == (1, 3, 4)
+    assert f.confidence.value == "likely"
+    assert findings([request, refusal], "ike.id_mismatch") == []
+
+
 def test_narrowed_selectors_in_clear() -> None:
     request = clear_auth(3, 0.02, False, [(44, ts_body("10.1.0.0/16")), (45, ts_body("10.2.0.0/16"))])
     response = clear_auth(4, 0.03, True, [(44, ts_body("10.1.0.0/24")), (45, ts_body("10.2.0.0/16"))])

@@ -120,20 +120,21 @@ def _v2(sa: SaRecord) -> Iterable[Finding]:
 def _v2_readable(sa: SaRecord, m: MessageRef) -> Finding:
     ex = next((e for e in sa.exchanges if any(sa.messages[i] is m for i in e.messages)), None)
     ev: list[Evidence] = []
-    if m.response and ex is not None:
-        req = _request_of(sa, ex)
-        if req is not None:
-            ev.append(evidence(req, "the request whose authentication was refused"))
+    req = _request_of(sa, ex) if m.response and ex is not None else None
+    if req is not None:
+        ev.append(evidence(req, "the request whose authentication was refused"))
     ev.append(evidence(m, f"AUTHENTICATION_FAILED from the {_side(m.from_initiator)}"))
     if m.from_initiator:
         summary = "the initiator could not verify the responder's authentication and said so " \
                   "(AUTHENTICATION_FAILED in an INFORMATIONAL)"
     else:
         summary = "the responder refused the initiator's authentication (AUTHENTICATION_FAILED)"
-    requested = [text for ptype, _, text in m.ids if ptype == V2_IDR]
-    details = {"notify": AUTHENTICATION_FAILED, "refused_by": _side(m.from_initiator)}
+    details: dict[str, object] = {"notify": AUTHENTICATION_FAILED, "refused_by": _side(m.from_initiator)}
+    requested = [text for ptype, _, text in (req.ids if req is not None else ()) if ptype == V2_IDR]
     if requested:
+        # The initiator named the identity it expects; a responder without that identity refuses the same way.
         details["requested_responder_id"] = requested[0]
+        summary += f"; the initiator asked for the responder identity {requested[0]}, so check that too"
     return make(AUTH_FAILED, Confidence.CERTAIN, summary, ev, sa=sa.id,
                 exchange=ex.index if ex is not None else None, details=details,
                 reason="the AUTHENTICATION_FAILED notify is readable" + (" (decrypted)" if m.encrypted else ""))

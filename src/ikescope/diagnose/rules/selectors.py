@@ -21,12 +21,14 @@ from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import suites
 
-V1_INFO, V1_QUICK = 5, 32
+V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
 V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 35, 36, 37
 V2_SK, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 41, 42, 36, 39
 V2_TSI, V2_TSR = 44, 45
 TS_UNACCEPTABLE = 38
 V1_INVALID_ID = 18
+V2_AUTHENTICATION_FAILED = 24
+V1_ID, V2_IDI = 5, 35
 # A CHILD SA failure makes some initiators delete the fresh IKE SA at once; quick
 # mode refusals come back as fast as any answer.
 PROMPT_SECONDS = 5.0
@@ -75,7 +77,9 @@ ID_MISMATCH = CatalogEntry(
                 "differ between the two configurations. In phase 1 it is the gateway's own identity (address, "
                 "host name, e-mail or certificate name) that the other side does not expect.",
     wire="IKEv1: INVALID-ID-INFORMATION (18), usually in an encrypted Informational answering quick mode "
-         "message 1 (readable with keys; without them see ike.child_sa_rejected).",
+         "message 1 (readable with keys; without them see ike.child_sa_rejected). IKEv2: AUTHENTICATION_FAILED "
+         "after the initiator asked (IDr) for an identity other than the one the responder showed in an "
+         "earlier negotiation.",
     remedy="For quick mode: make each side's local network the other's remote network, same prefix length, "
            "and check the crypto ACL / proxy IDs on policy-based gateways. For phase 1: check the local and "
            "peer ID type and value configured on both sides.",
@@ -83,7 +87,6 @@ ID_MISMATCH = CatalogEntry(
                  VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 13: config ID mismatch"),
                  VendorRef("Huawei", "reason code 4: flow or peer mismatch"),
                  VendorRef("Clavister", "Problem symptom 1: the tunnel can only be initiated from one side")),
-    versions=(1,),
 )
 
 TS_NARROWED = CatalogEntry(
@@ -211,6 +214,9 @@ def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version == 2:
+        yield from _v2_requested_identity(sa, ctx)
+        return
     if sa.version != 1:
         return
     for m in sa.messages:
@@ -241,6 +247,42 @@ def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             details["works_from_other_side"] = other.id
         yield make(ID_MISMATCH, Confidence.CERTAIN, summary, ev, sa=sa.id, details=details,
                    reason="INVALID-ID-INFORMATION is readable" + (" (decrypted)" if m.encrypted else ""))
+        return
+
+
+def _identity_of(sa: SaRecord, ctx: RuleContext, address: str) -> tuple[str, MessageRef] | None:
+    """The identity ``address`` showed for itself in an earlier negotiation with the same peer."""
+    for other in reversed(ctx.earlier(sa)):
+        for m in other.messages:
+            if m.src != address or not m.ids or m.exchange not in (V2_AUTH, V1_MAIN, V1_AGGRESSIVE):
+                continue
+            # An initiator's IDr names the peer it expects; its own identity is IDi (the first ID in v1).
+            mine = (V2_IDI if m.from_initiator else V2_IDR) if other.version == 2 else V1_ID
+            own = [text for ptype, _, text in m.ids if ptype == mine]
+            if own:
+                return own[0], m
+    return None
+
+
+def _v2_requested_identity(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """AUTHENTICATION_FAILED after the initiator asked for an identity the responder does not use."""
+    for ex in sa.exchanges:
+        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        if ex.exchange != V2_AUTH or req is None or resp is None or V2_AUTHENTICATION_FAILED not in resp.notifies:
+            continue
+        asked = next((text for ptype, _, text in req.ids if ptype == V2_IDR), None)
+        known = _identity_of(sa, ctx, sa.responder.address)
+        if asked is None or known is None or known[0] == asked:
+            continue
+        ev = [evidence(known[1], f"earlier, {sa.responder.address} identified itself as {known[0]}"),
+              evidence(req, f"the initiator asks for the responder identity {asked}"),
+              evidence(resp, "AUTHENTICATION_FAILED")]
+        yield make(ID_MISMATCH, Confidence.LIKELY,
+                   f"the initiator expects the responder to be {asked}, but it identifies itself as {known[0]}; "
+                   "the responder refused with AUTHENTICATION_FAILED", ev, sa=sa.id, exchange=ex.index,
+                   details={"requested": asked, "known": known[0]},
+                   reason="the requested IDr and the responder's identity from an earlier negotiation are both "
+                          "readable and differ")
         return
 
 
