@@ -186,3 +186,45 @@ def test_lab_runs_success_and_failure(tmp_path: Path) -> None:
     tables = [tmp_path / "out" / t for t in bad["key_tables"]]
     assert 24 in decrypted_notifies(pcap, tables)  # ...and the key table reveals it
     assert bad["root_cause"] == "ike.auth_failed"
+    assert lab_namespaces() == []
+
+
+def lab_namespaces() -> list[str]:
+    tag = f"iks-{os.getpid() % 100000}-"
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.startswith(tag)]
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs whose command line or environment names `text` (daemons get their paths there)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if text.encode() in blob and int(proc.name) != os.getpid():
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.lab
+def test_failed_scenario_still_cleans_up(tmp_path: Path) -> None:
+    """A scenario whose promise breaks mid-run must leave no namespace or daemon behind."""
+    lab_ready()
+    from lab.netns import LabError
+    from lab.runner import run_scenario
+    from lab.scenario import Expect, SaExpect, Scenario, pair
+    from lab.scenarios import initiate_ok
+
+    broken = Scenario(
+        name="ikev2-broken-promise", summary="", how="",
+        configs=pair(bob={"proposals": "aes128-sha1-modp2048"}), play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", ("IKE_SA_INIT", "IKE_AUTH")),)))
+    with pytest.raises(LabError, match="expected success"):
+        run_scenario(broken, tmp_path / "out", tmp_path / "work")
+    assert lab_namespaces() == []
+    assert processes_mentioning(str(tmp_path)) == []
+    assert not (tmp_path / "out").exists()
