@@ -122,16 +122,12 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
     """Requests on an IKEv2 SA after a Delete of the IKE SA itself was acknowledged."""
     deleted: tuple[MessageRef, MessageRef] | None = None
     for ex in sa.exchanges:
-        if ex.exchange != V2_INFORMATIONAL:
-            continue
         req, resp = _request_of(sa, ex), _response_of(sa, ex)
-        if req is None:
-            continue
-        if deleted is None:
-            # The answer to a CHILD SA delete carries the peer's own Delete; to an IKE SA delete it is empty.
-            if req.inner_next == V2_D and resp is not None and resp.inner_next in (0, None):
-                deleted = (req, resp)
-            continue
+        # The answer to a CHILD SA delete carries the peer's own Delete; to an IKE SA delete it is empty.
+        if (ex.exchange == V2_INFORMATIONAL and req is not None and resp is not None and req.inner_next == V2_D
+                and resp.inner_next in (0, None)):
+            deleted = (req, resp)
+            break
     if deleted is None:
         return
     # Requests the peer still answers normally show the SA alive on both sides after all.
