@@ -75,6 +75,14 @@ def v1_rekey(run: Run) -> None:
     run.wait_log("alice", r"lab\[2\] established")
 
 
+def reauthenticate(run: Run) -> None:
+    """A new IKE SA from scratch (make-before-break), then the old one is deleted."""
+    run.initiate("alice")
+    run.swanctl("alice", "--rekey", "--ike", "lab", "--reauth")
+    run.wait_log("alice", r"IKE_SA lab\[2\] established")
+    run.wait_log("bob", r"IKE_SA deleted|deleting IKE_SA lab\[1\]")
+
+
 def delete_child_then_ike(run: Run) -> None:
     run.initiate("alice")
     run.swanctl("alice", "--terminate", "--child", "net", "--timeout", "10")
@@ -230,6 +238,27 @@ SCENARIOS: list[Scenario] = [
                      ended_by="rekey"),
             SaExpect("alice", "established", ("CREATE_CHILD_SA", "INFORMATIONAL"),
                      origin="rekey"))),
+    ),
+    Scenario(
+        name="ikev2-reauth",
+        summary="IKEv2 reauthentication: a second IKE SA is built from IKE_SA_INIT "
+                "(make-before-break), then the first is deleted",
+        how="after setup alice runs swanctl --rekey --ike --reauth; make_before_break is "
+            "strongSwan's default",
+        configs=pair(),
+        play=reauthenticate,
+        expect=Expect(sas=(
+            SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",), ended_by="delete"),
+            SaExpect("alice", "established", V2_OK))),
+    ),
+    Scenario(
+        name="ikev2-childless",
+        summary="IKEv2 childless initiation (RFC 6023): IKE_AUTH carries no SA/TS, the "
+                "CHILD SA follows in CREATE_CHILD_SA",
+        how="childless=force on alice's connection",
+        configs=pair(alice={"options": {"childless": "force"}}),
+        play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),)),
     ),
     Scenario(
         name="ikev2-delete",
