@@ -211,6 +211,28 @@ def test_ikev1_main_mode_and_quick_mode_chain_their_ivs(cipher: int, key_len: in
     assert out[8].message.inner[1].notify_type == 14
 
 
+def test_ikev1_psk_mismatch_each_side_opens_with_its_own_key() -> None:
+    """Each gateway derived its own key; the responder, unable to read message 5, answers from the
+    phase-1 IV it last accepted (the initial one)."""
+    key_a, key_b, gxi, gxr = os.urandom(16), os.urandom(16), os.urandom(64), os.urandom(64)
+    first, content = chain((V1_ID, bytes([1, 17, 1, 244, 192, 0, 2, 1])), (V1_HASH, os.urandom(20)))
+    n_first, notify = chain((V1_HASH, os.urandom(20)), (V1_N, struct.pack("!IBBH", 1, 1, 0, 16)))
+    initial = hashlib.sha1(gxi + gxr).digest()[:16]
+    mm5, _ = v1_encrypted(algorithms.AES, key_a, initial, first, content, 2, 0, 16)
+    info_iv = hashlib.sha1(initial + (99).to_bytes(4, "big")).digest()[:16]
+    info, _ = v1_encrypted(algorithms.AES, key_b, info_iv, n_first, notify, 5, 99, 16)
+    init, resp = dict(src="192.0.2.1", dst="192.0.2.2"), dict(src="192.0.2.2", dst="192.0.2.1")
+    sequence = [(v1(V1_SA, payload(0, v1_sa(7, 128)), 2, rspi=bytes(8)), init),
+                (v1(V1_SA, payload(0, v1_sa(7, 128)), 2), resp),
+                (v1(V1_KE, payload(0, gxi), 2), init), (v1(V1_KE, payload(0, gxr), 2), resp),
+                (mm5, init), (info, resp)]
+    for keys, expect in (([key_a, key_b], [[], []]), ([key_b], [["crypto.bad_plaintext"], []])):
+        d = Decryptor(KeyStore.of([V1Key(COOKIE_I, k) for k in keys]))
+        out = [d.process(dg(data, **who), decode_message(data)) for data, who in sequence][4:]
+        assert [[p.code for p in r.problems] for r in out] == expect
+        assert out[1].message.inner[1].notify_type == 16
+
+
 def test_ikev1_without_the_ke_payloads_says_the_iv_is_unknown() -> None:
     key = os.urandom(16)
     mm5, _ = v1_encrypted(algorithms.AES, key, bytes(16), 5, bytes(32), 2, 0, 16)

@@ -45,7 +45,7 @@ def test_store_lookup_by_spis_and_cookie() -> None:
     store = KeyStore.of(entries)
     assert store.ikev2(bytes.fromhex(SPI_I), bytes.fromhex(SPI_R)) is not None
     assert store.ikev2(bytes.fromhex(SPI_R), bytes.fromhex(SPI_I)) is None
-    assert store.ikev1(bytes.fromhex("0011223344556677")).key == b"\xab" * 16
+    assert [k.key for k in store.ikev1(bytes.fromhex("0011223344556677"))] == [b"\xab" * 16]
     assert len(store) == 2
 
 
@@ -115,3 +115,9 @@ def test_files_combine_and_name_their_kind(tmp_path: Path) -> None:
     assert len(store.v2) == 1 and len(store.v1) == 1
     assert [p.code for p in store.problems] == ["crypto.bad_key_line"]
     assert str(v1) in store.problems[0].detail
+
+
+def test_ikev1_keys_of_both_gateways_are_kept() -> None:
+    cookie = "0011223344556677"
+    entries, _ = parse_table(f"{cookie},{'ab' * 16}\n{cookie},{'cd' * 16}\n{cookie},{'ab' * 16}\n")
+    assert [k.key[:1] for k in KeyStore.of(entries).ikev1(bytes.fromhex(cookie))] == [b"\xab", b"\xcd"]

@@ -43,7 +43,7 @@ from ..model import Datagram, Problem, Severity
 from ..wire import ikev1
 from ..wire.decode import decode_chain
 from ..wire.message import Decoded, EncryptedPayload, IkeMessage, KePayload, Payload, SaPayload
-from .keys import KeyStore, V2Keys
+from .keys import KeyStore, V1Key, V2Keys
 
 SKF = 53
 
@@ -90,7 +90,8 @@ class _V1Sa:
     cipher: int | None = None
     hash: str | None = None
     phase1: bytes | None = None  # last ciphertext block of phase 1 so far
-    phase1_opened: bytes | None = None  # the same, counting only phase-1 messages that decrypted
+    # the same, per key, counting only the phase-1 messages that key opened
+    phase1_opened: dict[V1Key, bytes] = field(default_factory=dict)
     last: OrderedDict[int, bytes] = field(default_factory=OrderedDict)  # phase-2 message ID -> last block
     seen: OrderedDict[bytes, bytes] = field(default_factory=OrderedDict)  # ciphertext digest -> IV used (b"": unknown)
 
@@ -171,8 +172,8 @@ class Decryptor:
 
     def _v1_message(self, dg: Datagram, m: IkeMessage) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
         h = m.header
-        key = self.keys.ikev1(h.ispi)
-        if key is None:
+        keys = self.keys.ikev1(h.ispi)
+        if not keys:
             if m.encrypted_v1 is None:
                 return None, []
             return None, [_problem("crypto.no_key", f"no key for IKEv1 SA with initiator cookie {h.ispi.hex()}",
@@ -187,7 +188,7 @@ class Decryptor:
         if m.encrypted_v1 is None:
             _learn_phase1(sa, dg.payload, m, from_initiator)
             return None, []
-        block = 8 if _v1_cipher(sa, len(key.key)) in (V1_DES, V1_3DES) else 16
+        block = 8 if _v1_cipher(sa, len(keys[0].key)) in (V1_DES, V1_3DES) else 16
         body = m.encrypted_v1[:len(m.encrypted_v1) // block * block]
         if not body:
             return None, [_problem("crypto.bad_length", "the encrypted body is shorter than one cipher block",
@@ -195,29 +196,36 @@ class Decryptor:
         digest = hashlib.blake2b(body, digest_size=16).digest()
         known = sa.seen.get(digest)
         if known is not None:
-            candidates, why = [known] if known else [], "it repeats a message whose IV could not be known"
+            candidates = {k: [known] if known else [] for k in keys}
+            why = "it repeats a message whose IV could not be known"
         else:
-            candidates, why = _v1_ivs(sa, h.message_id, block)
+            candidates = {}
+            for k in keys:
+                candidates[k], why = _v1_ivs(sa, h.message_id, block, sa.phase1_opened.get(k))
             if h.message_id == 0:
                 sa.phase1 = body[-block:]
             else:
                 _remember(sa.last, h.message_id, body[-block:], MAX_V1_EXCHANGES)
-        if not candidates:
+        if not any(candidates.values()):
             _remember(sa.seen, digest, b"", MAX_V1_SEEN)
             return None, [_problem("crypto.iv_unknown", f"the IV of this message cannot be known: {why}",
                                    offset=28, length=len(m.encrypted_v1))]
-        cipher = _v1_cipher(sa, len(key.key))
-        for iv in candidates:
-            try:
-                plain = _cbc(cipher, key.key, iv, body)
-            except _Closed as closed:
-                return None, [closed.problem]
-            chain_end = _chain_end(plain, h.next_payload)
-            if chain_end is not None:
-                _remember(sa.seen, digest, iv, MAX_V1_SEEN)
-                if h.message_id == 0:
-                    sa.phase1_opened = body[-block:]
-                return _inner(plain[:chain_end], 1, h.next_payload)
+        unusable: Problem | None = None
+        for key in keys:
+            for iv in candidates[key]:
+                try:
+                    plain = _cbc(_v1_cipher(sa, len(key.key)), key.key, iv, body)
+                except _Closed as closed:
+                    unusable = closed.problem
+                    break
+                chain_end = _chain_end(plain, h.next_payload)
+                if chain_end is not None:
+                    _remember(sa.seen, digest, iv, MAX_V1_SEEN)
+                    if h.message_id == 0:
+                        sa.phase1_opened[key] = body[-block:]
+                    return _inner(plain[:chain_end], 1, h.next_payload)
+        if unusable is not None and len(keys) == 1:
+            return None, [unusable]
         return None, [_problem("crypto.bad_plaintext", "the decrypted body is not a payload chain: the key "
                                "or the IV is wrong", offset=28, length=len(body))]
 
@@ -318,13 +326,14 @@ def _v1_cipher(sa: _V1Sa, key_length: int) -> int | None:
     return {8: V1_DES, 16: V1_AES, 32: V1_AES}.get(key_length)
 
 
-def _v1_ivs(sa: _V1Sa, message_id: int, block: int) -> tuple[list[bytes], str]:
+def _v1_ivs(sa: _V1Sa, message_id: int, block: int, opened: bytes | None) -> tuple[list[bytes], str]:
     """The IVs the next new message of exchange ``message_id`` may use (RFC 2409 appendix B), or why none is known.
 
     A phase-2 or informational exchange starts from the last phase-1 block the
     sender accepted: a peer that could not decrypt the last phase-1 message (a
     wrong pre-shared key) does not move its IV past it, so the last block of
-    the phase-1 messages that opened is the second candidate.
+    the phase-1 messages that the same key opened (``opened``) is the second
+    candidate.
     """
     if message_id in sa.last:
         return [sa.last[message_id]], ""
@@ -339,7 +348,7 @@ def _v1_ivs(sa: _V1Sa, message_id: int, block: int) -> tuple[list[bytes], str]:
     if message_id == 0:
         return ([initial], "") if initial else ([], "both phase-1 KE payloads are needed and one is not in "
                                                      "the capture")
-    bases = [b for b in (sa.phase1 or initial, sa.phase1_opened or initial) if b is not None]
+    bases = [b for b in (sa.phase1 or initial, opened or initial) if b is not None]
     if not bases:
         return [], "both phase-1 KE payloads are needed and one is not in the capture"
     mid = message_id.to_bytes(4, "big")

@@ -136,11 +136,14 @@ class KeyStore:
     """Keys by SA: IKEv2 by (SPIi, SPIr), IKEv1 by the initiator cookie.
 
     problems: what was wrong in the tables read (each a line the store skipped).
-    A later line for the same SA replaces an earlier one, as in Wireshark.
+    For IKEv2 a later line for the same SA replaces an earlier one, as in
+    Wireshark. For IKEv1 distinct keys for one cookie are all kept: each
+    gateway derives its key from its own pre-shared key, so the tables of both
+    sides of a mismatch hold two, each opening one side's messages.
     """
 
     v2: dict[tuple[bytes, bytes], V2Keys] = field(default_factory=dict)
-    v1: dict[bytes, V1Key] = field(default_factory=dict)
+    v1: dict[bytes, tuple[V1Key, ...]] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
     sources: tuple[str, ...] = ()
 
@@ -152,14 +155,16 @@ class KeyStore:
             if isinstance(e, V2Keys):
                 store.v2[(e.spi_i, e.spi_r)] = e
             else:
-                store.v1[e.cookie_i] = e
+                known = store.v1.get(e.cookie_i, ())
+                if all(k.key != e.key for k in known):
+                    store.v1[e.cookie_i] = (*known, e)
         return store
 
     def ikev2(self, spi_i: bytes, spi_r: bytes) -> V2Keys | None:
         return self.v2.get((bytes(spi_i), bytes(spi_r)))
 
-    def ikev1(self, cookie_i: bytes) -> V1Key | None:
-        return self.v1.get(bytes(cookie_i))
+    def ikev1(self, cookie_i: bytes) -> tuple[V1Key, ...]:
+        return self.v1.get(bytes(cookie_i), ())
 
     def __len__(self) -> int:
         return len(self.v1) + len(self.v2)
