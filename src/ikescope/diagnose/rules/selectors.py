@@ -198,12 +198,14 @@ def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             continue
         ex = _exchange_of(sa, m)
         req = _request_of(sa, ex) if ex is not None and m.response else None
-        ev = ([evidence(req, "the traffic selectors asked for")] if req else []) + \
-             [evidence(m, f"TS_UNACCEPTABLE from the {_side(m.from_initiator)}")]
-        summary = f"the {_side(m.from_initiator)} refused the traffic selectors (TS_UNACCEPTABLE): the protected " \
-                  "networks differ"
-        other = _one_sided(sa, ctx)
         details: dict = {**_ts_details(req, "requested")}
+        asked = _ts_text(details, "requested")
+        ev = ([evidence(req, f"the traffic selectors asked for{': ' + asked if asked else ''}")] if req else []) + \
+             [evidence(m, f"TS_UNACCEPTABLE from the {_side(m.from_initiator)}")]
+        summary = f"the {_side(m.from_initiator)} refused the traffic selectors (TS_UNACCEPTABLE"
+        summary += f" for {asked}): " if asked else "): "
+        summary += "the protected networks differ"
+        other = _one_sided(sa, ctx)
         if other is not None:
             summary += f"; the same tunnel came up when the other peer initiated (SA {other.id})"
             details["works_from_other_side"] = other.id
@@ -229,9 +231,11 @@ def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         details: dict = {"phase": 2 if quick else 1}
         if quick:
             q = quick[-1]
-            ev.append(evidence(q, "quick mode message with the IDs (networks) proposed"))
-            if q.ids:
-                details["proposed_ids"] = [text for _, _, text in q.ids]
+            proposed = [text for _, _, text in q.ids]
+            ev.append(evidence(q, "quick mode message with the IDs (networks) proposed"
+                               + (f": {' and '.join(proposed)}" if proposed else "")))
+            if proposed:
+                details["proposed_ids"] = proposed
             summary = f"the {by} refused the quick mode IDs (INVALID-ID-INFORMATION): the protected networks " \
                       "differ between the two configurations"
         else:
