@@ -233,12 +233,17 @@ def test_ikev1_psk_mismatch_each_side_opens_with_its_own_key() -> None:
         assert out[1].message.inner[1].notify_type == 16
 
 
-def test_ikev1_without_the_ke_payloads_says_the_iv_is_unknown() -> None:
+def test_ikev1_without_the_ke_payloads_says_the_iv_is_unknown_and_chains_on() -> None:
+    """A capture that starts at main mode message 5: its IV is unknown, message 6's is its last block."""
     key = os.urandom(16)
-    mm5, _ = v1_encrypted(algorithms.AES, key, bytes(16), 5, bytes(32), 2, 0, 16)
+    first, content = chain((V1_ID, bytes([1, 17, 1, 244, 192, 0, 2, 1])), (V1_HASH, os.urandom(20)))
+    mm5, last = v1_encrypted(algorithms.AES, key, os.urandom(16), first, content, 2, 0, 16)
+    mm6, _ = v1_encrypted(algorithms.AES, key, last, first, content, 2, 0, 16)
     d = Decryptor(KeyStore.of([V1Key(COOKIE_I, key)]))
     out = d.process(dg(mm5), decode_message(mm5))
     assert [p.code for p in out.problems] == ["crypto.iv_unknown"] and out.message.inner is None
+    out = d.process(dg(mm6, src="192.0.2.2", dst="192.0.2.1"), decode_message(mm6))
+    assert out.problems == () and [p.type for p in out.message.inner] == [V1_ID, V1_HASH]
 
 
 # Never raises --------------------------------------------------------------------------------------
