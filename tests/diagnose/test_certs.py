@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from helpers import header, message, need_corpus, payload, proposal, v1_transform
+from helpers import message, need_corpus, proposal, v1_transform
 from ikescope import api
 from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import certs

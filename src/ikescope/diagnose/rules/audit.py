@@ -50,8 +50,6 @@ WEAK_CRYPTO = CatalogEntry(
          "CHILD SA answer).",
     remedy="Move both gateways to AES-GCM or AES-CBC with SHA-256 or better, and DH group 14 (2048-bit MODP) "
            "or stronger, 19/20 (ECP) or 31 (Curve25519); remove the weak proposals so they cannot be chosen.",
-    vendor_refs=(VendorRef("ZyWALL", "!! No proposal chosen (what the old peer logs once the weak proposals are "
-                                     "removed and it offers nothing else)"),),
 )
 
 AGGRESSIVE_PSK = CatalogEntry(
@@ -66,9 +64,7 @@ AGGRESSIVE_PSK = CatalogEntry(
          "(1) or XAuth with pre-shared key.",
     remedy="Use main mode, or better IKEv2; if aggressive mode must stay (remote clients with dynamic "
            "addresses), use certificates instead of a pre-shared key, or at least a long random key.",
-    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 32: exchange mode mismatch (when one "
-                                     "side drops aggressive mode)"),
-                 VendorRef("Clavister", "Main or Aggressive mode setting on the IPsec tunnel's IKE tab")),
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 32: exchange mode mismatch"),),
     versions=(1,),
 )
 
@@ -164,7 +160,7 @@ def weak_crypto(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     broken = sorted({n for _, n, b in found if b})
     dated = sorted({n for _, n, b in found if not b} - set(broken))
-    parts = ([f"broken: {', '.join(broken)}"] if broken else []) + ([f"deprecated: {', '.join(dated)}"] if dated else [])
+    parts = [f"{label}: {', '.join(names)}" for label, names in (("broken", broken), ("deprecated", dated)) if names]
     yield make(WEAK_CRYPTO, Confidence.CERTAIN, "weak algorithms negotiated (" + "; ".join(parts) + ")", ev,
                sa=sa.id, details={"broken": broken, "deprecated": dated,
                                   "where": sorted({w for w, _, _ in found})},

@@ -55,9 +55,7 @@ CERT_EXPIRED = CatalogEntry(
     wire="A readable CERT payload (X.509) whose notBefore/notAfter dates do not include the capture time.",
     remedy="Renew the certificate (or re-issue it with correct dates), and check that both gateways and the CA "
            "keep correct time (NTP).",
-    vendor_refs=(CLAVISTER_NO_KEY,
-                 VendorRef("Clavister", "the certificate's validity time has expired or has not yet started"),
-                 VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 15: authentication fail")),
+    vendor_refs=(CLAVISTER_NO_KEY, VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 15: authentication fail")),
 )
 
 ENTRIES = (CERTREQ_WITHOUT_CERT, CERT_EXPIRED)

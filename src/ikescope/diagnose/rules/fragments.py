@@ -41,8 +41,9 @@ FRAGMENTS_LOST = CatalogEntry(
     wire="IP fragments with the same identification, without the rest of the datagram, until the end of the "
          "capture or the reassembly timeout.",
     remedy="Enable IKE fragmentation on both gateways (IKEv2 RFC 7383, or the IKEv1 vendor extension), or allow "
-           "IP fragments through the firewalls in between; reducing certificate chain size also helps. If the "
-           "capture itself may have dropped packets, capture again with a larger buffer.",
+           "IP fragments through the firewalls in between; check that the MTU configured on the gateways fits the "
+           "path, and shorten the certificate chain. If the capture itself may have dropped packets, capture "
+           "again with a larger buffer.",
     vendor_refs=(HUAWEI_51, HUAWEI_50),
 )
 

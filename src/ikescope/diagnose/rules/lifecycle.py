@@ -27,8 +27,7 @@ GRACE = 2.0
 V1_DPD_MIN, V1_DPD_SPACING = 3, 1.0
 MAX_EVIDENCE = 6
 
-CLAVISTER_ONE_SIDED = VendorRef("Clavister", "Ike_invalid_cookie: the tunnel went down on one side only; DPD or "
-                                             "keep-alive used on one side, or a DELETE that was not acted on")
+CLAVISTER_ONE_SIDED = VendorRef("Clavister", "Ike_invalid_payload, Ike_invalid_cookie")
 
 DPD_UNANSWERED = CatalogEntry(
     code="ike.dpd_unanswered",

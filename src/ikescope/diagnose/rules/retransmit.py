@@ -19,7 +19,7 @@ from ...track.records import Exchange, MessageRef, SaRecord
 from ...wire import registry as reg
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
-from .fragments import large_unanswered
+from .fragments import HUAWEI_50, HUAWEI_51, large_unanswered
 
 V1_MAIN, V1_AGGRESSIVE = 2, 4
 V2_SA_INIT = 34
@@ -49,11 +49,9 @@ NO_RESPONSE = CatalogEntry(
            "for this peer is the problem; if they do not, check routing, firewalls and NAT in between for UDP "
            "500/4500. For large or fragmented requests, enable IKE fragmentation (RFC 7383) on both sides or "
            "lower the MTU on the path.",
-    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP> repeated, with no Recv:<Symbol> from "
-                                     "the peer"),
-                 VendorRef("Clavister", "ikesnoop shows only the outgoing packets of the negotiation"),
-                 VendorRef("Huawei", "reason code 50: fragment packet limit"),
-                 VendorRef("Huawei", "reason code 51: fragment packet reassemble timeout")),
+    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP>"),
+                 VendorRef("Clavister", "The tunnel can only be initiated from one side."),
+                 HUAWEI_50, HUAWEI_51),
 )
 
 RETRANSMISSION = CatalogEntry(
@@ -68,7 +66,7 @@ RETRANSMISSION = CatalogEntry(
          "(exponential backoff).",
     remedy="If the exchange was answered in the end, look for packet loss or an overloaded gateway. If not, "
            "the other findings on this SA say why the peer is silent.",
-    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP> (logged again for each copy)"),),
+    vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP>"),),
     supporting=True,
 )
 
