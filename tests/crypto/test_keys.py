@@ -83,7 +83,7 @@ def test_uat_quoting() -> None:
     (V2_LINE.replace("HMAC_SHA2_256_128", "AES-XCBC-96"), "crypto.unsupported_algorithm", "XCBC"),
     (V2_LINE.replace("11" * 32, "11" * 16), "crypto.bad_key_line", "SK_ei has 16 bytes, 32 expected"),
     (V2_LINE.replace('"AES-CBC-256 [RFC3602]"', '"AES-GCM-256 with 16 octet ICV [RFC5282]"'),
-     "crypto.bad_key_line", "must be NONE"),
+     "crypto.bad_key_line", "SK_ei has 32 bytes, 36 expected"),
     ("1,2,3", "crypto.bad_key_line", "8 fields"),
     ('"IPv4","192.0.2.1","192.0.2.2","0x01020304","AES-CBC [RFC3602]","0x00","NULL",""',
      "crypto.bad_key_line", "esp_sa"),

@@ -6,7 +6,8 @@ bare, ``#`` starting a comment line. strongSwan's save-keys plugin appends
 lines in exactly this form, so a table from either source reads the same.
 
 - ``ikev2_decryption_table``: SPIi, SPIr, SK_ei, SK_er, encryption algorithm,
-  SK_ai, SK_ar, integrity algorithm (RFC 7296 2.14 names the keys).
+  SK_ai, SK_ar, integrity algorithm (RFC 7296 2.14 names the keys). With an
+  AEAD cipher the integrity fields are unused (save-keys writes NONE).
 - ``ikev1_decryption_table``: initiator cookie, encryption key. Nothing else:
   the cipher comes from the negotiated SA, the IVs from the capture.
 
@@ -254,8 +255,6 @@ def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
     integ = INTEGRITIES.get(_algorithm_key(f[7]))
     if integ is None:
         raise _Bad("crypto.unsupported_algorithm", f"integrity algorithm {f[7]!r} is not one ikescope knows")
-    if enc.aead and integ.icv:
-        raise _Bad("crypto.bad_key_line", f"{enc.name} carries its own ICV; the integrity algorithm must be NONE")
     key_length = enc.key_length + enc.salt
     return V2Keys(spi_i=_hex(f[0], "SPIi", 8), spi_r=_hex(f[1], "SPIr", 8),
                   sk_ei=_hex(f[2], "SK_ei", key_length), sk_er=_hex(f[3], "SK_er", key_length), encryption=enc,
