@@ -7,7 +7,8 @@ it with ``IkeMessage.inner`` filled when keys opened it; what went wrong is a
 Rules:
 1. No plaintext is trusted before its integrity is verified. IKEv2 checks the
    ICV (HMAC over the message up to the ICV, RFC 7296 3.14; or the AEAD tag
-   over the header and the SK header, RFC 5282 5.1) before anything is read;
+   over the header and the SK header, RFC 5282 5.1, with SKF's fragment
+   numbers, RFC 7383) before anything is read;
    a failed check is ``crypto.icv_mismatch`` and the content stays closed.
 2. IKEv1 has no ICV, so its plaintext must at least form a payload chain that
    fills the message up to the padding; otherwise ``crypto.bad_plaintext``
@@ -54,7 +55,7 @@ MAX_V1_EXCHANGES = 64       # per IKEv1 SA: message IDs whose last block is kept
 MAX_V1_SEEN = 128           # per IKEv1 SA: ciphertexts remembered, so a retransmission reuses its IV
 
 # IKEv1 phase-1 attributes (RFC 2409 appendix A).
-V1_ATTR_ENCRYPTION, V1_ATTR_HASH, V1_ATTR_KEY_LENGTH = 1, 2, 14
+V1_ATTR_ENCRYPTION, V1_ATTR_HASH = 1, 2
 V1_DES, V1_3DES, V1_AES = 1, 5, 7
 V1_HASHES = {1: "md5", 2: "sha1", 4: "sha256", 5: "sha384", 6: "sha512"}
 V1_PROTO_ISAKMP = 1
