@@ -137,6 +137,12 @@ def test_narrowed_selectors_in_clear() -> None:
     (f,) = findings(v2_init(1) + [request, response], "ike.ts_narrowed")
     assert f.severity is Severity.WARNING and f.details["narrowed"] == ["TSi"]
     assert f.details["granted_TSi"] == ["10.1.0.0/24"] and "10.1.0.0/16" in f.summary
+    # A client asking for an address (CP) is narrowed to the one it gets: by design.
+    client = clear_auth(3, 0.02, False, [(47, struct.pack("!B3x", 1)), (44, ts_body("0.0.0.0/0")),
+                                         (45, ts_body("10.2.0.0/16"))])
+    given = clear_auth(4, 0.03, True, [(47, struct.pack("!B3x", 2)), (44, ts_body("10.9.0.7/32")),
+                                       (45, ts_body("10.2.0.0/16"))])
+    assert findings(v2_init(1) + [client, given], "ike.ts_narrowed") == []
     same = clear_auth(4, 0.03, True, [(44, ts_body("10.1.0.0/16")), (45, ts_body("10.2.0.0/16"))])
     assert findings(v2_init(1) + [request, same], "ike.ts_narrowed") == []
 

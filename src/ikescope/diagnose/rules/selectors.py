@@ -24,7 +24,7 @@ from ..suite import suites
 V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
 V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 35, 36, 37
 V2_SK, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 41, 42, 36, 39
-V2_TSI, V2_TSR = 44, 45
+V2_TSI, V2_TSR, V2_CP = 44, 45, 47
 TS_UNACCEPTABLE = 38
 V1_INVALID_ID = 18
 V2_AUTHENTICATION_FAILED = 24
@@ -322,9 +322,14 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         if req is None or resp is None or not req.selectors or not resp.selectors:
             continue
         narrowed = []
+        # A remote-access client asks for any address with a CP request and is narrowed to the
+        # address it is given (RFC 7296 2.19): that is the design, not a mismatch.
+        wants_address = V2_CP in req.payloads + req.inner_payloads
         for ptype, label in ((V2_TSI, "TSi"), (V2_TSR, "TSr")):
             asked, got = _ranges(_selectors(req, ptype)), _ranges(_selectors(resp, ptype))
             if not asked or not got or set(asked) == set(got):
+                continue
+            if ptype == V2_TSI and wants_address and all(lo == hi for *_, lo, hi in got):
                 continue
             if all(any(_within(g, a) for a in asked) for g in got):
                 narrowed.append(label)
