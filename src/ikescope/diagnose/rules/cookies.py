@@ -171,7 +171,7 @@ def unknown_sa(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     other = [m for m in sa.messages if m.from_initiator != asker]
     errors = [m for m in other if any(reg.notify_is_error(sa.version, n) for n in m.notifies)
               or (sa.version == 2 and _encrypted_refusal(m))]
-    if any(m not in errors for m in other):
+    if len(errors) < len(other):
         return  # the other side speaks on this SA without complaint: it still has it
     unanswered = [req for e, req in requests if req.from_initiator == asker and not e.answered]
     copies = sum(e.retransmissions for e, _ in requests)
