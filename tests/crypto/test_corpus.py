@@ -30,9 +30,10 @@ CLOSED = {
 
 
 def key_tables(capture: Path) -> list[Path]:
+    """``CAPTURE.ikevN_decryption_table`` beside the capture, or the wiki archive's own ``ikev2_decryption_table``."""
     return sorted(p for p in capture.parent.iterdir()
-                  if p.name.startswith(capture.name + ".ikev") and p.name.endswith("_decryption_table")
-                  or capture.parent.name.startswith("ipsec_ikev2") and p.name == "ikev2_decryption_table")
+                  if (p.name.startswith(capture.name + ".ikev") and p.name.endswith("_decryption_table"))
+                  or (capture.parent.name.startswith("ipsec_ikev2") and p.name == "ikev2_decryption_table"))
 
 
 def decrypted(capture: Path) -> tuple[dict[int, list[Shape]], dict[int, list[str]]]:
