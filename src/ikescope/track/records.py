@@ -53,7 +53,7 @@ class MessageRef:
     # (payload type: 44 TSi / 45 TSr, selectors) of readable IKEv2 traffic selector payloads
     selectors: tuple[tuple[int, tuple[TrafficSelector, ...]], ...] = ()
     truncated: bool = False  # the capture's snap length cut this message short
-    certs: tuple[bytes, ...] = ()  # X.509 certificates (DER, encoding 4) of clear CERT payloads
+    certs: tuple[bytes, ...] = ()  # X.509 certificates (DER, encoding 4) of readable CERT payloads
 
 
 @dataclass(slots=True)

@@ -216,7 +216,7 @@ class Tracker:
             inner_payloads=tuple(p.type for p in msg.inner or ()),
             selectors=tuple((p.type, p.selectors) for p in payloads if isinstance(p, TsPayload)),
             truncated=dg.truncated,
-            certs=tuple(p.data for p in msg.payloads if isinstance(p, CertPayload) and p.encoding == X509_SIGNATURE),
+            certs=tuple(p.data for p in payloads if isinstance(p, CertPayload) and p.encoding == X509_SIGNATURE),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
