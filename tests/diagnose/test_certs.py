@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from helpers import message, need_corpus, proposal, v1_transform
+from helpers import REPO, message, need_corpus, proposal, v1_transform
 from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import certs
 from ikescope.model import Datagram
@@ -102,6 +103,27 @@ def test_ikev2_readable_auth_without_cert_is_only_possible() -> None:
                    ispi=SPI_I, rspi=SPI_R, exchange=35, flags=0x20, msgid=1)
     (f,) = run([dg(init, 1), dg(resp, 2, False)])
     assert f.code == "ike.certreq_without_cert" and f.confidence.value == "possible"
+
+
+def test_ikev2_peer_without_cert_while_the_asker_sends_its_own() -> None:
+    init = message([(37, b"\x04" + cert_der(NOW - timedelta(days=1), NOW + timedelta(days=1))),
+                    (38, b"\x04" + b"\x30" * 20), (35, struct.pack("!BBH", 2, 0, 0) + b"alice"),
+                    (39, struct.pack("!BBH", 1, 0, 0) + b"\x00" * 32)],
+                   ispi=SPI_I, rspi=SPI_R, exchange=35, flags=0x08, msgid=1)
+    resp = message([(36, struct.pack("!BBH", 2, 0, 0) + b"gw"), (39, struct.pack("!BBH", 1, 0, 0) + b"\x00" * 32)],
+                   ispi=SPI_I, rspi=SPI_R, exchange=35, flags=0x20, msgid=1)
+    (f,) = run([dg(init, 1), dg(resp, 2, False)])
+    assert f.code == "ike.certreq_without_cert" and f.confidence.value == "likely"
+
+
+def test_lab_certificates_read_from_decrypted_ike_auth() -> None:
+    pcap = REPO / "pcaps" / "ikev2-cert-ipfrag-success.pcap"
+    keys = load_key_files([pcap.with_suffix(".ikev2_decryption_table")])
+    (sa,) = api.track(api.decode_file(pcap, keys))
+    assert [(m.frame, len(m.certs)) for m in sa.messages if m.certs] == [(6, 1), (8, 1)]
+    report = api.analyze([pcap], api.Settings(keys=keys))
+    assert not [f for r in report.results for f in r.findings if f.code in ("ike.cert_expired",
+                                                                            "ike.certreq_without_cert")]
 
 
 def test_arkime_certificates_not_yet_valid_at_capture_time() -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
+
+import dpkt
 
 from helpers import REPO, header, message, payload, proposal, v2_transform
 from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import lifecycle
 from ikescope.model import Datagram
@@ -146,3 +150,21 @@ def test_lab_delete_and_rekey() -> None:
     old, new = [f for f in findings("ikev2-rekey.pcap") if f.code == "ike.sa_deleted"]
     assert "IKE SA is rekeyed" in old.summary and "rekeyed" not in new.summary
     assert not [f for f in findings("ikev1-dpd.pcap") if f.code == "ike.dpd_unanswered"]
+
+
+def test_lab_ikev1_dpd_decrypted_acks_and_acks_taken_away(tmp_path: Path) -> None:
+    pcap = REPO / "pcaps" / "ikev1-dpd.pcap"
+    settings = api.Settings(keys=load_key_files([pcap.with_suffix(".ikev1_decryption_table")]))
+
+    def dpd(path: Path) -> list:
+        return [f for r in api.analyze([path], settings).results for f in r.findings if f.code == "ike.dpd_unanswered"]
+    assert dpd(pcap) == []
+    cut = tmp_path / "no-acks.pcap"
+    with open(pcap, "rb") as fi, open(cut, "wb") as fo:
+        reader = dpkt.pcap.Reader(fi)
+        writer = dpkt.pcap.Writer(fo, linktype=reader.datalink())
+        for n, (ts, buf) in enumerate(reader, 1):
+            if n not in (13, 15):  # bob's R-U-THERE-ACKs
+                writer.writepkt(buf, ts)
+    (f,) = dpd(cut)
+    assert f.confidence.value == "certain" and f.details == {"checker": "initiator", "transmissions": 2}

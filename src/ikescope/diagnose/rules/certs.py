@@ -1,8 +1,9 @@
 """Certificates: asked for and not sent, or outside their validity at capture time.
 
-Certificates travel in clear only in IKEv1 aggressive mode (and main mode when
-decrypted); in IKEv2 they are inside the encrypted IKE_AUTH. So these rules
-speak only about messages whose payloads are readable. The validity check
+Certificates travel in clear only in IKEv1 aggressive mode; in main mode and
+in IKEv2's IKE_AUTH they are encrypted and readable only with keys. So these
+rules speak only about messages whose payloads are readable, in clear or
+decrypted. The validity check
 compares the certificate's dates with the capture's clock: the gateway judges
 by its own clock, so a small difference is reported as likely, not certain.
 """
@@ -65,12 +66,16 @@ def _side(initiator: bool) -> str:
     return "initiator" if initiator else "responder"
 
 
+def _readable(m: MessageRef) -> tuple[int, ...]:
+    return m.payloads + m.inner_payloads
+
+
 def _auth_message(sa: SaRecord, side: bool, after: float) -> MessageRef | None:
     """The first readable message of ``side`` after ``after`` that carries its identity and proof."""
     ids, proof = (V2_ID, V2_AUTH) if sa.version == 2 else (V1_ID, V1_SIG)
     for m in sa.messages:
         if m.from_initiator == side and m.ts >= after and m.retransmit_of is None \
-                and any(p in ids for p in m.payloads) and proof in m.payloads:
+                and any(p in ids for p in _readable(m)) and proof in _readable(m):
             return m
     return None
 
@@ -78,20 +83,24 @@ def _auth_message(sa: SaRecord, side: bool, after: float) -> MessageRef | None:
 def certreq_without_cert(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     certreq, cert = (V2_CERTREQ, V2_CERT) if sa.version == 2 else (V1_CERTREQ, V1_CERT)
     for side in (True, False):
-        req = next((m for m in sa.messages if m.from_initiator == side and certreq in m.payloads), None)
+        req = next((m for m in sa.messages if m.from_initiator == side and certreq in _readable(m)), None)
         if req is None:
             continue
         answer = _auth_message(sa, not side, req.ts)
-        if answer is None or cert in answer.payloads:
+        if answer is None or cert in _readable(answer):
             continue
         asker, peer = _side(side), _side(not side)
-        # An IKEv1 SIG payload means signature authentication; an IKEv2 AUTH may as well be a PSK.
-        confidence = Confidence.LIKELY if sa.version == 1 else Confidence.POSSIBLE
+        # An IKEv1 SIG payload means signature authentication; an IKEv2 AUTH may as well be a PSK,
+        # unless the asker authenticates with a certificate itself.
+        own_cert = any(cert in _readable(m) for m in sa.messages if m.from_initiator == side)
+        confidence = Confidence.LIKELY if sa.version == 1 or own_cert else Confidence.POSSIBLE
         yield make(CERTREQ_WITHOUT_CERT, confidence,
                    f"the {asker} asked for a certificate, and the {peer} authenticated without sending one",
                    [evidence(req, f"CERTREQ from the {asker}"), evidence(answer, f"the {peer}'s identity and "
                                                                                  "signature, no CERT")],
                    sa=sa.id, reason=("the peer signs (SIG payload) but sends no CERT" if sa.version == 1 else
+                                     "the peer's IKE_AUTH is readable and has no CERT, while the asker sends its own"
+                                     if own_cert else
                                      "the peer's IKE_AUTH is readable and has no CERT; it may use a PSK instead"),
                    severity=Severity.ERROR if sa.outcome == "failed" else None)
 

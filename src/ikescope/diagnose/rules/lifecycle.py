@@ -154,9 +154,9 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
 
 
 def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
-    clear = [m for m in sa.messages if R_U_THERE in m.notifies and m.retransmit_of is None]
-    if clear:
-        unacked = [m for m in clear if not any(R_U_THERE_ACK in x.notifies and x.from_initiator != m.from_initiator
+    readable = [m for m in sa.messages if R_U_THERE in m.notifies and m.retransmit_of is None]
+    if readable:
+        unacked = [m for m in readable if not any(R_U_THERE_ACK in x.notifies and x.from_initiator != m.from_initiator
                                                and x.ts >= m.ts for x in sa.messages)]
         if len(unacked) >= 2 or (unacked and sa.last_ts - unacked[-1].ts >= GRACE):
             checker = _side(unacked[0].from_initiator)
@@ -252,13 +252,13 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    exchange=ex.index, details={"by": who, "child_deletes": earlier},
                    reason="the last exchange opens with a Delete payload (its content is encrypted)")
         return
-    deletes = [m for m in sa.messages if V1_DELETE in m.payloads and m.retransmit_of is None]
+    deletes = [m for m in sa.messages if V1_DELETE in m.payloads + m.inner_payloads and m.retransmit_of is None]
     if deletes:
         m = deletes[-1]
         who = _side(m.from_initiator)
         yield make(SA_DELETED, Confidence.CERTAIN, f"the {who} sent a Delete in a readable informational",
                    [evidence(m, f"Delete from the {who}")], sa=sa.id, details={"by": who},
-                   reason="the Delete payload is in clear")
+                   reason="the Delete payload is " + ("decrypted" if m.decrypted else "in clear"))
 
 
 SA_RULES = (dpd_unanswered, delete_unacknowledged, rekey_collision, sa_deleted)
