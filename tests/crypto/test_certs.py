@@ -12,8 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from helpers import REPO
+from ikescope import api
 from ikescope.cli import cli
 from ikescope.crypto.certs import X509_SIGNATURE, cert_info
+from ikescope.crypto.keys import load_key_files
 
 CAP = REPO / "pcaps" / "ikev2-cert-ikefrag-success.pcap"
 KEYS = REPO / "pcaps" / "ikev2-cert-ikefrag-success.ikev2_decryption_table"
@@ -52,3 +54,10 @@ def test_decrypted_certificates_in_decode_output_and_redacted() -> None:
     assert all(c["not_before"] < c["not_after"] for c in certs)
     r = CliRunner().invoke(cli, ["decode", "--redact", "--keys", str(KEYS), str(CAP)])
     assert "example.org" not in r.output and "ikescope lab CA" not in r.output
+
+
+def test_decrypted_certificates_reach_the_sa_records() -> None:
+    refs = [m for sa in api.track(api.decode_file(CAP, load_key_files([KEYS]))) for m in sa.messages if m.certs]
+    assert refs and all(m.decrypted for m in refs)
+    subjects = {cert_info(X509_SIGNATURE, der).subject.split(",")[0] for m in refs for der in m.certs}
+    assert subjects == {"CN=alice.example.org", "CN=bob.example.org"}
