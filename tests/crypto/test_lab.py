@@ -30,8 +30,9 @@ CLOSED_FROM = {
 # Captures whose encrypted evidence, once read, still gives another root cause or confidence.
 DIAGNOSIS_DIFFERS = {
     "ikev2-id-mismatch": (("ike.auth_failed", "certain"),
-                          "the responder answers the unknown IDr with AUTHENTICATION_FAILED; the decrypted IDr "
-                          "is shown, but no rule turns it into ike.id_mismatch"),
+                          "the responder answers the unknown IDr with AUTHENTICATION_FAILED; auth.py names the "
+                          "decrypted IDr in its summary but keeps the code ike.auth_failed (a wrong key and an "
+                          "unknown identity give the same bytes)"),
     "ikev1-psk-mismatch": (("ike.auth_failed", "likely"),
                            "bob's PAYLOAD-MALFORMED is read, but the auth rule keeps 'likely' for it; the key not "
                            "opening alice's message 5 (crypto.bad_plaintext) is not used as evidence"),
