@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lab.ikeview import IKE_FILTER
 
-LINE = re.compile(r"^\S+ (\d+)\[(\w+)\] (?:<[^>]*> )?(.*)$")
+LINE = re.compile(r"^\S+ (\d+)\[(\w+)\] (?:<(?:[^|>]*\|)?(\d+)> )?(.*)$")
 DUMP = re.compile(r"^\s*\d+: ((?:[0-9A-F]{2} ?)+)")
 HEADER = re.compile(r"^(.+?) => (\d+) bytes @")
 CHECKOUT = re.compile(r"checkout IKEv(\d) SA .*with SPIs ([0-9a-f]{16})_i ([0-9a-f]{16})_r")
@@ -55,6 +55,7 @@ def parse_log(text: str) -> tuple[list[V2Keys], list[V1Key]]:
     checkout: dict[str, tuple[str, str]] = {}
     proposal: dict[str, str] = {}
     current: dict[str, V2Keys] = {}
+    sa_of: dict[str, str] = {}  # thread -> unique id of the IKE SA it works on
 
     def finish(thread: str) -> None:
         name, size, data = pending.pop(thread)
@@ -66,7 +67,7 @@ def parse_log(text: str) -> tuple[list[V2Keys], list[V1Key]]:
                 v1.append(V1Key(icookie, bytes(data)))
         elif name.startswith("Sk_") and name.endswith(" secret"):
             if name == "Sk_d secret":
-                algs = proposal.get(thread, "").split("/")
+                algs = proposal.get(sa_of.get(thread, ""), "").split("/")
                 current[thread] = V2Keys(algs[0] if algs else "", algs[1] if len(algs) > 1 else "")
                 v2.append(current[thread])
             elif thread in current:
@@ -76,7 +77,9 @@ def parse_log(text: str) -> tuple[list[V2Keys], list[V1Key]]:
         m = LINE.match(raw)
         if not m:
             continue
-        thread, _group, msg = m.groups()
+        thread, _group, ike_sa, msg = m.groups()
+        if ike_sa:
+            sa_of[thread] = ike_sa
         dump = DUMP.match(msg)
         if dump and thread in pending:
             pending[thread][2].extend(bytes.fromhex(dump.group(1).replace(" ", "")))
@@ -89,8 +92,10 @@ def parse_log(text: str) -> tuple[list[V2Keys], list[V1Key]]:
             continue
         if c := CHECKOUT.search(msg):
             checkout[thread] = (c.group(1), c.group(2))
-        elif p := PROPOSAL.search(msg):
-            proposal[thread] = p.group(1)
+        elif (p := PROPOSAL.search(msg)) and ike_sa:
+            # A responder may derive the keys later, on another thread, so the proposal is
+            # remembered per IKE SA; a rekey's proposal replaces it just before its keys.
+            proposal[ike_sa] = p.group(1)
     for thread in list(pending):
         finish(thread)
     return v2, v1

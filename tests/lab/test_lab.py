@@ -105,6 +105,15 @@ def test_capture_matches_label(label: dict) -> None:
         clear = {n for m in msgs for n in clear_notifies(m)}
         labelled_clear = {n["type"] for n in want["notifies"] if not n["encrypted"]}
         assert clear == labelled_clear
+    # Keys come from charon's log: wherever strongSwan took part, every SA that got as far
+    # as an encrypted exchange must have its row.
+    keyed = {line.split(",")[0] for t in tables for line in t.read_text().splitlines()}
+    with_charon = any(label["software"][p].startswith("strongSwan") for p in label["daemons"])
+    for sa in label["ike_sas"]:
+        protected = set(sa["exchanges"]) - {"IKE_SA_INIT", "MAIN_MODE", "AGGRESSIVE",
+                                            "INFORMATIONAL_V1"}
+        if protected and with_charon:
+            assert sa["initiator_spi"] in keyed, "an encrypted exchange without keys"
     encrypted = {n["type"] for sa in label["ike_sas"] for n in sa["notifies"] if n["encrypted"]}
     if encrypted:
         assert encrypted <= decrypted_notifies(pcap, tables)
