@@ -6,6 +6,11 @@ hash with the addresses in the captured packet: a side whose own address
 hashes differently, or whose address the peer hashes differently, sits behind
 a NAT. Once a NAT is found both peers must move to UDP 4500 and wrap ESP in
 UDP (RFC 3948); if they stay on 500, ESP (IP protocol 50) will not pass a NAT.
+
+NAT-T keepalives (RFC 3948 2.3) make no finding here: each arrives as its own
+network event, a rule keeps no state between events, and one finding per
+keepalive would bury the report. That NAT-T is in use shows in the SA's move
+to UDP 4500 already.
 """
 
 from __future__ import annotations

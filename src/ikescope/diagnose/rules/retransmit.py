@@ -48,7 +48,7 @@ NO_RESPONSE = CatalogEntry(
     remedy="Capture on the silent peer too, or read its log: if the requests arrive there, its configuration "
            "for this peer is the problem; if they do not, check routing, firewalls and NAT in between for UDP "
            "500/4500. For large or fragmented requests, enable IKE fragmentation (RFC 7383) on both sides or "
-           "lower the MTU on the path.",
+           "let IP fragments through the firewalls on the path.",
     vendor_refs=(VendorRef("ZyWALL", "Send <Symbol> Mode request to <IP>"),
                  VendorRef("Clavister", "The tunnel can only be initiated from one side."),
                  HUAWEI_50, HUAWEI_51),
@@ -209,9 +209,11 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     confidence = Confidence.LIKELY
     big = large_unanswered(sa, ex)
     if big:
-        verdict += f"; the request is {big}, and fragments are often dropped on the path (IKE fragmentation helps)"
+        # Size explains the silence better than configuration does: say that first.
+        verdict = (f"the request is {big}, and such fragments are often dropped on the path"
+                   + (f" (the {silent} did answer the smaller messages)" if details["peer_alive"] else ""))
         confidence = Confidence.POSSIBLE
-        reason += "; a large request that may simply be lost in fragments (see ike.large_unfragmented)"
+        reason += "; the request is large and may simply be lost in fragments (see ike.large_unfragmented)"
     ev = [evidence(m, f"{name} request from the {requester}" + (" (copy)" if m.retransmit_of else ""))
           for m in reqs[:MAX_EVIDENCE]]
     sent = f"{tries} times over {span:.1f} s" if tries > 1 else "once"
