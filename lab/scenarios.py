@@ -632,6 +632,28 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", (MM, "TRANSACTION", QM)),)),
         ike_version="1",
     ),
+    Scenario(
+        name="ikev1-xauth-failed",
+        summary="IKEv1 XAuth with a wrong password: main mode completes, the TRANSACTION "
+                "exchange ends with XAuth status FAIL, no quick mode follows",
+        how="as ikev1-xauth-modecfg, but bob holds another XAuth password for carol",
+        configs=pair(version=1,
+                     alice={"options": {"vips": "0.0.0.0",
+                                        "local-2": {"auth": "xauth", "xauth_id": "carol"}},
+                            "local_ts": "dynamic",
+                            "extra_secrets": {"xauth-carol": {"id": "carol",
+                                                              "secret": '"carol secret"'}}},
+                     bob={"options": {"pools": "carols", "remote-2": {"auth": "xauth"}},
+                          "pools": {"carols": {"addrs": "203.0.113.64/28"}},
+                          "remote_ts": "dynamic",
+                          "extra_secrets": {"xauth-carol": {"id": "carol",
+                                                            "secret": '"not carol secret"'}}}),
+        play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, "TRANSACTION")),),
+                      root_cause="ike.auth_failed", failed_exchange="TRANSACTION",
+                      evidence_encrypted=True),
+        ike_version="1",
+    ),
     # ---- both versions ----
     Scenario(
         name="cross-v2-to-v1only",
