@@ -36,6 +36,8 @@ INTEG = {"HMAC_SHA1_96": ("HMAC_SHA1_96 [RFC2404]", hashlib.sha1, 12),
 
 @dataclass
 class V2Keys:
+    """One IKEv2 key set; its SPIs are found later, by proof against the capture."""
+
     encr: str
     integ: str
     secrets: dict[str, bytes] = field(default_factory=dict)
@@ -43,6 +45,8 @@ class V2Keys:
 
 @dataclass
 class V1Key:
+    """Wireshark needs only the initiator cookie and the encryption key for IKEv1."""
+
     icookie: str
     key: bytes
 
