@@ -211,9 +211,20 @@ def _v1_readable(sa: SaRecord, phase1: Exchange, start: MessageRef, m: MessageRe
     why = ("PAYLOAD-MALFORMED after an encrypted message means the receiver decrypted garbage, which a "
            "different pre-shared key produces" if n == V1_PAYLOAD_MALFORMED
            else f"the {by} says so with a readable {name} notify")
+    if n == V1_PAYLOAD_MALFORMED and m.decrypted and _keys_disagree(sa, m):
+        confidence = Confidence.CERTAIN
+        why = (f"the {by}'s key opens its own messages but not the other side's phase-1 message: the two gateways "
+               "derived different keys, which different pre-shared keys cause")
     return make(AUTH_FAILED, confidence, f"the {by} refused the phase-1 authentication: {name}", ev,
                 sa=sa.id, exchange=phase1.index, details={"notify": n, "name": name, "refused_by": by},
                 reason=why)
+
+
+def _keys_disagree(sa: SaRecord, m: MessageRef) -> bool:
+    """Messages of the other side in the same phase 1 fail to open where ``m``'s sender's key works."""
+    return any(o.from_initiator != m.from_initiator and o.exchange in (V1_MAIN, V1_AGGRESSIVE)
+               and any(p.code in ("crypto.bad_plaintext", "crypto.icv_mismatch", "crypto.bad_padding")
+                       for p in o.problems) for o in sa.messages)
 
 
 def _v1_main_silent(sa: SaRecord, phase1: Exchange, mm5: MessageRef, init: list[MessageRef],
