@@ -80,7 +80,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
             d.start()
         for d in daemons.values():
             d.load()
-        sc.play(Run(daemons))
+        sc.play(Run(daemons, topo.hosts))
         dump.stop()
     finally:
         if dump is not None:

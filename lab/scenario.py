@@ -49,9 +49,10 @@ class Expect:
 
 @dataclass
 class Run:
-    """What a scenario's play function drives: the daemons by peer name."""
+    """What a scenario's play function drives: the daemons and hosts by peer name."""
 
     daemons: dict[str, Daemon]
+    hosts: dict[str, Host]
 
     def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
                  ok: bool = True, timeout: int = 30) -> str:

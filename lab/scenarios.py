@@ -7,10 +7,12 @@ alice (192.0.2.1) initiates unless a scenario says otherwise; bob (192.0.2.2) an
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from lab.charon import PLUGINS_USERSPACE_ESP
 from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
@@ -43,6 +45,26 @@ def initiate_then_idle(run: Run) -> None:
     """Bring the tunnel up and let it idle long enough for NAT-T keepalives."""
     run.initiate("alice")
     time.sleep(2.5)
+
+
+SEND_THREE = """
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", 0))
+for n in range(3):
+    s.sendto(b"ikescope lab %d" % n, ("198.51.100.129", 9))
+    time.sleep(0.3)
+"""
+
+
+def traffic_through_tunnel(run: Run) -> None:
+    """Inner addresses on loopback, tunnel up, then three UDP datagrams to bob's discard
+    port; bob's ICMP port unreachable answers come back through the tunnel too."""
+    run.hosts["alice"].run("ip", "addr", "add", "198.51.100.1/32", "dev", "lo")
+    run.hosts["bob"].run("ip", "addr", "add", "198.51.100.129/32", "dev", "lo")
+    run.initiate("alice")
+    run.hosts["alice"].run(sys.executable, "-c", SEND_THREE)
+    time.sleep(0.5)
 
 
 def second_child_fails(run: Run) -> None:
@@ -298,6 +320,21 @@ SCENARIOS: list[Scenario] = [
         configs=pair(),
         charon_options={"alice": {"keep_alive": "1s"}},
         play=initiate_then_idle,
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-nat-esp-traffic",
+        summary="IKEv2 through NAT with real ESP in UDP 4500 (non-zero SPI where IKE has its "
+                "zero marker): three datagrams and bob's ICMP answers cross the tunnel",
+        how="as ikev2-nat-success, but both charons use kernel-libipsec (userspace ESP on a "
+            "TUN device); alice sends UDP from 198.51.100.1 to 198.51.100.129 port 9; "
+            "mobike=no, or the TUN device's addresses would be announced in INFORMATIONALs; "
+            "libipsec forces UDP encapsulation, so charon fakes its NAT-D source hash",
+        configs=pair(options={"mobike": "no"}),
+        charon_options={side: {"load": PLUGINS_USERSPACE_ESP, "install_routes": "yes"}
+                        for side in ("alice", "bob")},
+        play=traffic_through_tunnel,
         topology="nat",
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
