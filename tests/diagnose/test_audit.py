@@ -100,9 +100,18 @@ def tx(frame: int, ts: float, msgid: int, from_a: bool) -> Datagram:
 
 def test_transactions_answered_are_information() -> None:
     seq = v1_phase1(2, enc=7, hsh=4, auth_method=65001, group=14)
-    (f,) = run(seq + [tx(3, 1.0, 9, False), tx(4, 1.01, 9, True)])
+    qm = [dg(header(ispi=SPI_I, rspi=SPI_R, np=8, version=0x10, exchange=32, flags=1, msgid=5, body=bytes([n]) * 40),
+             n, 2.0 + n / 100, n == 5) for n in (5, 6)]
+    (f,) = run(seq + [tx(3, 1.0, 9, False), tx(4, 1.01, 9, True)] + qm)
     assert f.code == "ike.xauth_cfg" and f.severity.value == "info" and "all answered" in f.summary
-    assert "gateway (responder) asked first" in f.summary
+    assert "gateway (responder) asked first" in f.summary and f.details["quick_mode_after"]
+
+
+def test_no_quick_mode_after_xauth_hints_at_a_refusal() -> None:
+    seq = v1_phase1(2, enc=7, hsh=4, auth_method=65001, group=14)
+    (f,) = run(seq + [tx(3, 1.0, 9, False), tx(4, 1.01, 9, True), tx(5, 1.02, 10, False), tx(6, 1.03, 10, True)])
+    assert f.severity.value == "warning" and f.confidence.value == "possible" and f.frames == (3, 6)
+    assert "XAuth status FAIL" in f.summary
 
 
 def test_unanswered_transaction_stops_the_tunnel() -> None:
@@ -130,7 +139,9 @@ def test_lab_aggressive_psk_and_xauth() -> None:
     (f,) = [f for f in findings(REPO / "pcaps" / "ikev1-aggressive-psk-success.pcap") if f.code.startswith("ike.a")]
     assert f.code == "ike.aggressive_psk" and f.frames == (3, 4)
     (x,) = [f for f in findings(REPO / "pcaps" / "ikev1-xauth-modecfg.pcap") if f.code == "ike.xauth_cfg"]
-    assert x.details == {"exchanges": 3, "unanswered": 0}
+    assert x.details == {"exchanges": 3, "unanswered": 0, "quick_mode_after": True}
+    (x,) = [f for f in findings(REPO / "pcaps" / "ikev1-xauth-failed.pcap") if f.code == "ike.xauth_cfg"]
+    assert x.severity.value == "warning" and x.frames == (9, 12)
 
 
 def test_zeek_ikev1_with_md5() -> None:

@@ -73,6 +73,14 @@ def test_a_lost_check_followed_by_answers_is_not_a_dead_peer() -> None:
     assert fs == []
 
 
+def test_silence_after_an_earlier_lost_check_counts_from_the_last_answer() -> None:
+    lost, final = sk(37, 2, 0x08, 0), sk(37, 4, 0x08, 0)
+    fs = run(established() + [dg(lost, 5, 10.0), dg(lost, 6, 12.0), dg(sk(37, 3, 0x08, 0), 7, 20.0),
+                              dg(sk(37, 3, 0x20, 0), 8, 20.01, False), dg(final, 9, 30.0), dg(final, 10, 32.0)])
+    (f,) = fs
+    assert f.code == "ike.dpd_unanswered" and f.frames == (7, 9, 10) and f.details["answered_before"] == 1
+
+
 def v1_info(frame: int, ts: float, body: list[tuple[int, bytes]], from_a: bool = True, msgid: int = 7,
             encrypted: bool = False) -> Datagram:
     if encrypted:

@@ -25,7 +25,7 @@ PROTO_ISAKMP, PROTO_AH, PROTO_ESP = 1, 2, 3
 T_ENCR, T_PRF, T_INTEG, T_DH = 1, 2, 3, 4
 V1_ENC, V1_HASH, V1_AUTH, V1_GROUP = 1, 2, 3, 4  # phase 1 attributes (RFC 2409 Appendix A)
 V1P2_GROUP, V1P2_AUTH = 3, 5  # phase 2 attributes (RFC 2407 4.5)
-V1_AGGRESSIVE, V1_TRANSACTION = 4, 6
+V1_AGGRESSIVE, V1_TRANSACTION, V1_QUICK = 4, 6, 32
 V1_PHASE1 = (2, 4)
 # IKEv1 authentication methods that use a pre-shared key (RFC 2409 App. A; XAuth draft values).
 PSK_METHODS = frozenset({1, 65001, 65002})
@@ -210,7 +210,7 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         ev += [evidence(m, "Transaction request, unanswered") for m in copies[:4] if m is not first]
         who = "responder" if ex.requester_is_initiator else "initiator"
         failed = sa.outcome == "failed" or ex is sa.exchanges[-1] or not any(
-            e.exchange == 32 and e.answered for e in sa.exchanges if e.first_ts > ex.first_ts)
+            e.exchange == V1_QUICK and e.answered for e in sa.exchanges if e.first_ts > ex.first_ts)
         yield make(XAUTH_CFG, Confidence.LIKELY,
                    f"{len(txs)} Transaction (XAuth / mode config) exchange(s); {kind}; the {who} never answered "
                    f"one ({len(copies)} transmission(s)), so the tunnel stops there", ev, sa=sa.id,
@@ -218,9 +218,21 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    reason="the exchanges are encrypted; the unanswered one is visible by its message ID",
                    severity=Severity.ERROR if failed else Severity.WARNING)
         return
+    last = txs[-1]
+    if not any(e.exchange == V1_QUICK for e in sa.exchanges if e.first_ts > last.first_ts):
+        # XAuth ends with the gateway's status (SET/ACK); after a success quick mode follows.
+        ev += [evidence(sa.messages[i], "last Transaction message; no quick mode after it") for i in last.messages[-1:]]
+        yield make(XAUTH_CFG, Confidence.POSSIBLE,
+                   f"{len(txs)} Transaction (XAuth / mode config) exchange(s), all answered, but no quick mode "
+                   "follows: the gateway may have refused the credentials (XAuth status FAIL) or the "
+                   "configuration request, unless the capture simply ends too early", ev, sa=sa.id,
+                   exchange=last.index, details={"exchanges": len(txs), "unanswered": 0, "quick_mode_after": False},
+                   reason="the exchanges are encrypted; only the missing quick mode hints at a refusal",
+                   severity=Severity.WARNING)
+        return
     yield make(XAUTH_CFG, Confidence.LIKELY,
                f"{len(txs)} Transaction (XAuth / mode config) exchange(s), all answered; {kind}", ev, sa=sa.id,
-               details={"exchanges": len(txs), "unanswered": 0},
+               details={"exchanges": len(txs), "unanswered": 0, "quick_mode_after": True},
                reason="the exchanges are encrypted; request and answer pairs are visible by message ID")
 
 

@@ -133,12 +133,15 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
     silent = _v2_unanswered(sa, 0)
     if not silent:
         return
-    first = silent[0]
+    side = silent[-1].requester_is_initiator
     # Only the checks after which the peer never answered again: an isolated loss is a retransmission.
-    if any(e.answered for e in sa.exchanges if e.first_ts > first.first_ts and
-           e.requester_is_initiator == first.requester_is_initiator):
+    last_answer = max((e.first_ts for e in sa.exchanges if e.answered and e.requester_is_initiator == side),
+                      default=float("-inf"))
+    silent = [e for e in silent if e.requester_is_initiator == side and e.first_ts > last_answer]
+    if not silent:
         return
-    checker = _side(first.requester_is_initiator)
+    first = silent[0]
+    checker = _side(side)
     copies = [m for ex in silent for m in _copies(sa, ex)]
     answered = [e for e in sa.exchanges if e.exchange == V2_INFORMATIONAL and e.answered
                 and e.first_ts < first.first_ts and (r := _request(sa, e)) is not None and r.inner_next == 0]
