@@ -33,9 +33,6 @@ DIAGNOSIS_DIFFERS = {
                           "the responder answers the unknown IDr with AUTHENTICATION_FAILED; auth.py names the "
                           "decrypted IDr in its summary but keeps the code ike.auth_failed (a wrong key and an "
                           "unknown identity give the same bytes)"),
-    "ikev1-psk-mismatch": (("ike.auth_failed", "likely"),
-                           "bob's PAYLOAD-MALFORMED is read, but the auth rule keeps 'likely' for it; the key not "
-                           "opening alice's message 5 (crypto.bad_plaintext) is not used as evidence"),
 }
 
 

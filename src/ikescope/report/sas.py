@@ -76,8 +76,13 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "chosen_frame": sa.chosen_frame,
         "ke_groups_initiator": [reg.dh_group_name(g) for g in sa.ke_groups_initiator],
         "ke_group_responder": None if sa.ke_group_responder is None else reg.dh_group_name(sa.ke_group_responder),
-        "identities": [{"side": "initiator" if i else "responder", "type": reg.id_type_name(sa.version, t),
-                        "value": v} for i, t, v in sa.identities],
+        "identities": [{"side": "initiator" if i else "responder", "payload": reg.payload_name(sa.version, pt),
+                        "type": reg.id_type_name(sa.version, t), "value": v} for i, pt, t, v in sa.identities],
+        "child_proposals": [{"frame": f, "side": "initiator" if i else "responder",
+                             "proposals": [proposal_dict(sa.version, p) for p in props]}
+                            for f, i, props in sa.child_proposals],
+        "traffic_selectors": [{"frame": f, "side": "initiator" if i else "responder", "kind": k, "selector": v}
+                              for f, i, k, v in sa.traffic_selectors],
         "vendor_ids": [{"side": "initiator" if i else "responder", "name": n} for i, n in sa.vendor_ids],
         "notifies": [{"frame": f, "side": "initiator" if i else "responder", "type": n,
                       "name": reg.notify_name(sa.version, n)} for f, i, n in sa.notifies],
@@ -116,7 +121,9 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
         if d["rekeyed_from"] is not None:
             yield f"    rekeyed from SA {d['rekeyed_from']} (likely: it starts right after a CREATE_CHILD_SA there)"
         if d["time_to_establish"] is not None:
-            yield f"    established after {d['time_to_establish']:.3f} s, {d['child_sas']} child SA(s)"
+            children = "child SAs not visible without keys" if d["child_sas"] is None else \
+                f"{d['child_sas']} child SA(s)"
+            yield f"    established after {d['time_to_establish']:.3f} s, {children}"
         yield f"    NAT: {d['nat']}" + ("; floated to UDP 4500" if d["nat_t"] else "") + \
               ("; over TCP" if d["transport"] == "tcp" else "")
         if d["offered"]:
@@ -127,7 +134,13 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
             resp = d["ke_group_responder"] or "-"
             yield f"    KE: initiator {', '.join(d['ke_groups_initiator'])}; responder {resp}"
         for ident in d["identities"]:
-            yield f"    ID {ident['side']}: {ident['type']} {ident['value']}"
+            asks = " (asked for)" if ident["side"] == "initiator" and ident["payload"] == "IDr" else ""
+            yield f"    {ident['payload']} from {ident['side']}{asks}: {ident['type']} {ident['value']}"
+        for cp in d.get("child_proposals", ()):
+            yield f"    CHILD SA proposal from {cp['side']} (frame {cp['frame']}): " + \
+                " | ".join(_proposal_text(p) for p in cp["proposals"])
+        for ts in d.get("traffic_selectors", ()):
+            yield f"    {ts['kind']} from {ts['side']} (frame {ts['frame']}): {ts['selector']}"
         for side in ("initiator", "responder"):
             names = [v["name"] for v in d["vendor_ids"] if v["side"] == side]
             if names:

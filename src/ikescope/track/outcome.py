@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..wire.registry import notify_is_error, notify_name
 from .records import Exchange, MessageRef, SaRecord
 
-V1_MAIN, V1_AGGRESSIVE, V1_QUICK = 2, 4, 32
+V1_MAIN, V1_AGGRESSIVE, V1_TRANSACTION, V1_QUICK = 2, 4, 6, 32
 V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
 V2_IDR, V2_N, V2_D = 36, 41, 42
 V2_COOKIE, V2_INVALID_KE = 16390, 17
@@ -101,15 +101,34 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             return
         sa.outcome, sa.outcome_detail = "established", ""
         sa.established_ts = last.response_ts
-        sa.child_sas = 1
+        auth_resp = resp
+        children: list[bool | None] = [_child_created(resp, 2)]
     else:
         # The SA was negotiated before the capture started: judge by what follows.
         answered = [e for e in sa.exchanges if e.answered]
         sa.outcome = "established" if answered else "incomplete"
         sa.outcome_detail = "negotiated before the capture started"
-    sa.child_sas += sum(1 for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and e.answered
-                        and (r := _first_response(sa, e)) is not None and r.inner_next != V2_N)
+        auth_resp = None
+        children = []
+    children += [_child_created(_first_response(sa, e), 2) for e in sa.exchanges
+                 if e.exchange == V2_CREATE_CHILD and e.answered]
+    sa.child_sas = None if None in children else sum(1 for c in children if c)
+    if auth_resp is not None and children[0] is False:
+        refusal = next((n for n in auth_resp.notifies if notify_is_error(2, n)), None)
+        sa.outcome_detail = "the IKE SA is up, but its CHILD SA was refused" + \
+            (f" ({notify_name(2, refusal)})" if refusal is not None else "")
     _v2_deleted(sa)
+
+
+def _child_created(resp: MessageRef | None, version: int) -> bool | None:
+    """Whether an IKE_AUTH or CREATE_CHILD_SA response created a CHILD (or IKE) SA: it carries
+    an SA payload and no error notify. None when it is encrypted and was not decrypted."""
+    if resp is None:
+        return False
+    if resp.encrypted and not resp.decrypted:
+        return None
+    kinds = resp.payloads + resp.inner_payloads
+    return 33 in kinds and not any(notify_is_error(version, n) for n in resp.notifies)
 
 
 def _v2_deleted(sa: SaRecord) -> None:
@@ -143,6 +162,9 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
     if got_i >= need_i and got_r >= need_r:
         sa.outcome = "established"
         sa.established_ts = max(sa.messages[i].ts for i in phase1.messages)
+        if sa.xauth_status == 0:
+            sa.outcome, sa.outcome_detail = "failed", "phase 1 is up, but XAuth refused the user (XAUTH-STATUS FAIL)"
+            sa.failed_exchange = next((e.index for e in sa.exchanges if e.exchange == V1_TRANSACTION), None)
         return
     sa.failed_exchange = phase1.index
     if errors:

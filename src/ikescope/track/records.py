@@ -109,14 +109,21 @@ class SaRecord:
     chosen_frame: int | None = None
     ke_groups_initiator: list[int] = field(default_factory=list)
     ke_group_responder: int | None = None
-    identities: list[tuple[bool, int, str]] = field(default_factory=list)  # (from_initiator, id type, text)
+    # (from_initiator, payload type, id type, text) of the peers' identities (IKEv1 phase 1, IKEv2 IDi/IDr);
+    # an IDr from the initiator is the identity it asks the responder to have
+    identities: list[tuple[bool, int, int, str]] = field(default_factory=list)
+    # CHILD/phase-2 SA proposals seen (clear or decrypted): (frame, from_initiator, proposals), at most MAX_CHILD_FACTS
+    child_proposals: list[tuple[int, bool, tuple[Proposal, ...]]] = field(default_factory=list)
+    # traffic selectors seen: (frame, from_initiator, "TSi"/"TSr"/"IDci"/"IDcr", text), at most MAX_CHILD_FACTS
+    traffic_selectors: list[tuple[int, bool, str, str]] = field(default_factory=list)
     vendor_ids: list[tuple[bool, str]] = field(default_factory=list)  # (from_initiator, name or hex)
     notifies: list[tuple[int, bool, int]] = field(default_factory=list)  # (frame, from_initiator, type)
     # (frame, from_initiator, "src"|"dst", hash matches the captured address and port)
     nat_d: list[tuple[int, bool, str, bool]] = field(default_factory=list)
     nat_t: bool = False  # moved to (or started on) UDP 4500 with the non-ESP marker
     transport: str = "udp"
-    child_sas: int = 0
+    xauth_status: int | None = None  # IKEv1 XAUTH-STATUS the responder set: 1 OK, 0 FAIL (readable with keys)
+    child_sas: int | None = 0  # None: not visible (the responses are encrypted and no keys opened them)
     restarted_as: int | None = None  # IKEv2: the SA that retried this IKE_SA_INIT with new SPIs
     restart_of: int | None = None
     restart_ke_group: int | None = None  # the KE group of that retry

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 from ..model import Datagram, NetEvent
 from ..wire import vendors
-from ..wire.identity import identity_text
+from ..wire.identity import identity_text, selector_text
 from ..wire.message import (
+    ConfigPayload,
     CertPayload,
     Decoded,
     EncryptedPayload,
@@ -55,6 +56,9 @@ ZERO_SPI = b"\0" * 8
 # IKE_SA_INIT between the same addresses this soon after is taken as that restart.
 RESTART_WINDOW = 10.0
 MAX_ICMP = 50  # ICMP errors kept per SA
+MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
+V1_QUICK, V2_TSI = 32, 44
+XAUTH_STATUS = 16527  # draft-beaulieu-ike-xauth-02 4.2: 1 OK, 0 FAIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +324,23 @@ class Tracker:
                 else:
                     sa.ke_group_responder = p.group
             elif isinstance(p, IdPayload):
-                sa.identities.append((ref.from_initiator, p.id_type, identity_text(p.id_type, p.data, h.major)))
+                text = identity_text(p.id_type, p.data, h.major)
+                if h.exchange == V1_QUICK:
+                    kind = "IDci" if len([t for t in sa.traffic_selectors if t[0] == ref.frame]) == 0 else "IDcr"
+                    if len(sa.traffic_selectors) < MAX_CHILD_FACTS:
+                        sa.traffic_selectors.append((ref.frame, ref.from_initiator, kind, text))
+                elif (ref.from_initiator, p.type, p.id_type, text) not in sa.identities:
+                    sa.identities.append((ref.from_initiator, p.type, p.id_type, text))
+            elif isinstance(p, ConfigPayload) and h.major == 1:
+                for a in p.attributes:
+                    if a.type & 0x7FFF == XAUTH_STATUS and isinstance(a.value, int):
+                        sa.xauth_status = a.value
+            elif isinstance(p, SaPayload) and len(sa.child_proposals) < MAX_CHILD_FACTS:
+                sa.child_proposals.append((ref.frame, ref.from_initiator, p.proposals))
+            elif isinstance(p, TsPayload) and len(sa.traffic_selectors) < MAX_CHILD_FACTS:
+                for ts in p.selectors:
+                    sa.traffic_selectors.append((ref.frame, ref.from_initiator, "TSi" if p.type == V2_TSI else "TSr",
+                                                 selector_text(ts)))
             elif isinstance(p, OpaquePayload) and p.type == (V2_VID if h.major >= 2 else V1_VID):
                 vid = vendors.identify(p.data)
                 label = vid.name if vid is not None else p.data.hex()

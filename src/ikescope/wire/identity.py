@@ -6,6 +6,10 @@ Shared by the tracker (which records identities per SA) and the renderers.
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .message import TrafficSelector
 
 # ID types (RFC 2407 4.6.2.1 for IKEv1, RFC 7296 3.5 for IKEv2; 1, 2, 3, 5 agree).
 ID_IPV4_ADDR, ID_FQDN, ID_USER_FQDN, ID_IPV6_ADDR = 1, 2, 3, 5
@@ -33,3 +37,19 @@ def identity_text(id_type: int, data: bytes, version: int) -> str:
     if id_type in (ID_FQDN, ID_USER_FQDN) and data.isascii() and data.decode("ascii").isprintable():
         return data.decode("ascii")
     return data.hex()
+
+
+def selector_text(ts: "TrafficSelector") -> str:
+    """An IKEv2 traffic selector as "198.51.100.0-198.51.100.127 proto 6 ports 0-65535", or
+    a CIDR prefix when the range is one (the way gateway configurations write subnets)."""
+    if ts.ts_type not in (7, 8) or len(ts.start) != len(ts.end):
+        return ts.start.hex()
+    try:
+        net = next(ipaddress.summarize_address_range(ipaddress.ip_address(ts.start), ipaddress.ip_address(ts.end)))
+        span = str(net) if net.broadcast_address == ipaddress.ip_address(ts.end) else \
+            f"{address_text(ts.start)}-{address_text(ts.end)}"
+    except (ValueError, TypeError, StopIteration):
+        span = f"{address_text(ts.start)}-{address_text(ts.end)}"
+    proto = "" if ts.protocol == 0 else f" proto {ts.protocol}"
+    ports = "" if (ts.start_port, ts.end_port) == (0, 65535) else f" ports {ts.start_port}-{ts.end_port}"
+    return span + proto + ports
