@@ -128,7 +128,8 @@ def fragments_lost(ev: NetEvent) -> Iterable[Finding]:
     known = p.severity is Severity.ERROR
     between = f" from {ev.src} to {ev.dst}" if ev.src else ""
     yield make(FRAGMENTS_LOST, Confidence.LIKELY if known else Confidence.POSSIBLE,
-               f"an IP-fragmented datagram{between} never completed: {p.detail}", evs,
+               f"an IP-fragmented datagram{between} arrived only in part: {p.detail.partition(': ')[2] or p.detail}",
+               evs,
                details={"problem": p.code, "bytes_seen": p.length},
                reason=("the first fragment shows IKE ports; the rest may have been lost on the path or by the "
                        "capture" if known else "the first fragment is missing, so it may not have been IKE"),
