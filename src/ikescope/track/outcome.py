@@ -102,7 +102,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         sa.outcome, sa.outcome_detail = "established", ""
         sa.established_ts = last.response_ts
         auth_resp = resp
-        children: list[bool | None] = [_child_created(resp, 2)]
+        children: list[bool | None] = [_child_created(sa, last)]
     else:
         # The SA was negotiated before the capture started: judge by what follows.
         answered = [e for e in sa.exchanges if e.answered]
@@ -110,25 +110,25 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         sa.outcome_detail = "negotiated before the capture started"
         auth_resp = None
         children = []
-    children += [_child_created(_first_response(sa, e), 2) for e in sa.exchanges
-                 if e.exchange == V2_CREATE_CHILD and e.answered]
+    children += [_child_created(sa, e) for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and e.answered]
     sa.child_sas = None if None in children else sum(1 for c in children if c)
     if auth_resp is not None and children[0] is False:
         refusal = next((n for n in auth_resp.notifies if notify_is_error(2, n)), None)
-        sa.outcome_detail = "the IKE SA is up, but its CHILD SA was refused" + \
-            (f" ({notify_name(2, refusal)})" if refusal is not None else "")
+        if refusal is not None:
+            sa.outcome_detail = f"the IKE SA is up, but its CHILD SA was refused ({notify_name(2, refusal)})"
     _v2_deleted(sa)
 
 
-def _child_created(resp: MessageRef | None, version: int) -> bool | None:
-    """Whether an IKE_AUTH or CREATE_CHILD_SA response created a CHILD (or IKE) SA: it carries
-    an SA payload and no error notify. None when it is encrypted and was not decrypted."""
+def _child_created(sa: SaRecord, ex: Exchange) -> bool | None:
+    """Whether an IKE_AUTH or CREATE_CHILD_SA exchange created a CHILD (or IKE) SA: its response
+    carries an SA payload and no error notify. None when the response is encrypted and was not
+    decrypted. An IKE_AUTH without any SA payload is a childless initiation (RFC 6023)."""
+    resp = _first_response(sa, ex)
     if resp is None:
         return False
     if resp.encrypted and not resp.decrypted:
         return None
-    kinds = resp.payloads + resp.inner_payloads
-    return 33 in kinds and not any(notify_is_error(version, n) for n in resp.notifies)
+    return 33 in resp.payloads + resp.inner_payloads and not any(notify_is_error(2, n) for n in resp.notifies)
 
 
 def _v2_deleted(sa: SaRecord) -> None:

@@ -32,6 +32,8 @@ V1_ID, V2_IDI = 5, 35
 # A CHILD SA failure makes some initiators delete the fresh IKE SA at once; quick
 # mode refusals come back as fast as any answer.
 PROMPT_SECONDS = 5.0
+CHILDLESS_SUPPORTED = 16418  # RFC 6023
+V2_SA_INIT, V2_SA = 34, 33
 
 # Smallest possible sizes (RFC 7296 3.3, 3.5, 3.8, 3.13, 3.14), to tell whether an
 # encrypted IKE_AUTH response has room for a CHILD SA. The ESP proposal needs at least
@@ -426,6 +428,8 @@ def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
     delete = _prompt_ike_delete(sa, last, resp)
     if not small and delete is None:
         return
+    if _child_created_later(sa, last):
+        return  # a childless initiation (RFC 6023): the CHILD SA came with CREATE_CHILD_SA instead
     ev = [evidence(req, "IKE_AUTH request with the CHILD SA proposal and traffic selectors (encrypted)")]
     if small:
         ev.append(evidence(resp, f"IKE_AUTH response of {resp.length} bytes: the IKE SA is up (IDr first), but "
@@ -440,12 +444,38 @@ def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
                    "responder's identity and AUTH")
     if delete is not None:
         why.append("the initiator deleted the IKE SA right after IKE_AUTH, without deleting a CHILD SA first")
-    yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
+    confidence, severity = Confidence.LIKELY, None
+    if not small:
+        # A prompt delete alone also fits a reauthentication that breaks before it makes.
+        confidence, severity = Confidence.POSSIBLE, Severity.WARNING
+        why.append("a reauthentication that deletes the old IKE SA first looks the same")
+    if _childless_possible(sa):
+        # RFC 6023: both peers may set up the IKE SA alone and create CHILD SAs later.
+        confidence, severity = Confidence.POSSIBLE, Severity.WARNING
+        why.append("both peers announced CHILDLESS_IKEV2_SUPPORTED, so the initiator may not have asked for a "
+                   "CHILD SA in IKE_AUTH at all")
+    yield make(CHILD_SA_REJECTED, confidence,
                "the IKE SA came up but the CHILD SA was refused in IKE_AUTH: TS_UNACCEPTABLE or "
                "NO_PROPOSAL_CHOSEN for the CHILD SA; decrypt to tell which", ev, sa=sa.id, exchange=last.index,
                details={"response_length": resp.length, "too_short": small,
                         "ike_sa_deleted_frame": delete.frame if delete else None},
-               reason="; ".join(why) + ". " + CONFIRM)
+               reason="; ".join(why) + ". " + CONFIRM, severity=severity)
+
+
+def _child_created_later(sa: SaRecord, auth: Exchange) -> bool:
+    """A later CREATE_CHILD_SA from the initiator was answered with an SA payload first."""
+    for ex in sa.exchanges:
+        if ex.index > auth.index and ex.exchange == V2_CREATE_CHILD and ex.requester_is_initiator:
+            resp = _response_of(sa, ex)
+            if resp is not None and (resp.inner_next == V2_SA or V2_SA in resp.inner_payloads):
+                return True
+    return False
+
+
+def _childless_possible(sa: SaRecord) -> bool:
+    sides = {m.from_initiator for m in sa.messages
+             if m.exchange == V2_SA_INIT and CHILDLESS_SUPPORTED in m.notifies}
+    return sides == {True, False}
 
 
 def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
