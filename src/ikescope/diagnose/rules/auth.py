@@ -85,6 +85,18 @@ def auth_failed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         yield from _v2(sa)
     elif sa.version == 1:
         yield from _v1(sa)
+        yield from _v1_xauth(sa)
+
+
+def _v1_xauth(sa: SaRecord) -> Iterable[Finding]:
+    """XAuth (draft-beaulieu-ike-xauth-02) refused the user: XAUTH-STATUS FAIL, readable with keys."""
+    if sa.xauth_status != 0:
+        return
+    cfg = [m for m in sa.messages if m.exchange == V1_TRANSACTION and m.retransmit_of is None]
+    ev = [evidence(m, "XAuth / mode-config exchange (decrypted)") for m in cfg[:4]]
+    yield make(AUTH_FAILED, Confidence.CERTAIN,
+               "phase 1 is up, but XAuth refused the user's credentials (XAUTH-STATUS FAIL)", ev, sa=sa.id,
+               details={"xauth_status": 0}, reason="the gateway's XAUTH-STATUS attribute is readable with the keys")
 
 
 # -- IKEv2 ---------------------------------------------------------------------------------------
