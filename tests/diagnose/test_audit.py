@@ -82,7 +82,21 @@ def test_ikev1_main_mode_and_a_readable_quick_mode_answer() -> None:
     assert f.severity.value == "warning" and f.frames == (2, 4)
     assert f.details["where"] == ["IKE SA", "IPsec SA"]
     assert f.details["broken"] == ["DES-CBC", "MD5", "modp768"]
-    assert f.details["deprecated"] == ["ESP_3DES", "HMAC-SHA"]
+    assert f.details["deprecated"] == ["ESP_3DES", "HMAC-SHA", "no PFS"]
+
+
+def test_ikev2_create_child_sa_without_pfs() -> None:
+    def child(dh: int | None) -> list[Datagram]:
+        ts = [v2_transform(1, 20), v2_transform(5, 0, last=dh is None)]
+        ts += [v2_transform(4, dh, last=True)] if dh else []
+        sa = (33, proposal(1, 3, ts, spi=b"\x01" * 4))
+        req = message([sa, (40, b"\x05" * 32)], ispi=SPI_I, rspi=SPI_R, exchange=36, flags=0x08, msgid=2)
+        resp = message([sa, (40, b"\x06" * 32)], ispi=SPI_I, rspi=SPI_R, exchange=36, flags=0x20, msgid=2)
+        return [dg(req, 3, 1.0), dg(resp, 4, 1.01, False)]
+    strong = v2_pair(encr=20, integ=12, prf=5, dh=19)
+    (f,) = run(strong + child(None))
+    assert f.details == {"broken": [], "deprecated": ["no PFS"], "where": ["CHILD SA"]} and f.frames == (4,)
+    assert run(strong + child(19)) == []
 
 
 def test_aggressive_mode_with_psk() -> None:

@@ -27,6 +27,7 @@ V1_ENC, V1_HASH, V1_AUTH, V1_GROUP = 1, 2, 3, 4  # phase 1 attributes (RFC 2409 
 V1P2_GROUP, V1P2_AUTH = 3, 5  # phase 2 attributes (RFC 2407 4.5)
 V1_AGGRESSIVE, V1_TRANSACTION, V1_QUICK = 4, 6, 32
 V1_PHASE1 = (2, 4)
+V2_SA_INIT, V2_CREATE_CHILD = 34, 36
 # IKEv1 authentication methods that use a pre-shared key (RFC 2409 App. A; XAuth draft values).
 PSK_METHODS = frozenset({1, 65001, 65002})
 INTERNAL_ADDRESS_FAILURE = 36
@@ -45,11 +46,14 @@ WEAK_CRYPTO = CatalogEntry(
     explanation="The peers agreed on algorithms that no longer protect the tunnel well: single DES, NULL "
                 "encryption, MD5 and the 768-bit DH group must not be used at all; 3DES, SHA-1, the 1024- and "
                 "1536-bit MODP groups and the RFC 5114 groups are deprecated and within reach of a well-funded "
-                "attacker. The tunnel works; the concern is what someone recording it can do.",
+                "attacker. Without perfect forward secrecy (no DH group for the IPsec SAs) one stolen IKE key "
+                "opens every later IPsec SA too. The tunnel works; the concern is what someone recording it can "
+                "do.",
     wire="The responder's chosen proposal (IKE_SA_INIT, main/aggressive mode message 2, or a readable phase 2 / "
          "CHILD SA answer).",
     remedy="Move both gateways to AES-GCM or AES-CBC with SHA-256 or better, and DH group 14 (2048-bit MODP) "
-           "or stronger, 19/20 (ECP) or 31 (Curve25519); remove the weak proposals so they cannot be chosen.",
+           "or stronger, 19/20 (ECP) or 31 (Curve25519), with PFS for the IPsec SAs; remove the weak proposals "
+           "so they cannot be chosen.",
 )
 
 AGGRESSIVE_PSK = CatalogEntry(
@@ -95,8 +99,12 @@ def _int(v: int | bytes | None) -> int | None:
     return v
 
 
-def _weak_v2(p: Proposal) -> list[tuple[str, bool]]:
+def _weak_v2(p: Proposal, pfs_expected: bool) -> list[tuple[str, bool]]:
+    """``pfs_expected``: a CREATE_CHILD_SA answer for ESP/AH, where a DH group gives PFS; the
+    CHILD SA made in IKE_AUTH never has one (RFC 7296 1.2), so it is not held against it."""
     out = []
+    if pfs_expected and not any(t.type == T_DH and t.id for t in p.transforms):
+        out.append(("no PFS", False))
     for t in p.transforms:
         name = reg.transform_id_name(2, p.protocol, t.type, t.id)
         if t.type == T_ENCR and reg.weak_encryption(2, p.protocol, t.id) or \
@@ -130,19 +138,24 @@ def _weak_v1(p: Proposal) -> list[tuple[str, bool]]:
         g = _int(t.attr(group_attr))
         if g is not None and reg.weak_dh(g):
             out.append((reg.dh_group_name(g), g in _BROKEN_DH))
+        elif g is None and p.protocol != PROTO_ISAKMP:
+            out.append(("no PFS", False))
     return out
 
 
 def _choices(sa: SaRecord) -> list[tuple[str, MessageRef, Proposal]]:
-    """What the responder picked: the IKE SA, and every readable phase 2 / CHILD SA answer."""
+    """What the responder picked: the IKE SA, and every readable phase 2 / CHILD SA answer
+    (a CREATE_CHILD_SA answer for protocol IKE is an IKE SA rekey)."""
     out = []
     msgs = {m.frame: m for m in sa.messages}
     if sa.chosen is not None and sa.chosen_frame in msgs:
         out.append(("IKE SA", msgs[sa.chosen_frame], sa.chosen))
     for m in sa.messages:
-        phase1 = m.exchange in (V1_PHASE1 if sa.version == 1 else (34,))
+        phase1 = m.exchange in (V1_PHASE1 if sa.version == 1 else (V2_SA_INIT,))
         if m.response and not phase1 and m.proposals and m.retransmit_of is None:
-            out.append(("IPsec SA" if sa.version == 1 else "CHILD SA", m, m.proposals[0]))
+            p = m.proposals[0]
+            what = "IKE SA" if p.protocol == PROTO_ISAKMP else "IPsec SA" if sa.version == 1 else "CHILD SA"
+            out.append((what, m, p))
     return out
 
 
@@ -152,7 +165,8 @@ def weak_crypto(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     found: list[tuple[str, str, bool]] = []
     ev = []
     for what, m, p in _choices(sa):
-        weak = _weak_v2(p) if sa.version == 2 else _weak_v1(p)
+        weak = (_weak_v2(p, m.exchange == V2_CREATE_CHILD and p.protocol != PROTO_ISAKMP) if sa.version == 2
+                else _weak_v1(p))
         if weak:
             found += [(what, name, broken) for name, broken in weak]
             ev.append(evidence(m, f"{what} chosen with " + ", ".join(n for n, _ in weak)))
@@ -161,7 +175,7 @@ def weak_crypto(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     broken = sorted({n for _, n, b in found if b})
     dated = sorted({n for _, n, b in found if not b} - set(broken))
     parts = [f"{label}: {', '.join(names)}" for label, names in (("broken", broken), ("deprecated", dated)) if names]
-    yield make(WEAK_CRYPTO, Confidence.CERTAIN, "weak algorithms negotiated (" + "; ".join(parts) + ")", ev,
+    yield make(WEAK_CRYPTO, Confidence.CERTAIN, "weak cryptography negotiated (" + "; ".join(parts) + ")", ev,
                sa=sa.id, details={"broken": broken, "deprecated": dated,
                                   "where": sorted({w for w, _, _ in found})},
                reason="the chosen proposal is in clear", severity=None if broken else Severity.INFO)
