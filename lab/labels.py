@@ -29,7 +29,8 @@ ROOT_CAUSES = {
     "ike.encapsulation_mismatch": "transport mode against tunnel mode",
     "ike.malformed_message": "a message the peer cannot parse (an unknown payload marked "
                              "critical)",
-    "ike.dead_peer": "an established peer stops answering liveness checks",
+    "ike.dead_peer": "an established peer stops answering (liveness checks, DELETE)",
+    "ike.fragments_lost": "IP fragments of a large IKE message are dropped on the path",
 }
 
 
@@ -78,7 +79,8 @@ def write_readme(out: Path) -> None:
         "",
         "Made by `python -m lab all` (or `lab/run.sh all`, as root; see `lab/README.md`): real",
         "strongSwan 5.9.8 daemons, and libreswan 4.10 where named, in network namespaces joined",
-        "by veth pairs, documentation addresses only, captured with `tcpdump -U` on bob's link.",
+        "by veth pairs, documentation addresses only, captured with `tcpdump -U` on bob's link",
+        "(on alice's where a label's `captured_on` says so).",
         "alice initiates unless a line says otherwise. Each `NAME.pcap` comes with",
         "`NAME.ikev1_decryption_table` and/or `NAME.ikev2_decryption_table` (Wireshark format,",
         "recovered from charon's key derivation log; none where only libreswan peers talk),",

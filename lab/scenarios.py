@@ -67,6 +67,36 @@ def traffic_through_tunnel(run: Run) -> None:
     time.sleep(0.5)
 
 
+def block_nat_t_then_initiate(run: Run) -> None:
+    """bob's host firewall drops UDP 4500, where strongSwan moves after IKE_SA_INIT."""
+    run.hosts["bob"].run("iptables", "-A", "INPUT", "-p", "udp", "--dport", "4500",
+                         "-j", "DROP")
+    run.initiate("alice", ok=False)
+
+
+def drop_fragments_then_initiate(run: Run) -> None:
+    """The router between the peers drops non-first IP fragments, as some firewalls do.
+
+    The rule sits before the kernel's defragmentation (priority -450), which the NAT's
+    connection tracking would otherwise do first, hiding the fragments from any filter.
+    """
+    router = run.hosts["nat"]
+    router.run("nft", "add", "table", "ip", "lab")
+    router.run("nft", "add", "chain", "ip", "lab", "pre",
+               "{ type filter hook prerouting priority -450 ; }")
+    router.run("nft", "add", "rule", "ip", "lab", "pre", "ip", "frag-off", "&", "0x1fff",
+               "!=", "0", "drop")
+    run.initiate("alice", ok=False)
+
+
+def delete_unanswered(run: Run) -> None:
+    """bob dies without a word; alice's DELETE then goes unanswered until she gives up."""
+    run.initiate("alice")
+    run.daemons["bob"].stop(signal.SIGKILL)
+    run.swanctl("alice", "--terminate", "--ike", "lab", "--timeout", "20")
+    run.wait_log("alice", r"giving up after \d+ retransmits", timeout=20)
+
+
 def second_child_fails(run: Run) -> None:
     """The first CHILD SA rides on IKE_AUTH without PFS; only a second one shows the KE clash."""
     run.initiate("alice")
@@ -301,6 +331,43 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
                                     ended_by="dpd_timeout"),),
                       root_cause="ike.dead_peer", failed_exchange="INFORMATIONAL"),
+    ),
+    Scenario(
+        name="ikev2-delete-unanswered",
+        summary="IKEv2 DELETE for the IKE SA retransmitted and never acknowledged: the peer "
+                "died without a DELETE of its own",
+        how="bob's charon is killed (SIGKILL), then alice runs swanctl --terminate --ike",
+        configs=pair(),
+        play=delete_unanswered,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                    ended_by="delete"),),
+                      root_cause="ike.dead_peer", failed_exchange="INFORMATIONAL"),
+    ),
+    Scenario(
+        name="ikev2-udp4500-blocked",
+        summary="IKEv2 with UDP 4500 blocked at the responder: IKE_SA_INIT answered on 500, "
+                "IKE_AUTH on 4500 retransmitted without answer",
+        how="iptables in bob's namespace drops UDP port 4500 (captured on bob's link, so the "
+            "dropped requests are in the capture)",
+        configs=pair(),
+        play=block_nat_t_then_initiate,
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.no_response",
+                      failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-ipfrag-dropped",
+        summary="IKEv2 IKE_AUTH too large for one packet, without IKE fragmentation, across a "
+                "router that drops IP fragments: IKE_AUTH retransmitted, never answered",
+        how="certificates (RSA 4096), fragmentation=no; the NAT router drops non-first "
+            "fragments (nftables, before defragmentation); captured on alice's link, before "
+            "the router",
+        configs=pair(**certs(options={"fragmentation": "no"})),
+        play=drop_fragments_then_initiate,
+        certificates=True,
+        topology="nat",
+        capture_on="alice",
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.fragments_lost", failed_exchange="IKE_AUTH"),
     ),
     Scenario(
         name="ikev2-ipv6-success",
