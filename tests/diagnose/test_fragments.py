@@ -139,6 +139,12 @@ def test_windows_client_ike_auth_in_ip_fragments_is_the_root_cause() -> None:
     assert fs[0].frames == (5, 8, 11) and "3468 bytes in 3 IP fragments" in fs[0].summary
 
 
+def test_lab_router_dropping_ip_fragments() -> None:
+    fs, _ = analyze(REPO / "pcaps" / "ikev2-ipfrag-dropped.pcap")
+    assert fs[0].code == "ike.large_unfragmented" and fs[0].root_cause
+    assert fs[0].frames == (6, 8, 10, 12) and fs[0].details["ip_fragments"] == 2
+
+
 def test_lab_ip_fragment_lost(tmp_path: Path) -> None:
     pcap = without(REPO / "pcaps" / "ikev2-cert-ipfrag-success.pcap", tmp_path / "lost.pcap", {6, 7, 8})
     _, capture = analyze(pcap)

@@ -101,12 +101,31 @@ def test_selective_silence_when_the_peer_answered_before() -> None:
     assert nr.exchange == 1
 
 
+def test_silence_once_the_peers_move_to_udp_4500() -> None:
+    auth = sk(35, 1, 0x08, 35)
+    on_4500 = [Datagram(frames=(n,), ts=t, src=A, dst=B, sport=4500, dport=4500, transport="udp", encap="non-esp",
+                        payload=auth) for n, t in ((3, 0.02), (4, 2.0), (5, 4.0))]
+    (nr,) = by_code(run([dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False), *on_4500]), "ike.no_response")
+    assert nr.details["udp_4500_silent"] and "UDP 4500 is likely blocked" in nr.summary
+
+
 def test_silence_is_selective_when_the_peer_answered_another_sa() -> None:
     req = sa_init(ispi=b"\x55" * 8)
     seq = [dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
            dg(req, 3, 700.0), dg(req, 4, 702.0), dg(req, 5, 706.0)]
     (nr,) = by_code(run(seq), "ike.no_response")
     assert "in SA 1" in nr.summary and nr.details["peer_alive"] is True
+
+
+def test_rekey_never_answered_on_an_established_sa() -> None:
+    rekey = sk(36, 2, 0x08, 33)
+    up = [dg(sa_init(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False), dg(sk(35, 1, 0x08, 35), 3, 0.02),
+          dg(sk(35, 1, 0x20, 36), 4, 0.03, False)]
+    fs = run(up + [dg(rekey, 5, 100.0), dg(rekey, 6, 102.0), dg(rekey, 7, 106.0)])
+    (nr,) = by_code(fs, "ike.no_response")
+    assert "CREATE_CHILD_SA" in nr.summary and nr.frames == (5, 6, 7) and nr.details["peer_alive"] is True
+    dpd = sk(37, 2, 0x08, 0)
+    assert not by_code(run(up + [dg(dpd, 5, 100.0), dg(dpd, 6, 102.0)]), "ike.no_response")
 
 
 def test_large_unanswered_request_lowers_confidence_and_names_fragments() -> None:
@@ -245,6 +264,12 @@ def test_every_rule_of_these_modules_survives_any_sequence(steps: list) -> None:
 def analyze(path: str) -> list:
     report = api.analyze([path])
     return [f for r in report.results for f in r.findings]
+
+
+def test_lab_udp_4500_blocked() -> None:
+    fs = analyze(str(REPO / "pcaps" / "ikev2-udp4500-blocked.pcap"))
+    assert fs[0].code == "ike.no_response" and fs[0].root_cause and fs[0].details["udp_4500_silent"]
+    assert fs[0].frames == (5, 6, 7, 8)
 
 
 def test_lab_responder_down() -> None:

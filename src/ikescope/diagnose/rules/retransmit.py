@@ -21,8 +21,10 @@ from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 from .fragments import HUAWEI_50, HUAWEI_51, large_unanswered
 
-V1_MAIN, V1_AGGRESSIVE = 2, 4
-V2_SA_INIT = 34
+V1_MAIN, V1_AGGRESSIVE, V1_INFO = 2, 4, 5
+V2_SA_INIT, V2_INFORMATIONAL = 34, 37
+EMPTY, V2_DELETE = 0, 42
+NAT_T_PORT = 4500  # first payload inside SK: none (a liveness check) or Delete
 FIRST_EXCHANGES = (V1_MAIN, V1_AGGRESSIVE, V2_SA_INIT)
 # Several new SAs between the same peers, each started within LOOP_GAP seconds of the
 # previous one, make a loop once there are LOOP_MIN of them.
@@ -41,8 +43,10 @@ NO_RESPONSE = CatalogEntry(
                 "matching configuration for this peer, refuses the proposals or identity without saying so, "
                 "or cannot read the message (wrong pre-shared key in IKEv1 main mode). If it never answered "
                 "anything, it is probably down, unreachable, filtered by a firewall (UDP 500 and 4500), or the "
-                "initiator sends to the wrong address. Large requests split into IP fragments are often "
-                "dropped on the path, which looks exactly like silence.",
+                "initiator sends to the wrong address. A peer that answers on UDP 500 and falls silent once "
+                "the negotiation moves to UDP 4500 (NAT traversal) sits behind something that blocks port "
+                "4500. Large requests split into IP fragments are often dropped on the path, which looks "
+                "exactly like silence.",
     wire="The same request (same message ID, same bytes) several times, with growing intervals, and no "
          "response from the other address.",
     remedy="Capture on the silent peer too, or read its log: if the requests arrive there, its configuration "
@@ -143,12 +147,16 @@ def _answered_elsewhere(sa: SaRecord, ctx: RuleContext, address: str) -> SaRecor
 
 
 def _unanswered_request(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | None:
-    """The exchange the SA failed on, when its last request got no answer.
+    """The exchange the SA failed on, when its last request got no answer; for an SA that
+    was up, its last exchange when that is a request repeated in vain (a rekey, say).
 
     IKEv1 phase 1 is one exchange in the tracker, so "unanswered" there means the
-    initiator's last distinct message drew nothing at all from the responder.
+    initiator's last distinct message drew nothing at all from the responder. Liveness
+    checks and deletes are left to the lifecycle rules, IKEv1's one-way informationals too.
     """
-    if sa.outcome != "failed" or sa.failed_exchange is None or sa.failed_exchange >= len(sa.exchanges):
+    if sa.outcome != "failed":
+        return _last_unanswered(sa)
+    if sa.failed_exchange is None or sa.failed_exchange >= len(sa.exchanges):
         return None
     ex = sa.exchanges[sa.failed_exchange]
     reqs = _requests(sa, ex)
@@ -162,6 +170,20 @@ def _unanswered_request(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | Non
     if any(m.from_initiator != last.from_initiator and m.ts >= last.ts for m in sa.messages):
         return None
     return ex, [m for m in reqs if m.frame == last.frame or m.retransmit_of == last.frame]
+
+
+def _last_unanswered(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | None:
+    if not sa.exchanges:
+        return None
+    ex = sa.exchanges[-1]
+    reqs = _requests(sa, ex)
+    if ex.answered or not ex.retransmissions or not reqs or (sa.version == 1 and ex.exchange == V1_INFO):
+        return None
+    if sa.version == 2 and ex.exchange == V2_INFORMATIONAL and reqs[0].inner_next in (EMPTY, V2_DELETE):
+        return None
+    if any(m.from_initiator != reqs[0].from_initiator and m.ts >= reqs[0].ts for m in sa.messages):
+        return None
+    return ex, reqs
 
 
 def _schedule(copies: list[MessageRef]) -> tuple[list[float], str]:
@@ -195,7 +217,15 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                                "length": reqs[0].length, "ip_fragments": len(reqs[0].frames)}
     alive_here = _peer_answered_before(sa, reqs[0])
     alive_elsewhere = None if alive_here else _answered_elsewhere(sa, ctx, silent_addr)
-    if alive_here or alive_elsewhere is not None:
+    moved = NAT_T_PORT in (reqs[0].sport, reqs[0].dport) and alive_here and not any(
+        m.from_initiator != reqs[0].from_initiator and NAT_T_PORT in (m.sport, m.dport) for m in sa.messages)
+    if moved:
+        verdict = (f"the {silent} answered on UDP 500, but nothing came back once the peers moved to UDP 4500: "
+                   "UDP 4500 is likely blocked or not forwarded on the way (firewall, NAT port forwarding)")
+        reason = f"the {silent} answers on port 500 and stays silent on port 4500"
+        details["peer_alive"] = True
+        details["udp_4500_silent"] = True
+    elif alive_here or alive_elsewhere is not None:
         where = "earlier in this SA" if alive_here else f"in SA {alive_elsewhere.id}"
         verdict = (f"the {silent} answered {where}, so it is alive and ignores this request: likely a "
                    "configuration it does not accept (policy, proposal, identity or pre-shared key)")
