@@ -152,6 +152,11 @@ def test_lab_dead_peer() -> None:
     assert fs[0].frames == (9, 13, 15, 17, 19) and fs[0].details["answered_before"] == 2
 
 
+def test_lab_delete_to_a_dead_peer() -> None:
+    (f,) = [f for f in findings("ikev2-delete-unanswered.pcap") if f.code == "ike.delete_unacknowledged"]
+    assert f.frames == (7, 9, 11, 13) and "4 time(s)" in f.summary and f.root_cause
+
+
 def test_lab_delete_and_rekey() -> None:
     (f,) = [f for f in findings("ikev2-delete.pcap") if f.code == "ike.sa_deleted"]
     assert f.details == {"by": "initiator", "child_deletes": 1} and f.frames == (9, 10)
