@@ -82,11 +82,11 @@ ENTRIES = (FRAGMENTS_LOST, IKE_FRAGMENTS_INCOMPLETE, LARGE_UNFRAGMENTED)
 
 def _frag_support(sa: SaRecord) -> tuple[bool, bool]:
     """Whether (initiator, responder) announced IKE fragmentation support."""
-    if sa.version == 2:
-        return tuple(any(n == FRAGMENTATION_SUPPORTED and fi == side for _, fi, n in sa.notifies)
-                     for side in (True, False))  # type: ignore[return-value]
-    return tuple(any("ragmentation" in name and fi == side for fi, name in sa.vendor_ids)
-                 for side in (True, False))  # type: ignore[return-value]
+    def announced(side: bool) -> bool:
+        if sa.version == 2:
+            return any(n == FRAGMENTATION_SUPPORTED and fi == side for _, fi, n in sa.notifies)
+        return any("ragmentation" in name and fi == side for fi, name in sa.vendor_ids)
+    return announced(True), announced(False)
 
 
 def _stalled(sa: SaRecord, ex: Exchange) -> list[MessageRef]:

@@ -143,11 +143,11 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
     first = silent[0]
     checker = _side(side)
     copies = [m for ex in silent for m in _copies(sa, ex)]
-    answered = [e for e in sa.exchanges if e.exchange == V2_INFORMATIONAL and e.answered
+    answered = [r for e in sa.exchanges if e.exchange == V2_INFORMATIONAL and e.answered
                 and e.first_ts < first.first_ts and (r := _request(sa, e)) is not None and r.inner_next == 0]
     span = copies[-1].ts - copies[0].ts
     before = f"; {len(answered)} earlier check(s) were answered, so the peer stopped responding" if answered else ""
-    ev = ([evidence(_request(sa, answered[-1]), "last answered check")] if answered else [])  # type: ignore[arg-type]
+    ev = [evidence(answered[-1], "last answered check")] if answered else []
     ev += [evidence(m, "liveness check, no answer") for m in copies[:MAX_EVIDENCE]]
     yield make(DPD_UNANSWERED, Confidence.LIKELY,
                f"the {checker}'s liveness checks were sent {len(copies)} time(s) over {span:.1f} s without an "
@@ -208,23 +208,22 @@ def delete_unacknowledged(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 def rekey_collision(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
-    creates = [e for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and _request(sa, e) is not None]
-    for a in creates:
+    creates = [(e, r) for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and (r := _request(sa, e)) is not None]
+    for a, ra in creates:
         if not a.requester_is_initiator:
             continue
-        for b in creates:
+        for b, rb in creates:
             if b.requester_is_initiator:
                 continue
             a_end = a.response_ts if a.response_ts is not None else sa.last_ts
             b_end = b.response_ts if b.response_ts is not None else sa.last_ts
             if a.first_ts <= b_end and b.first_ts <= a_end:
-                ra, rb = _request(sa, a), _request(sa, b)
                 kind = "CHILD SA rekeys" if V2_N in (ra.inner_next, rb.inner_next) else "CREATE_CHILD_SA exchanges"
                 yield make(REKEY_COLLISION, Confidence.LIKELY,
                            f"both peers started {kind} {abs(b.first_ts - a.first_ts):.3f} s apart, each before the "
                            "other's had finished",
-                           [evidence(ra, "CREATE_CHILD_SA from the initiator"),  # type: ignore[arg-type]
-                            evidence(rb, "CREATE_CHILD_SA from the responder")],  # type: ignore[arg-type]
+                           [evidence(ra, "CREATE_CHILD_SA from the initiator"),
+                            evidence(rb, "CREATE_CHILD_SA from the responder")],
                            sa=sa.id, exchange=a.index,
                            reason="the two exchanges overlap in time; the payloads are encrypted, so which SA each "
                                   "rekeys is not visible")
@@ -247,7 +246,7 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         prev = sa.exchanges[-2] if len(sa.exchanges) > 1 else None
         prev_req = _request(sa, prev) if prev is not None and prev.exchange == V2_CREATE_CHILD else None
         # An IKE SA rekey opens with the SA payload; a CHILD SA rekey with the REKEY_SA notify.
-        if prev_req is not None and prev.answered and prev_req.inner_next == V2_SA:
+        if prev is not None and prev_req is not None and prev.answered and prev_req.inner_next == V2_SA:
             more += "; right after a CREATE_CHILD_SA, as when an IKE SA is rekeyed and the old one retired"
         ev = [evidence(req, f"delete from the {who}")]
         ev += [evidence(sa.messages[i], "acknowledged") for i in ex.messages if sa.messages[i].response][:1]
