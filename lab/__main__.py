@@ -1,4 +1,9 @@
-"""`python -m lab all | list | NAME...`: regenerate lab captures into pcaps/."""
+"""`python -m lab all | list | relabel | NAME...`: regenerate lab captures into pcaps/.
+
+`relabel` rewrites labels.json and README.md from the captures already there, for a change
+to a scenario's expectation or wording: new captures would change every byte (SPIs,
+nonces) and with them every output compared against these files elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from pathlib import Path
 
 from lab import labels
 from lab.netns import LabError
-from lab.runner import run_scenario
+from lab.runner import label_existing, run_scenario
 from lab.scenarios import BY_NAME, SCENARIOS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
-    parser.add_argument("names", nargs="+", help="scenario names, 'all', or 'list'")
+    parser.add_argument("names", nargs="+", help="scenario names, 'all', 'list' or 'relabel'")
     parser.add_argument("--out", type=Path, default=REPO / "pcaps",
                         help="where captures, keys, logs and labels go (default: pcaps/)")
     parser.add_argument("--work", type=Path, default=REPO / "lab" / "work",
@@ -29,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         for s in SCENARIOS:
             print(f"{s.name:40} {s.summary}")
         return 0
+    if args.names == ["relabel"]:
+        return relabel(args.out)
     names = [s.name for s in SCENARIOS] if args.names == ["all"] else args.names
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
@@ -56,6 +63,26 @@ def main(argv: list[str] | None = None) -> int:
     labels.write_readme(args.out)
     print(f"{len(names) - len(failed)} of {len(names)} scenarios captured in "
           f"{time.monotonic() - total:.0f}s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def relabel(out: Path) -> int:
+    """Label the existing captures again; a capture that no longer fits its scenario fails."""
+    old = {c["name"]: c for c in labels.load(out)["captures"]}
+    failed = []
+    for sc in SCENARIOS:
+        if sc.name not in old:
+            continue
+        try:
+            label = label_existing(sc, out, old[sc.name])
+        except LabError as exc:
+            failed.append(sc.name)
+            print(f"FAIL {sc.name}: {exc}", file=sys.stderr)
+            continue
+        labels.update(out, label)
+    labels.write_readme(out)
+    print(f"{len(old) - len(failed)} labels rewritten" +
+          (f"; failed: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 

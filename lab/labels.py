@@ -27,10 +27,12 @@ ROOT_CAUSES = {
     "ike.exchange_mode_mismatch": "aggressive mode against main mode",
     "ike.lifetime_mismatch": "proposals differ only in lifetime",
     "ike.encapsulation_mismatch": "transport mode against tunnel mode",
-    "ike.malformed_message": "a message the peer cannot parse (an unknown payload marked "
-                             "critical)",
-    "ike.dead_peer": "an established peer stops answering (liveness checks, DELETE)",
-    "ike.fragments_lost": "IP fragments of a large IKE message are dropped on the path",
+    "ike.malformed_reported": "the peer reports it cannot parse a message (here an unknown "
+                              "payload marked critical)",
+    "ike.dpd_unanswered": "an established peer stops answering liveness checks",
+    "ike.delete_unacknowledged": "a DELETE is never acknowledged (the peer is gone)",
+    "ike.large_unfragmented": "a message too large for one packet, sent without IKE "
+                              "fragmentation, is lost as IP fragments on the path",
 }
 
 

@@ -108,6 +108,14 @@ def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Daemon]) -> 
     return make_label(sc, pcap, tables, logs)
 
 
+def label_existing(sc: Scenario, out: Path, old: dict[str, Any]) -> dict[str, Any]:
+    """The label of a capture already in `out`, keeping the software versions that made it."""
+    tables = [out / name for name in old["key_tables"]]
+    label = make_label(sc, out / f"{sc.name}.pcap", tables, old["logs"])
+    label["software"] = old["software"]
+    return label
+
+
 def make_label(sc: Scenario, pcap: Path, tables: list[Path],
                logs: dict[str, str]) -> dict[str, Any]:
     """Compare the capture with the scenario's expectation and describe it for tests."""

@@ -330,7 +330,7 @@ SCENARIOS: list[Scenario] = [
         play=dpd_then_crash,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
                                     ended_by="dpd_timeout"),),
-                      root_cause="ike.dead_peer", failed_exchange="INFORMATIONAL"),
+                      root_cause="ike.dpd_unanswered", failed_exchange="INFORMATIONAL"),
     ),
     Scenario(
         name="ikev2-delete-unanswered",
@@ -341,7 +341,7 @@ SCENARIOS: list[Scenario] = [
         play=delete_unanswered,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
                                     ended_by="delete"),),
-                      root_cause="ike.dead_peer", failed_exchange="INFORMATIONAL"),
+                      root_cause="ike.delete_unacknowledged", failed_exchange="INFORMATIONAL"),
     ),
     Scenario(
         name="ikev2-udp4500-blocked",
@@ -367,7 +367,7 @@ SCENARIOS: list[Scenario] = [
         topology="nat",
         capture_on="alice",
         expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
-                      root_cause="ike.fragments_lost", failed_exchange="IKE_AUTH"),
+                      root_cause="ike.large_unfragmented", failed_exchange="IKE_AUTH"),
     ),
     Scenario(
         name="ikev2-ipv6-success",
@@ -510,7 +510,7 @@ SCENARIOS: list[Scenario] = [
         play=impaired("add-unknown-v2-payload-to:IKE_SA_INIT", "unknown-v2-payload-critical"),
         software={"alice": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
-                      root_cause="ike.malformed_message", failed_exchange="IKE_SA_INIT",
+                      root_cause="ike.malformed_reported", failed_exchange="IKE_SA_INIT",
                       decisive_notifies=(UNSUPPORTED_CRITICAL_PAYLOAD,)),
     ),
     Scenario(
