@@ -280,6 +280,9 @@ def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         rows.append(row)
     if not rows:
         return
+    if not ev:  # copies whose original sits in another exchange (odd captures): show the copies
+        ev = [evidence(m, f"copy of frame {m.retransmit_of}") for m in sa.messages
+              if m.retransmit_of is not None][:MAX_EVIDENCE]
     total = sum(r["retransmissions"] for r in rows)
     parts = [f"{r['name']} {r['retransmissions']}x" + ("" if r["answered"] else " (never answered)")
              for r in rows if r["retransmissions"]]
