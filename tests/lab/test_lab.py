@@ -133,6 +133,29 @@ def test_capture_matches_label(label: dict) -> None:
             assert not label["cause_on_wire"]
 
 
+def test_every_ikev2_key_row_authenticates_its_messages() -> None:
+    """Each shipped IKEv2 row must reproduce the ICV of a message with its SPIs: a key
+    table that merely parses would let decryption tests fail for the wrong reason."""
+    from lab.keys import ENCR, INTEG, V2Keys, _matches, ike_messages as raw_messages
+
+    encr_names = {v: k for k, v in ENCR.items()}
+    integ_names = {v[0]: k for k, v in INTEG.items()}
+    rows = 0
+    for label in LABELS:
+        tables = [PCAPS / t for t in label["key_tables"] if "ikev2" in t]
+        if not tables:
+            continue
+        msgs = raw_messages(PCAPS / label["file"])
+        for line in tables[0].read_text().splitlines():
+            ispi, rspi, sk_ei, sk_er, encr, sk_ai, sk_ar, integ = line.split(",")
+            keys = V2Keys(encr_names[encr.strip('"')], integ_names[integ.strip('"')],
+                          {"sk_ai": bytes.fromhex(sk_ai), "sk_ar": bytes.fromhex(sk_ar)})
+            mine = [m for m in msgs if m[:16].hex() == ispi + rspi]
+            assert any(_matches(keys, m) for m in mine), (label["name"], ispi)
+            rows += 1
+    assert rows >= 20
+
+
 DOCUMENTATION_NETS = [ipaddress.ip_network(n) for n in
                       ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")]
 
