@@ -41,12 +41,14 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
                f"{inp['frames']} frames, {inp['ike_messages']} IKE messages{cut}")
     yield ""
     if doc["sas"]:
-        yield "| SA | version | initiator | responder | outcome | root cause |"
+        yield "| SA | version | initiator | responder | outcome | root cause / top finding |"
         yield "|---|---|---|---|---|---|"
         for s in doc["sas"]:
             ver = version_label(s["version"], s["mode"])
             rc = s["root_cause"]
             cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
+            if rc and s["outcome"] in ("established", "deleted"):
+                cause += " (remark; the SA came up)"
             outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
             yield (f"| {s['id']} | {ver} | {_cell(s['initiator'])} | {_cell(s['responder'])} | "
                    f"{_cell(outcome)} | {cause} |")

@@ -39,7 +39,9 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
             yield from _wrap(f"{verdict}{detail}", "         ")
             rc = s["root_cause"]
             if rc is not None:
-                yield from _wrap(f"root cause: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
+                # On an SA that came up the top finding is a remark, not the reason it failed.
+                head = "top finding" if s["outcome"] in ("established", "deleted") else "root cause"
+                yield from _wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
             yield from ladders.get(s["id"], ())
         yield ""
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
