@@ -22,8 +22,10 @@ def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None, ver
     return "\n".join(_lines(doc, ladders or {}, verbose)) + "\n"
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    """Wrapped at 80 columns; ``first`` replaces the indent of the first line (a bullet)."""
+    return (textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
+                          subsequent_indent=indent) or [indent.rstrip()])
 
 
 def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) -> Iterable[str]:
@@ -57,7 +59,7 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
         if verbose:
             for ev in f["evidence"][:8]:
                 at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
-                yield from _wrap(f"#{ev['frame']}: {ev['text']}{at}", "      - ")
+                yield from _wrap(f"#{ev['frame']}: {ev['text']}{at}", "        ", first="      - ")
             yield from _diff_lines(f["details"])
             if f["confidence"] != "certain" and f["confidence_reason"]:
                 yield from _wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
