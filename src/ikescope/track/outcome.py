@@ -21,10 +21,6 @@ V2_COOKIE, V2_INVALID_KE = 16390, 17
 GRACE_SECONDS = 2.0
 
 
-def _first_response(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
-
-
 def _error_notifies(m: MessageRef, version: int) -> list[int]:
     return [n for n in m.notifies if notify_is_error(version, n)]
 
@@ -57,7 +53,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if not last.answered:
             _unanswered(sa, last, end_ts, "IKE_SA_INIT")
             return
-        resp = _first_response(sa, last)
+        resp = sa.response(last)
         errors = _error_notifies(resp, 2) if resp else []
         if sa.restarted_as is not None and resp is not None and V2_INVALID_KE in resp.notifies:
             sa.outcome = "restarted"
@@ -82,7 +78,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if not last.answered:
             _unanswered(sa, last, end_ts, "IKE_AUTH")
             return
-        resp = _first_response(sa, last)
+        resp = sa.response(last)
         if resp is not None and resp.decrypted:
             errors = _error_notifies(resp, 2)
             if errors and V2_IDR not in resp.inner_payloads:
@@ -123,7 +119,7 @@ def _child_created(sa: SaRecord, ex: Exchange) -> bool | None:
     """Whether an IKE_AUTH or CREATE_CHILD_SA exchange created a CHILD (or IKE) SA: its response
     carries an SA payload and no error notify. None when the response is encrypted and was not
     decrypted. An IKE_AUTH without any SA payload is a childless initiation (RFC 6023)."""
-    resp = _first_response(sa, ex)
+    resp = sa.response(ex)
     if resp is None:
         return False
     if resp.encrypted and not resp.decrypted:

@@ -146,3 +146,15 @@ class SaRecord:
     @property
     def duration(self) -> float:
         return self.last_ts - self.first_ts
+
+    def request(self, ex: Exchange) -> MessageRef | None:
+        """The first request message of ``ex`` (None when the capture lacks it)."""
+        return next((self.messages[i] for i in ex.messages if not self.messages[i].response), None)
+
+    def response(self, ex: Exchange) -> MessageRef | None:
+        """The first response message of ``ex`` (None when it was never answered)."""
+        return next((self.messages[i] for i in ex.messages if self.messages[i].response), None)
+
+
+def role_name(from_initiator: bool) -> str:
+    return "initiator" if from_initiator else "responder"

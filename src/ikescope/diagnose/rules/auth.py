@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
@@ -68,18 +68,6 @@ def _fresh(sa: SaRecord) -> list[MessageRef]:
     return [m for m in sa.messages if m.retransmit_of is None]
 
 
-def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
-
-
-def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
-
-
-def _side(from_initiator: bool) -> str:
-    return "initiator" if from_initiator else "responder"
-
-
 def auth_failed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version == 2:
         yield from _v2(sa)
@@ -110,7 +98,7 @@ def _v2(sa: SaRecord) -> Iterable[Finding]:
     if not auths:
         return
     last = auths[-1]
-    req, resp = _request_of(sa, last), _response_of(sa, last)
+    req, resp = sa.request(last), sa.response(last)
     if resp is None or req is None or _readable(resp):
         return
     later = [e for e in sa.exchanges if e.index > last.index]
@@ -132,16 +120,16 @@ def _v2(sa: SaRecord) -> Iterable[Finding]:
 def _v2_readable(sa: SaRecord, m: MessageRef) -> Finding:
     ex = next((e for e in sa.exchanges if any(sa.messages[i] is m for i in e.messages)), None)
     ev: list[Evidence] = []
-    req = _request_of(sa, ex) if m.response and ex is not None else None
+    req = sa.request(ex) if m.response and ex is not None else None
     if req is not None:
         ev.append(evidence(req, "the request whose authentication was refused"))
-    ev.append(evidence(m, f"AUTHENTICATION_FAILED from the {_side(m.from_initiator)}"))
+    ev.append(evidence(m, f"AUTHENTICATION_FAILED from the {role_name(m.from_initiator)}"))
     if m.from_initiator:
         summary = "the initiator could not verify the responder's authentication and said so " \
                   "(AUTHENTICATION_FAILED in an INFORMATIONAL)"
     else:
         summary = "the responder refused the initiator's authentication (AUTHENTICATION_FAILED)"
-    details: dict[str, object] = {"notify": AUTHENTICATION_FAILED, "refused_by": _side(m.from_initiator)}
+    details: dict[str, object] = {"notify": AUTHENTICATION_FAILED, "refused_by": role_name(m.from_initiator)}
     requested = [text for ptype, _, text in (req.ids if req is not None else ()) if ptype == V2_IDR]
     if requested:
         # The initiator named the identity it expects; a responder without that identity refuses the same way.
@@ -158,7 +146,7 @@ def _v2_initiator_refuses(sa: SaRecord, auth: Exchange, resp: MessageRef,
     if not later:
         return
     nxt = later[0]
-    req = _request_of(sa, nxt)
+    req = sa.request(nxt)
     if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
             or req.inner_next != V2_N or _readable(req) or req.ts - resp.ts > PROMPT_SECONDS):
         return
@@ -215,7 +203,7 @@ def _answers_encrypted(sa: SaRecord, m: MessageRef) -> bool:
 
 def _v1_readable(sa: SaRecord, phase1: Exchange, start: MessageRef, m: MessageRef, n: int) -> Finding:
     name = reg.notify_name(1, n)
-    by = _side(m.from_initiator)
+    by = role_name(m.from_initiator)
     ev = [evidence(start, "main mode message 5: the initiator's identity and hash (encrypted)"
                    if start.from_initiator else "aggressive mode message 2: the responder's proof"),
           evidence(m, f"{name} from the {by}")]

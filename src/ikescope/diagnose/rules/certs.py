@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from cryptography import x509
 
 from ...model import Severity
-from ...track.records import MessageRef, SaRecord
+from ...track.records import MessageRef, role_name, SaRecord
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
@@ -62,10 +62,6 @@ CERT_EXPIRED = CatalogEntry(
 ENTRIES = (CERTREQ_WITHOUT_CERT, CERT_EXPIRED)
 
 
-def _side(initiator: bool) -> str:
-    return "initiator" if initiator else "responder"
-
-
 def _readable(m: MessageRef) -> tuple[int, ...]:
     return m.payloads + m.inner_payloads
 
@@ -89,7 +85,7 @@ def certreq_without_cert(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         answer = _auth_message(sa, not side, req.ts)
         if answer is None or cert in _readable(answer):
             continue
-        asker, peer = _side(side), _side(not side)
+        asker, peer = role_name(side), role_name(not side)
         # An IKEv1 SIG payload means signature authentication; an IKEv2 AUTH may as well be a PSK,
         # unless the asker authenticates with a certificate itself.
         own_cert = any(cert in _readable(m) for m in sa.messages if m.from_initiator == side)
@@ -129,7 +125,7 @@ def cert_expired(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             off = (start - now if early else now - end).total_seconds()
             what = (f"not valid before {_when(start)}" if early else f"expired on {_when(end)}")
             yield make(CERT_EXPIRED, Confidence.CERTAIN if off > CLOCK_SLACK else Confidence.LIKELY,
-                       f"the {_side(m.from_initiator)}'s certificate {subject} is {what}; the capture shows "
+                       f"the {role_name(m.from_initiator)}'s certificate {subject} is {what}; the capture shows "
                        f"{_when(now)}", [evidence(m, f"CERT {subject}")], sa=sa.id,
                        details={"subject": subject, "not_before": start.isoformat(), "not_after": end.isoformat(),
                                 "capture_time": now.isoformat(), "not_yet_valid": early},

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
@@ -66,18 +66,6 @@ UNKNOWN_SA = CatalogEntry(
 ENTRIES = (INVALID_SPI_ENTRY, UNKNOWN_SA)
 
 
-def _side(from_initiator: bool) -> str:
-    return "initiator" if from_initiator else "responder"
-
-
-def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
-
-
-def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
-
-
 def _spi_text(m: MessageRef, n: int) -> str:
     if len(m.notify_data) != len(m.notifies):
         return ""
@@ -100,7 +88,7 @@ def _readable_notify(sa: SaRecord) -> Iterable[Finding]:
         if n is None:
             continue
         name = reg.notify_name(sa.version, n)
-        by, other = _side(m.from_initiator), _side(not m.from_initiator)
+        by, other = role_name(m.from_initiator), role_name(not m.from_initiator)
         before = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts]
         ev = ([evidence(before[-1], f"the {other}'s message for the SA")] if before else []) + \
              [evidence(m, f"{name} from the {by}")]
@@ -122,7 +110,7 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
     """Requests on an IKEv2 SA after a Delete of the IKE SA itself was acknowledged."""
     deleted: tuple[MessageRef, MessageRef] | None = None
     for ex in sa.exchanges:
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         # The answer to a CHILD SA delete carries the peer's own Delete; to an IKE SA delete it is empty.
         if (ex.exchange == V2_INFORMATIONAL and req is not None and resp is not None and req.inner_next == V2_D
                 and resp.inner_next in (0, None)):
@@ -131,13 +119,13 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
     if deleted is None:
         return
     # Requests the peer still answers normally show the SA alive on both sides after all.
-    after = [req for e in sa.exchanges if (req := _request_of(sa, e)) is not None and req.ts > deleted[1].ts
+    after = [req for e in sa.exchanges if (req := sa.request(e)) is not None and req.ts > deleted[1].ts
              and (not e.answered or _refused(sa, e))]
     if not after:
         return
-    senders = {_side(m.from_initiator) for m in after}
+    senders = {role_name(m.from_initiator) for m in after}
     ev: list[Evidence] = [evidence(deleted[0], "the IKE SA is deleted"), evidence(deleted[1], "deletion acknowledged")]
-    ev += [evidence(m, f"request from the {_side(m.from_initiator)} on the deleted SA") for m in after[:MAX_EVIDENCE]]
+    ev += [evidence(m, f"request from the {role_name(m.from_initiator)} on the deleted SA") for m in after[:MAX_EVIDENCE]]
     yield make(INVALID_SPI_ENTRY, Confidence.LIKELY,
                f"{len(after)} request(s) from the {' and '.join(sorted(senders))} on the IKE SA after its deletion "
                f"was acknowledged (frame {deleted[1].frame}) go unanswered or are refused: a side still uses an "
@@ -149,7 +137,7 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
 
 
 def _refused(sa: SaRecord, ex: Exchange) -> bool:
-    resp = _response_of(sa, ex)
+    resp = sa.response(ex)
     return resp is not None and (any(reg.notify_is_error(2, n) for n in resp.notifies) or _encrypted_refusal(resp))
 
 
@@ -164,7 +152,7 @@ def unknown_sa(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """An SA negotiated before the capture whose requests get no answer, or only errors."""
     if not sa.messages or _started_here(sa) or sa.rekeyed_from is not None:
         return
-    requests = [(e, req) for e in sa.exchanges if (req := _request_of(sa, e)) is not None]
+    requests = [(e, req) for e in sa.exchanges if (req := sa.request(e)) is not None]
     if not requests:
         return
     asker = requests[0][1].from_initiator
@@ -184,7 +172,7 @@ def unknown_sa(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         f"never answered ({len(unanswered)} request(s), {copies} retransmission(s))"
     yield make(UNKNOWN_SA, Confidence.POSSIBLE,
                f"IKEv{sa.version} SA {sa.ispi.hex()}/{sa.rspi.hex()} was set up before the capture and the "
-               f"{_side(asker)}'s requests on it are {how}: the {_side(not asker)} may have lost the SA",
+               f"{role_name(asker)}'s requests on it are {how}: the {role_name(not asker)} may have lost the SA",
                sorted(ev, key=lambda e: e.frame), sa=sa.id,
                details={"ispi": sa.ispi.hex(), "rspi": sa.rspi.hex(), "unanswered": len(unanswered),
                         "retransmissions": copies, "errors": len(errors)},

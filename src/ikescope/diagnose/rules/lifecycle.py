@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
@@ -93,10 +93,6 @@ SA_DELETED = CatalogEntry(
 ENTRIES = (DPD_UNANSWERED, DELETE_UNACKNOWLEDGED, REKEY_COLLISION, SA_DELETED)
 
 
-def _side(initiator: bool) -> str:
-    return "initiator" if initiator else "responder"
-
-
 def _request(sa: SaRecord, ex: Exchange) -> MessageRef | None:
     return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
 
@@ -141,7 +137,7 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
     if not silent:
         return
     first = silent[0]
-    checker = _side(side)
+    checker = role_name(side)
     copies = [m for ex in silent for m in _copies(sa, ex)]
     answered = [r for e in sa.exchanges if e.exchange == V2_INFORMATIONAL and e.answered
                 and e.first_ts < first.first_ts and (r := _request(sa, e)) is not None and r.inner_next == 0]
@@ -162,7 +158,7 @@ def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
         unacked = [m for m in readable if not any(R_U_THERE_ACK in x.notifies and x.from_initiator != m.from_initiator
                                                and x.ts >= m.ts for x in sa.messages)]
         if len(unacked) >= 2 or (unacked and sa.last_ts - unacked[-1].ts >= GRACE):
-            checker = _side(unacked[0].from_initiator)
+            checker = role_name(unacked[0].from_initiator)
             yield make(DPD_UNANSWERED, Confidence.CERTAIN,
                        f"{len(unacked)} R-U-THERE from the {checker} got no R-U-THERE-ACK",
                        [evidence(m, "R-U-THERE, not acknowledged") for m in unacked[:MAX_EVIDENCE]], sa=sa.id,
@@ -181,7 +177,7 @@ def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
     gaps = [b.ts - a.ts for a, b in zip(tail, tail[1:])]
     if min(gaps) < V1_DPD_SPACING:
         return
-    checker = _side(tail[0].from_initiator)
+    checker = role_name(tail[0].from_initiator)
     both_before = any(m.exchange == V1_INFO and m.from_initiator != tail[0].from_initiator
                       for m in sa.messages if m.ts < tail[0].ts)
     yield make(DPD_UNANSWERED, Confidence.LIKELY if both_before else Confidence.POSSIBLE,
@@ -198,7 +194,7 @@ def delete_unacknowledged(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     for ex in _v2_unanswered(sa, V2_D):
         copies = _copies(sa, ex)
-        who = _side(ex.requester_is_initiator)
+        who = role_name(ex.requester_is_initiator)
         yield make(DELETE_UNACKNOWLEDGED, Confidence.LIKELY,
                    f"the {who}'s delete was sent {len(copies)} time(s) and never acknowledged: the peer may still "
                    "consider the SA up", [evidence(m, "INFORMATIONAL with Delete, no answer") for m in copies[:4]],
@@ -238,7 +234,7 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         req = _request(sa, ex)
         if req is None:
             return
-        who = _side(ex.requester_is_initiator)
+        who = role_name(ex.requester_is_initiator)
         up = f", {req.ts - sa.established_ts:.3g} s after it was established" if sa.established_ts else ""
         earlier = sum(1 for e in sa.exchanges[:-1] if e.exchange == V2_INFORMATIONAL
                       and (r := _request(sa, e)) is not None and r.inner_next == V2_D)
@@ -257,7 +253,7 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     deletes = [m for m in sa.messages if V1_DELETE in m.payloads + m.inner_payloads and m.retransmit_of is None]
     if deletes:
         m = deletes[-1]
-        who = _side(m.from_initiator)
+        who = role_name(m.from_initiator)
         yield make(SA_DELETED, Confidence.CERTAIN, f"the {who} sent a Delete in a readable informational",
                    [evidence(m, f"Delete from the {who}")], sa=sa.id, details={"by": who},
                    reason="the Delete payload is " + ("decrypted" if m.decrypted else "in clear"))

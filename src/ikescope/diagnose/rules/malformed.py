@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model import Datagram, Severity
-from ...track.records import MessageRef, SaRecord
+from ...track.records import MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ...wire.message import Decoded
 from ..context import RuleContext
@@ -145,7 +145,7 @@ def malformed_reported(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                     seen.setdefault((n, m.from_initiator), []).append(m)
     for (n, from_initiator), msgs in seen.items():
         name = reg.notify_name(sa.version, n)
-        by, other = _side(from_initiator), _side(not from_initiator)
+        by, other = role_name(from_initiator), role_name(not from_initiator)
         first = msgs[0]
         ev = []
         before = [o for o in sa.messages if o.from_initiator != from_initiator and o.ts <= first.ts]
@@ -161,10 +161,6 @@ def malformed_reported(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         yield make(MALFORMED_REPORTED, Confidence.CERTAIN, summary, ev, sa=sa.id, severity=severity,
                    details={"notify": n, "name": name, "count": len(msgs)},
                    reason=f"the {by} says so with a readable {name} notify")
-
-
-def _side(from_initiator: bool) -> str:
-    return "initiator" if from_initiator else "responder"
 
 
 def undecodable(dg: Datagram, decoded: Decoded) -> Iterable[Finding]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from ipaddress import ip_address
 
 from ...model import Severity
-from ...track.records import MessageRef, SaRecord
+from ...track.records import MessageRef, role_name, SaRecord
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
@@ -78,10 +78,6 @@ NAT_T_UNSUPPORTED = CatalogEntry(
 )
 
 ENTRIES = (NAT_DETECTED, NAT_NO_FLOAT, NAT_T_UNSUPPORTED)
-
-
-def _side(initiator: bool) -> str:
-    return "initiator" if initiator else "responder"
 
 
 def behind_nat(sa: SaRecord) -> dict[bool, list[int]]:
@@ -164,10 +160,10 @@ def nat_detected(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         if shown:
             m = shown[0]
             addr = (m.src, m.sport) if m.from_initiator == side else (m.dst, m.dport)
-            parts.append(f"the {_side(side)} (seen as {addr[0]}:{addr[1]})")
+            parts.append(f"the {role_name(side)} (seen as {addr[0]}:{addr[1]})")
         else:
-            parts.append(f"the {_side(side)}")
-        ev.extend(evidence(m, f"NAT-D hash does not match the {_side(side)}'s captured address") for m in shown)
+            parts.append(f"the {role_name(side)}")
+        ev.extend(evidence(m, f"NAT-D hash does not match the {role_name(side)}'s captured address") for m in shown)
     floated = _on_4500(sa)
     tail = "; the peers moved to UDP 4500" if floated else ""
     if floated is not None:
@@ -181,7 +177,7 @@ def nat_detected(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         reason = "the NAT-D hashes do not match the captured addresses" + (
             "" if sa.version == 2 else " (IKEv1 hashes with the negotiated hash; the usual ones are tried)")
     yield make(NAT_DETECTED, confidence, "a NAT is in front of " + " and ".join(parts) + tail, ev, sa=sa.id,
-               details={"behind": [_side(s) for s in behind], "floated": floated is not None}, reason=reason)
+               details={"behind": [role_name(s) for s in behind], "floated": floated is not None}, reason=reason)
 
 
 def nat_no_float(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
@@ -203,7 +199,7 @@ def nat_no_float(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     ev = [evidence(msgs[f], "NAT-D shows a NAT") for f in sorted({f for fs in behind.values() for f in fs})
           if f in msgs][:3]
     ev.append(evidence(later[0], f"the negotiation continues on UDP {later[0].sport}->{later[0].dport}"))
-    who = " and ".join(f"the {_side(s)}" for s in behind)
+    who = " and ".join(f"the {role_name(s)}" for s in behind)
     yield make(NAT_NO_FLOAT, Confidence.LIKELY,
                f"a NAT is in front of {who}, but the peers stayed on UDP 500: ESP will not pass the NAT", ev,
                sa=sa.id, reason="NAT-D hashes differ and no later message uses UDP 4500")
@@ -220,17 +216,17 @@ def nat_t_unsupported(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     msgs = _by_frame(sa)
     ev = [evidence(msgs[f], "NAT-D shows a NAT") for fs in behind.values() for f in fs if f in msgs][:3]
-    ev += [evidence(m, f"the {_side(s)} identifies as an address other than its source {m.src}")
+    ev += [evidence(m, f"the {role_name(s)} identifies as an address other than its source {m.src}")
            for s, m in id_hint.items()]
     for s in lacking:
         first = next(m for m in sa.messages if m.from_initiator == s and m.proposals is not None)
-        ev.append(evidence(first, f"the {_side(s)} announces no NAT traversal"))
+        ev.append(evidence(first, f"the {role_name(s)} announces no NAT traversal"))
     what = "NAT_DETECTION notifies" if sa.version == 2 else "NAT-T Vendor ID"
-    who = " and ".join(f"the {_side(s)}" for s in lacking)
+    who = " and ".join(f"the {role_name(s)}" for s in lacking)
     how = "NAT-D hashes" if behind else "an IP-address identity that differs from the packet's source"
     yield make(NAT_T_UNSUPPORTED, Confidence.LIKELY if behind else Confidence.POSSIBLE,
                f"{how} show a NAT, but {who} sent no {what}: ESP cannot be encapsulated in UDP", ev, sa=sa.id,
-               details={"lacking": [_side(s) for s in lacking]},
+               details={"lacking": [role_name(s) for s in lacking]},
                reason=f"the NAT is shown by {how}; the {what} is missing from the clear phase 1 messages")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
@@ -129,10 +129,6 @@ def _requests(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
     return [sa.messages[i] for i in ex.messages if not sa.messages[i].response]
 
 
-def _side(initiator: bool) -> str:
-    return "initiator" if initiator else "responder"
-
-
 def _peer_answered_before(sa: SaRecord, req: MessageRef) -> bool:
     """Whether the side that should answer ``req`` sent anything earlier in this SA."""
     return any(m.from_initiator != req.from_initiator for m in sa.messages if m.ts < req.ts)
@@ -208,8 +204,8 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         step = sum(1 for i in ex.messages if sa.messages[i].retransmit_of is None
                    and sa.messages[i].ts <= reqs[0].ts)
         name = f"{'main' if ex.exchange == V1_MAIN else 'aggressive'} mode message {step}"
-    requester = _side(ex.requester_is_initiator)
-    silent = _side(not ex.requester_is_initiator)
+    requester = role_name(ex.requester_is_initiator)
+    silent = role_name(not ex.requester_is_initiator)
     silent_addr = reqs[0].dst
     span = reqs[-1].ts - reqs[0].ts
     tries = len(reqs)

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire.message import TrafficSelector
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
@@ -140,20 +140,8 @@ def _readable(m: MessageRef) -> bool:
     return not m.encrypted or m.decrypted
 
 
-def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
-
-
-def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
-
-
 def _exchange_of(sa: SaRecord, m: MessageRef) -> Exchange | None:
     return next((e for e in sa.exchanges if any(sa.messages[i] is m for i in e.messages)), None)
-
-
-def _side(from_initiator: bool) -> str:
-    return "initiator" if from_initiator else "responder"
 
 
 def _selector_text(ts: TrafficSelector) -> str:
@@ -199,12 +187,12 @@ def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         if m.retransmit_of is not None or TS_UNACCEPTABLE not in m.notifies:
             continue
         ex = _exchange_of(sa, m)
-        req = _request_of(sa, ex) if ex is not None and m.response else None
+        req = sa.request(ex) if ex is not None and m.response else None
         details: dict = {**_ts_details(req, "requested")}
         asked = _ts_text(details, "requested")
         ev = ([evidence(req, f"the traffic selectors asked for{': ' + asked if asked else ''}")] if req else []) + \
-             [evidence(m, f"TS_UNACCEPTABLE from the {_side(m.from_initiator)}")]
-        summary = f"the {_side(m.from_initiator)} refused the traffic selectors (TS_UNACCEPTABLE"
+             [evidence(m, f"TS_UNACCEPTABLE from the {role_name(m.from_initiator)}")]
+        summary = f"the {role_name(m.from_initiator)} refused the traffic selectors (TS_UNACCEPTABLE"
         summary += f" for {asked}): " if asked else "): "
         summary += "the protected networks differ"
         other = _one_sided(sa, ctx)
@@ -228,7 +216,7 @@ def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             continue
         quick = [q for q in sa.messages if q.exchange == V1_QUICK and q.ts <= m.ts
                  and q.from_initiator != m.from_initiator and q.retransmit_of is None]
-        by = _side(m.from_initiator)
+        by = role_name(m.from_initiator)
         ev: list[Evidence] = []
         details: dict = {"phase": 2 if quick else 1}
         if quick:
@@ -273,7 +261,7 @@ def _identity_of(sa: SaRecord, ctx: RuleContext, address: str) -> tuple[str, Mes
 def _v2_requested_identity(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """AUTHENTICATION_FAILED after the initiator asked for an identity the responder does not use."""
     for ex in sa.exchanges:
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         if ex.exchange != V2_AUTH or req is None or resp is None or V2_AUTHENTICATION_FAILED not in resp.notifies:
             continue
         asked = next((text for ptype, _, text in req.ids if ptype == V2_IDR), None)
@@ -320,7 +308,7 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     for ex in sa.exchanges:
         if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
             continue
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         if req is None or resp is None or not req.selectors or not resp.selectors:
             continue
         narrowed = []
@@ -399,7 +387,7 @@ def _prompt_ike_delete(sa: SaRecord, auth: Exchange, resp: MessageRef) -> Messag
     if not later:
         return None
     nxt = later[0]
-    req, answer = _request_of(sa, nxt), _response_of(sa, nxt)
+    req, answer = sa.request(nxt), sa.response(nxt)
     if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
             or req.inner_next != V2_D or req.ts - resp.ts > PROMPT_SECONDS):
         return None
@@ -421,7 +409,7 @@ def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
     if not auths:
         return
     last = auths[-1]
-    req, resp = _request_of(sa, last), _response_of(sa, last)
+    req, resp = sa.request(last), sa.response(last)
     if req is None or resp is None or _readable(resp) or resp.inner_next not in (V2_IDR, V2_AUTH_PAYLOAD):
         return
     small = _no_room_for_child(sa, req, resp)
@@ -466,7 +454,7 @@ def _child_created_later(sa: SaRecord, auth: Exchange) -> bool:
     """A later CREATE_CHILD_SA from the initiator was answered with an SA payload first."""
     for ex in sa.exchanges:
         if ex.index > auth.index and ex.exchange == V2_CREATE_CHILD and ex.requester_is_initiator:
-            resp = _response_of(sa, ex)
+            resp = sa.response(ex)
             if resp is not None and (resp.inner_next == V2_SA or V2_SA in resp.inner_payloads):
                 return True
     return False
@@ -482,7 +470,7 @@ def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
         if ex.exchange != V2_CREATE_CHILD:
             continue
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         if req is None or resp is None or _readable(resp) or resp.inner_next != V2_N:
             continue
         rekey = req.inner_next == V2_N  # a CHILD SA rekey opens with N(REKEY_SA) (RFC 7296 1.3.3)
@@ -490,7 +478,7 @@ def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
         ev = [evidence(req, f"CREATE_CHILD_SA request for a {what} (encrypted)"),
               evidence(resp, "the answer opens with an encrypted Notify: a refusal")]
         yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
-                   f"the {_side(resp.from_initiator)} refused the {what}: most likely NO_PROPOSAL_CHOSEN (the "
+                   f"the {role_name(resp.from_initiator)} refused the {what}: most likely NO_PROPOSAL_CHOSEN (the "
                    "ESP proposal or PFS group differs) or TS_UNACCEPTABLE; decrypt to tell which",
                    ev, sa=sa.id, exchange=ex.index, severity=Severity.WARNING if rekey else None,
                    details={"rekey": rekey},
@@ -502,7 +490,7 @@ def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
         if ex.exchange != V1_QUICK or ex.answered:
             continue
-        req = _request_of(sa, ex)
+        req = sa.request(ex)
         if req is None or _readable(req):
             continue  # readable quick modes are judged by their notifies
         info = next((m for m in sa.messages if m.exchange == V1_INFO and m.retransmit_of is None
@@ -513,7 +501,7 @@ def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
         ev = [evidence(req, "quick mode message 1: IPsec proposal and IDs (networks), encrypted"),
               evidence(info, "answered by an encrypted Informational instead of quick mode message 2")]
         yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
-                   f"the {_side(info.from_initiator)} refused quick mode: NO-PROPOSAL-CHOSEN (IPsec proposal or "
+                   f"the {role_name(info.from_initiator)} refused quick mode: NO-PROPOSAL-CHOSEN (IPsec proposal or "
                    "PFS) or INVALID-ID-INFORMATION (networks); decrypt to tell which", ev, sa=sa.id,
                    exchange=ex.index,
                    reason="phase 1 is up, quick mode got no message 2 and the peer sent an Informational at once, "

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import Severity
-from ...track.records import Exchange, MessageRef, SaRecord
+from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ...wire.message import Proposal
 from ..context import RuleContext
@@ -106,20 +106,8 @@ def _readable(m: MessageRef) -> bool:
     return not m.encrypted or m.decrypted
 
 
-def _side(from_initiator: bool) -> str:
-    return "initiator" if from_initiator else "responder"
-
-
 def _first(sa: SaRecord) -> MessageRef | None:
     return sa.messages[0] if sa.messages else None
-
-
-def _request_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if not sa.messages[i].response), None)
-
-
-def _response_of(sa: SaRecord, ex: Exchange) -> MessageRef | None:
-    return next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
 
 
 # -- version -------------------------------------------------------------------------------------
@@ -132,17 +120,17 @@ def version_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 and not any(p.severity is Severity.ERROR for p in m.problems)):  # a broken message proves nothing
             before = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts]
             ev = ([evidence(before[-1], "the message refused")] if before else []) + \
-                 [evidence(m, f"INVALID_MAJOR_VERSION from the {_side(m.from_initiator)}")]
+                 [evidence(m, f"INVALID_MAJOR_VERSION from the {role_name(m.from_initiator)}")]
             what = f" ({unknown[0][1].detail})" if unknown else ""
             yield make(VERSION_MISMATCH, Confidence.CERTAIN,
-                       f"the {_side(m.from_initiator)} cannot handle the IKE version it was sent{what} and answers "
+                       f"the {role_name(m.from_initiator)} cannot handle the IKE version it was sent{what} and answers "
                        "INVALID_MAJOR_VERSION", ev, sa=sa.id, details={"notify": INVALID_MAJOR_VERSION},
                        reason="INVALID_MAJOR_VERSION is readable")
             return
     if unknown:
         m, p = unknown[0]
         yield make(VERSION_MISMATCH, Confidence.CERTAIN,
-                   f"the {_side(m.from_initiator)} sends IKE messages with an unknown major version: {p.detail}",
+                   f"the {role_name(m.from_initiator)} sends IKE messages with an unknown major version: {p.detail}",
                    [evidence(m, p.detail, p.offset)], sa=sa.id, details={"problem": p.code},
                    reason="the version byte of the ISAKMP header says so")
         return
@@ -193,7 +181,7 @@ def exchange_mode_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     phase1 = _phase1(sa)
     if phase1 is None:
         return
-    first = _request_of(sa, phase1) or sa.messages[phase1.messages[0]]
+    first = sa.request(phase1) or sa.messages[phase1.messages[0]]
     other_mode = next((o for o in reversed(ctx.earlier(sa)) if _other_mode(sa, o)), None)
     answered = _responder_spoke(sa, phase1)
     refusal = next((m for m in sa.messages if m.retransmit_of is None and not m.from_initiator
@@ -253,7 +241,7 @@ def _v2_transport(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
         if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
             continue
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         if (req is None or resp is None or not _readable(req) or not _readable(resp)
                 or V2_SA not in resp.payloads + resp.inner_payloads):
             continue
@@ -261,7 +249,7 @@ def _v2_transport(sa: SaRecord) -> Iterable[Finding]:
         if asked == granted:
             continue
         if asked:
-            summary = f"the {_side(req.from_initiator)} asked for transport mode (USE_TRANSPORT_MODE), the " \
+            summary = f"the {role_name(req.from_initiator)} asked for transport mode (USE_TRANSPORT_MODE), the " \
                       "CHILD SA came up in tunnel mode: the other gateway is configured for tunnel mode"
             texts = ("USE_TRANSPORT_MODE: transport mode asked for", "CHILD SA accepted without USE_TRANSPORT_MODE")
         else:
@@ -279,7 +267,7 @@ def _quick_pairs(sa: SaRecord) -> list[tuple[MessageRef, MessageRef | None]]:
     for ex in sa.exchanges:
         if ex.exchange != V1_QUICK:
             continue
-        req, resp = _request_of(sa, ex), _response_of(sa, ex)
+        req, resp = sa.request(ex), sa.response(ex)
         if req is not None and req.proposals:
             out.append((req, resp))
     return out
@@ -360,7 +348,7 @@ def _responder_lifetime(sa: SaRecord) -> Iterable[Finding]:
         ev = ([evidence(quick[-1], "proposed lifetime")] if quick else []) + \
              [evidence(m, f"RESPONDER-LIFETIME{': ' + theirs if theirs else ''}")]
         yield make(LIFETIME_MISMATCH, Confidence.CERTAIN,
-                   f"the {_side(m.from_initiator)} imposes its own lifetime"
+                   f"the {role_name(m.from_initiator)} imposes its own lifetime"
                    + (f" ({theirs})" if theirs else "") + (f" instead of the proposed {', '.join(asked)}"
                                                            if asked else ""), ev, sa=sa.id,
                    details={"responder_lifetime": theirs, "proposed": asked},
