@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from ..model import Problem, Severity
 from .cursor import Cursor, Short
-from .message import Attribute
+from .message import Attribute, Proposal, Transform
 
 T = TypeVar("T")
 
@@ -170,3 +170,17 @@ def walk_substructures(
                     length=None if expected_at is None else 1)
         )
     return tuple(items)
+
+
+def parse_proposal(cur: Cursor, start: int, problems: list[Problem],
+                   transform: Callable[[Cursor, int, list[Problem]], Transform]) -> Proposal:
+    """A proposal substructure; the two versions differ only in their transforms
+    (RFC 2408 3.5, RFC 7296 3.3.1)."""
+    number = cur.u8()
+    protocol = cur.u8()
+    spi_size = cur.u8()
+    count = cur.u8()
+    spi = cur.take(spi_size)
+    transforms = walk_substructures(cur, 3, "transform", 8, transform, problems, expected=count,
+                                     expected_at=start + 7)
+    return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)

@@ -11,7 +11,7 @@ import struct
 from collections.abc import Callable
 
 from ..model import Problem
-from .common import check_fixed_size, note_leftover, parse_attributes, walk_substructures
+from .common import check_fixed_size, note_leftover, parse_attributes, parse_proposal, walk_substructures
 from .cursor import Cursor
 from .message import (
     CertPayload,
@@ -53,14 +53,7 @@ def _transform(cur: Cursor, start: int, problems: list[Problem]) -> Transform:
 
 
 def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
-    number = cur.u8()
-    protocol = cur.u8()
-    spi_size = cur.u8()
-    count = cur.u8()
-    spi = cur.take(spi_size)
-    transforms = walk_substructures(cur, 3, "transform", 8, _transform, problems, expected=count,
-                                     expected_at=start + 7)
-    return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)
+    return parse_proposal(cur, start, problems, _transform)
 
 
 def _sa(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
