@@ -22,28 +22,59 @@ from .model import Datagram, Frame, NetEvent
 from .report.model import InputRecord, Report, SaResult
 from .net import Demux
 from .track.records import SaRecord
+from .track.fragments import V1Defragmenter, fragment_of
 from .track.tracker import Tracker, TrackerSettings
 from .wire.decode import decode_message
 from .wire.message import Decoded
 
 
-def decode_frames(frames: Iterable[Frame], demux: Demux | None = None,
-                  keys: KeyStore | None = None) -> Iterator[tuple[Datagram, Decoded]]:
-    """Every IKE message carried by ``frames``, decoded (and decrypted where ``keys`` open it), in capture order."""
+class Messages:
+    """Datagrams to decoded messages: decode, join IKEv1 fragments, decrypt.
+
+    ``feed`` returns what a consumer should see for one datagram: for the
+    tracker (``whole_only``) a fragment is held back and its joined message
+    comes when the set is complete; for ``decode`` every fragment is shown as
+    it was on the wire, followed by the joined message.
+    """
+
+    def __init__(self, keys: KeyStore | None = None, whole_only: bool = True, join: bool = True) -> None:
+        self._decryptor = Decryptor(keys) if keys else None
+        self._defrag = V1Defragmenter() if join else None
+        self._whole_only = whole_only
+
+    def _open(self, dg: Datagram, dec: Decoded) -> tuple[Datagram, Decoded]:
+        return dg, (self._decryptor.process(dg, dec) if self._decryptor is not None else dec)
+
+    def feed(self, dg: Datagram) -> list[tuple[Datagram, Decoded]]:
+        dec = decode_message(dg.payload)
+        if self._defrag is None:
+            return [self._open(dg, dec)]
+        fragment, done = self._defrag.feed(dg, dec)
+        out = [] if fragment and self._whole_only else [self._open(dg, dec)]
+        return out + [self._open(d, m) for d, m in done if not (self._whole_only is False and fragment_of(m))]
+
+    def flush(self) -> list[tuple[Datagram, Decoded]]:
+        """Pieces of unfinished fragment sets (already shown when every fragment is shown)."""
+        if self._defrag is None or not self._whole_only:
+            return []
+        return [self._open(d, m) for d, m in self._defrag.flush()]
+
+
+def decode_frames(frames: Iterable[Frame], demux: Demux | None = None, keys: KeyStore | None = None,
+                  fragments: bool = False, join: bool = True) -> Iterator[tuple[Datagram, Decoded]]:
+    """Every IKE message carried by ``frames``, decoded (and decrypted where ``keys`` open it), in capture
+    order. IKEv1 fragments are joined into the message they carry; with ``fragments`` each fragment is
+    also yielded as it was on the wire, before the joined message; ``join=False`` yields exactly the
+    messages on the wire (fragments as they are, nothing joined)."""
     dm = demux if demux is not None else Demux()
-    decryptor = Decryptor(keys) if keys else None
-
-    def decoded(item: Datagram) -> Decoded:
-        dec = decode_message(item.payload)
-        return decryptor.process(item, dec) if decryptor is not None else dec
-
+    stage = Messages(keys, whole_only=not fragments and join, join=join)
     for frame in frames:
         for item in dm.feed(frame):
             if isinstance(item, Datagram):
-                yield item, decoded(item)
+                yield from stage.feed(item)
     for item in dm.flush():
         if isinstance(item, Datagram):
-            yield item, decoded(item)
+            yield from stage.feed(item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +90,18 @@ class DecodeRun:
     """One capture file being decoded: iterate it for (Datagram, Decoded) pairs,
     then ask ``info()`` for what the capture and network layers counted."""
 
-    def __init__(self, path: str | Path, keys: KeyStore | None = None) -> None:
+    def __init__(self, path: str | Path, keys: KeyStore | None = None, fragments: bool = False,
+                 join: bool = True) -> None:
         self.path = str(path)
         self._reader = open_capture(path)
         self._demux = Demux()
         self._keys = keys
+        self._fragments = fragments
+        self._join = join
         self._messages = 0
 
     def __iter__(self) -> Iterator[tuple[Datagram, Decoded]]:
-        for pair in decode_frames(self._reader, self._demux, self._keys):
+        for pair in decode_frames(self._reader, self._demux, self._keys, self._fragments, self._join):
             self._messages += 1
             yield pair
 
@@ -82,9 +116,11 @@ class DecodeRun:
         }
 
 
-def decode_file(path: str | Path, keys: KeyStore | None = None) -> DecodeRun:
-    """Open ``path`` (raises CaptureError if it is not a readable capture) for decoding."""
-    return DecodeRun(path, keys)
+def decode_file(path: str | Path, keys: KeyStore | None = None, fragments: bool = False,
+                join: bool = True) -> DecodeRun:
+    """Open ``path`` (raises CaptureError if it is not a readable capture) for decoding; see
+    ``decode_frames`` for ``fragments`` and ``join``."""
+    return DecodeRun(path, keys, fragments, join)
 
 
 def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputRecord | None = None,
@@ -99,24 +135,25 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
     demux = Demux(esp_events=False)
     tracker = Tracker(st.tracker)
     diag = Diagnoser(st.diagnose)
-    decryptor = Decryptor(st.keys) if st.keys else None
+    stage = Messages(st.keys)
     rec = record if record is not None else InputRecord(path="")
 
     def closed(sas: list[SaRecord]) -> Iterator[SaResult]:
         for sa in sas:
             yield SaResult(input_index, sa, diag.sa_closed(sa))
 
+    def messages(pairs: list[tuple[Datagram, Decoded]]) -> Iterator[SaResult | tuple[int, Finding]]:
+        for dg, decoded in pairs:
+            if decoded.message is None:
+                for f in diag.orphan_message(dg, decoded):
+                    yield (input_index, f)
+            yield from closed(tracker.feed(dg, decoded))
+
     def items(batch: list[Datagram | NetEvent]) -> Iterator[SaResult | tuple[int, Finding]]:
         for item in batch:
             if isinstance(item, Datagram):
-                decoded = decode_message(item.payload)
-                if decryptor is not None:
-                    decoded = decryptor.process(item, decoded)
                 rec.ike_messages += 1
-                if decoded.message is None:
-                    for f in diag.orphan_message(item, decoded):
-                        yield (input_index, f)
-                yield from closed(tracker.feed(item, decoded))
+                yield from messages(stage.feed(item))
             else:
                 tracker.net_event(item)
                 for f in diag.net_event(item):
@@ -129,6 +166,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
         rec.last_ts = frame.ts
         yield from items(demux.feed(frame))
     yield from items(demux.flush())
+    yield from messages(stage.flush())
     yield from closed(tracker.close_all())
     rec.net = dict(demux.stats)
 

@@ -228,7 +228,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
 def decode(files: tuple[str, ...], fmt: str, redact: bool, key_files: tuple[str, ...]) -> None:
     """Print every IKE message in FILES with its payloads."""
     keys = _keys(key_files)
-    runs = [api.decode_file(f, keys) for f in files]  # opens every file first: a bad name fails before output
+    runs = [api.decode_file(f, keys, fragments=True) for f in files]  # a bad name fails before any output
     r = Redactor() if redact else None
 
     def records(run: api.DecodeRun) -> Iterator[dict[str, Any]]:

@@ -75,7 +75,7 @@ def _captures() -> list:
 def ikescope_messages(capture: Path) -> dict[int, list[Shape | None]]:
     """ikescope's messages per frame (the frame that completes each), as the API yields them."""
     out: dict[int, list[Shape | None]] = {}
-    for datagram, decoded in decode_file(capture):
+    for datagram, decoded in decode_file(capture, join=False):
         out.setdefault(datagram.frame, []).append(shape_of(decoded.message) if decoded.message else None)
     return out
 

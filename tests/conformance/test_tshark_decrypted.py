@@ -158,7 +158,7 @@ def v1_plaintext(session: V1Session, key: bytes, m: IkeMessage) -> bytes:
 def ikescope_v1_inner(capture: Path, keys: dict[str, bytes]) -> dict[int, list[Shape]]:
     sessions: dict[bytes, V1Session] = {}
     out: dict[int, list[Shape]] = {}
-    for datagram, decoded in decode_file(capture):
+    for datagram, decoded in decode_file(capture, join=False):
         m = decoded.message
         if m is None or m.header.major != 1 or m.header.ispi.hex() not in keys:
             continue
@@ -179,7 +179,7 @@ def ikescope_v1_inner(capture: Path, keys: dict[str, bytes]) -> dict[int, list[S
 
 def ikescope_v2_inner(capture: Path, keys: dict[tuple[str, str], SaKeys]) -> dict[int, list[Shape]]:
     out: dict[int, list[Shape]] = {}
-    for datagram, decoded in decode_file(capture):
+    for datagram, decoded in decode_file(capture, join=False):
         m = decoded.message
         if m is None or m.header.major != 2:
             continue

@@ -210,9 +210,13 @@ def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
         keys += ["N(" + reg.notify_name(1, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
         if m.encrypted:
             keys.append("{encrypted}")
+        if len(m.frames) > 1:
+            keys.append(f"[{len(m.frames)} frames]")
         return " ".join(x for x in (name, msgid, *keys) if x)
     name = reg.exchange_name(sa.version, m.exchange)
     kind = "resp" if m.response else "req"
+    if len(m.frames) > 1:
+        kind += f" [{len(m.frames)} frames]"
     keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[2]]
     keys += ["N(" + reg.notify_name(sa.version, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
     if m.inner_next is not None:

@@ -1,0 +1,71 @@
+"""IKEv1 fragments joined into the message they carry, and sets that never complete."""
+
+from __future__ import annotations
+
+import struct
+
+from helpers import header, message, need_corpus, payload
+from ikescope import api
+from ikescope.model import Datagram
+from ikescope.track.fragments import V1Defragmenter
+from ikescope.wire.decode import decode_message
+
+SPI_I, SPI_R = b"\x11" * 8, b"\x22" * 8
+WHOLE = message([(4, b"\x33" * 300), (10, b"\x44" * 32)], ispi=SPI_I, rspi=SPI_R, version=0x10, exchange=2,
+                flags=0)
+
+
+def fragments(data: bytes, size: int = 130, fid: int = 7) -> list[bytes]:
+    parts = [data[i:i + size] for i in range(0, len(data), size)]
+    return [header(ispi=SPI_I, rspi=SPI_R, np=132, version=0x10, exchange=2, flags=0,
+                   body=payload(0, struct.pack("!HBB", fid, n, 1 if n == len(parts) else 0) + part))
+            for n, part in enumerate(parts, 1)]
+
+
+def dg(raw: bytes, frame: int, ts: float = 0.0) -> Datagram:
+    return Datagram(frames=(frame,), ts=ts, src="192.0.2.1", dst="192.0.2.2", sport=500, dport=500,
+                    transport="udp", encap="plain", payload=raw)
+
+
+def test_a_complete_set_becomes_the_original_message_in_any_order() -> None:
+    pieces = fragments(WHOLE)
+    assert len(pieces) == 3
+    d = V1Defragmenter()
+    results = [d.feed(dg(raw, n), decode_message(raw)) for n, raw in zip((5, 3, 4), (pieces[2], pieces[0], pieces[1]))]
+    assert all(is_frag for is_frag, _ in results)
+    (joined,) = [m for _, done in results for m in done]
+    whole, decoded = joined
+    assert whole.payload == WHOLE and whole.frames == (3, 4, 5) and decoded.problems == ()
+    assert [p.type for p in decoded.message.payloads] == [4, 10]
+
+
+def test_an_incomplete_set_hands_its_pieces_on() -> None:
+    pieces = fragments(WHOLE)
+    d = V1Defragmenter(timeout=10)
+    assert d.feed(dg(pieces[0], 1, 0.0), decode_message(pieces[0])) == (True, [])
+    assert d.feed(dg(pieces[2], 2, 0.1), decode_message(pieces[2])) == (True, [])
+    other = message([(13, b"x" * 16)], ispi=b"\x99" * 8, version=0x10, exchange=2, flags=0)
+    is_frag, given_up = d.feed(dg(other, 3, 60.0), decode_message(other))
+    assert not is_frag and [g.frame for g, _ in given_up] == [1, 2]
+    d.feed(dg(pieces[0], 4, 61.0), decode_message(pieces[0]))
+    assert [g.frame for g, _ in d.flush()] == [4]
+
+
+def test_sets_are_bounded() -> None:
+    d = V1Defragmenter(max_sets=2)
+    given_up = []
+    for fid in range(5):
+        raw = fragments(WHOLE, fid=fid)[0]
+        given_up += d.feed(dg(raw, fid + 1, float(fid)), decode_message(raw))[1]
+    assert [g.frame for g, _ in given_up] == [1, 2, 3]
+
+
+def test_public_capture_with_ikev1_fragments() -> None:
+    sas = list(api.track(api.decode_file(need_corpus() / "wireshark-wiki" / "test1.pcap")))
+    (sa,) = sas
+    phase1 = sa.exchanges[0]
+    assert [sa.messages[i].frames for i in phase1.messages] == [(19,), (20,), (21,), (22, 23), (24, 25, 26, 27, 28),
+                                                                (29, 30, 31)]
+    assert sa.outcome == "established"
+    decoded = list(api.decode_file(need_corpus() / "wireshark-wiki" / "test1.pcap", fragments=True))
+    assert [d.frames for d, _ in decoded if d.frame == 23] == [(23,), (22, 23)]
