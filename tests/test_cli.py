@@ -64,3 +64,19 @@ def test_installed_console_script() -> None:
     cap = need_corpus() / "wireshark-wiki" / "attachment_ikev1_main_mode.pcap"
     p = subprocess.run([exe, "sas", str(cap)], capture_output=True, text=True)
     assert p.returncode == 0 and "IKEv1 main" in p.stdout and "established" in p.stdout
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, capsys) -> None:
+    from ikescope import cli as climod
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    assert not climod._colour()
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert climod._colour()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not climod._colour()
+    monkeypatch.setattr(climod, "_colour", lambda: True)
+    climod._write_text("ERROR ike.x  SA 1\nplain line\n")
+    out = capsys.readouterr().out
+    assert "ERROR ike.x" in out and "plain line" in out
