@@ -211,3 +211,15 @@ def test_ndpi_many_sas() -> None:
     assert len(sas) > 50
     retried = [e for s in sas for e in s.exchanges if e.retry_reason is not None]
     assert {e.retry_reason for e in retried} & {16390, 17}
+
+
+def test_ike_rekey_linked_by_spi_with_keys_and_by_timing_without() -> None:
+    from helpers import REPO
+    from ikescope.crypto.keys import load_key_files
+
+    cap = REPO / "pcaps" / "ikev2-rekey.pcap"
+    keys = load_key_files(sorted(REPO.joinpath("pcaps").glob("ikev2-rekey*_decryption_table")))
+    old, new = api.track(api.decode_file(cap, keys))
+    assert new.rekeyed_from == old.id and new.rekey_basis == "spi" and old.rekeyed_to == [new.id]
+    old, new = api.track(api.decode_file(cap))
+    assert new.rekeyed_from == old.id and new.rekey_basis == "timing" and old.rekeyed_to == []

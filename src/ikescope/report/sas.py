@@ -88,6 +88,8 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
                       "name": reg.notify_name(sa.version, n)} for f, i, n in sa.notifies],
         "child_sas": sa.child_sas,
         "rekeyed_from": sa.rekeyed_from,
+        "rekey_basis": sa.rekey_basis,
+        "rekeyed_to": list(sa.rekeyed_to),
         "deleted_by": None if sa.deleted_by_initiator is None else
         ("initiator" if sa.deleted_by_initiator else "responder"),
     }
@@ -119,7 +121,9 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
         yield f"    SPIs {d['ispi']} {d['rspi']}  frames {d['first_frame']}-{d['last_frame']}  " \
               f"{d['messages']} messages, {d['retransmissions']} retransmissions, {d['duration']:.3f} s"
         if d["rekeyed_from"] is not None:
-            yield f"    rekeyed from SA {d['rekeyed_from']} (likely: it starts right after a CREATE_CHILD_SA there)"
+            how = ("its SPI was proposed by that SA's IKE rekey" if d["rekey_basis"] == "spi"
+                   else "likely: it starts right after a CREATE_CHILD_SA there")
+            yield f"    rekeyed from SA {d['rekeyed_from']} ({how})"
         if d["time_to_establish"] is not None:
             children = "child SAs not visible without keys" if d["child_sas"] is None else \
                 f"{d['child_sas']} child SA(s)"

@@ -129,8 +129,10 @@ class SaRecord:
     restart_ke_group: int | None = None  # the KE group of that retry
     restart_frame: int | None = None
     rekeyed_from: int | None = None
-    rekeyed_to: list[int] = field(default_factory=list)
-    rekey_spis: list[bytes] = field(default_factory=list)  # IKE SA SPIs proposed in CREATE_CHILD_SA
+    # how rekeyed_from is known: "spi" (the rekey's readable SA payload proposed this SA's SPI) or
+    # "timing" (it starts right after a CREATE_CHILD_SA between the same peers: likely, not certain)
+    rekey_basis: str | None = None
+    rekeyed_to: list[int] = field(default_factory=list)  # IKE SAs this one was rekeyed into (readable SA payloads)
     outcome: str = "incomplete"  # established | failed | incomplete | deleted | restarted
     outcome_detail: str = ""
     failed_exchange: int | None = None  # index into exchanges

@@ -57,6 +57,8 @@ ZERO_SPI = b"\0" * 8
 RESTART_WINDOW = 10.0
 MAX_ICMP = 50  # ICMP errors kept per SA
 MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
+MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
+PROTO_IKE = 1
 V1_QUICK, V2_TSI = 32, 44
 XAUTH_STATUS = 16527  # draft-beaulieu-ike-xauth-02 4.2: 1 OK, 0 FAIL
 
@@ -94,7 +96,8 @@ class Tracker:
         # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
         self._refused_inits: dict[tuple[str, str], tuple[float, _State]] = {}
         self.undecodable = 0
-        self._by_pair: dict[frozenset[str], _State] = {}  # the SA most recently active between two addresses
+        self._by_pair: dict[frozenset[str], _State] = {}
+        self._rekey_spis: dict[bytes, tuple[float, tuple]] = {}  # new SPIi -> (time, key of the rekeyed SA)  # the SA most recently active between two addresses
 
     # -- public ------------------------------------------------------------------------------
 
@@ -170,11 +173,17 @@ class Tracker:
             initiator_known=known, first_ts=dg.ts, last_ts=dg.ts, transport=dg.transport,
         )
         self._next_id += 1
-        if h.rspi != ZERO_SPI and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE):
+        parent = self._rekey_spis.pop(h.ispi, None)
+        if parent is not None and parent[1] in self._open:
+            # The SPI an IKE SA rekey proposed (readable CREATE_CHILD_SA): RFC 7296 2.18.
+            old_state = self._open[parent[1]]
+            sa.rekeyed_from, sa.rekey_basis = old_state.sa.id, "spi"
+            old_state.sa.rekeyed_to.append(sa.id)
+        elif h.rspi != ZERO_SPI and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE):
             pair = frozenset((dg.src, dg.dst))
             recent = self._recent_rekeys.get(pair)
             if recent is not None and dg.ts - recent[0] < 30.0:
-                sa.rekeyed_from = recent[1]
+                sa.rekeyed_from, sa.rekey_basis = recent[1], "timing"
         return sa
 
     # -- per message -------------------------------------------------------------------------
@@ -246,6 +255,14 @@ class Tracker:
             old.restarted_as, sa.restart_of = sa.id, old.id
             old.restart_frame = ref.frame
             old.restart_ke_group = ref.ke_group
+
+    def _note_rekey(self, sa: SaRecord, p: SaPayload, ref: MessageRef) -> None:
+        """Remember the new initiator SPI of an IKE SA rekey, to link the SA that will use it."""
+        for prop in p.proposals:
+            if prop.protocol == PROTO_IKE and len(prop.spi) == 8 and len(self._rekey_spis) < MAX_REKEYS:
+                key = (sa.version if sa.version == 1 else 2, sa.ispi,
+                       frozenset((sa.initiator.address, sa.responder.address)))
+                self._rekey_spis[prop.spi] = (ref.ts, key)
 
     def _is_response(self, st: _State, msg: IkeMessage, from_init: bool) -> bool:
         h = msg.header
@@ -337,6 +354,8 @@ class Tracker:
                         sa.xauth_status = a.value
             elif isinstance(p, SaPayload) and len(sa.child_proposals) < MAX_CHILD_FACTS:
                 sa.child_proposals.append((ref.frame, ref.from_initiator, p.proposals))
+                if h.major >= 2 and h.exchange == V2_CREATE_CHILD and not ref.response:
+                    self._note_rekey(sa, p, ref)
             elif isinstance(p, TsPayload) and len(sa.traffic_selectors) < MAX_CHILD_FACTS:
                 for ts in p.selectors:
                     sa.traffic_selectors.append((ref.frame, ref.from_initiator, "TSi" if p.type == V2_TSI else "TSr",
@@ -368,7 +387,7 @@ class Tracker:
         self._last_sweep = now
         limit = now - self.settings.idle_timeout
         stale = [k for k, s in self._open.items() if s.sa.last_ts < limit]
-        for table in (self._recent_rekeys, self._refused_inits):
+        for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis):
             for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
                 del table[k]
         return [self._close(self._open.pop(k)) for k in stale]
