@@ -47,7 +47,7 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
             ver = version_label(s["version"], s["mode"])
             rc = s["root_cause"]
             cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
-            if rc and s["outcome"] in ("established", "deleted"):
+            if rc and s["outcome"] in ("established", "deleted") and rc["severity"] != "error":
                 cause += " (remark; the SA came up)"
             outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
             yield (f"| {s['id']} | {ver} | {_cell(s['initiator'])} | {_cell(s['responder'])} | "

@@ -82,7 +82,8 @@ class Report:
             d["input"] = r.input
             rc = r.root_cause
             d["root_cause"] = None if rc is None else {"code": rc.code, "summary": rc.summary,
-                                                       "confidence": rc.confidence.value}
+                                                       "confidence": rc.confidence.value,
+                                                       "severity": rc.severity.value}
             sas.append(d)
         findings = []
         for r in self.results:

@@ -42,7 +42,8 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
             rc = s["root_cause"]
             if rc is not None:
                 # On an SA that came up the top finding is a remark, not the reason it failed.
-                head = "top finding" if s["outcome"] in ("established", "deleted") else "root cause"
+                remark = s["outcome"] in ("established", "deleted") and rc["severity"] != "error"
+                head = "top finding" if remark else "root cause"
                 yield from _wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
             yield from ladders.get(s["id"], ())
         yield ""
