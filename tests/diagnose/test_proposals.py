@@ -183,3 +183,32 @@ def test_lab_ike_proposal_mismatch() -> None:
     doc = analyze(cap)
     (sa,) = doc["sas"]
     assert sa["outcome"] == "failed" and sa["root_cause"]["code"] == "ike.proposal_mismatch"
+
+
+def test_expected_esp_against_the_decrypted_child_proposal() -> None:
+    from ikescope.crypto.keys import load_key_files
+
+    cap = REPO / "pcaps" / "ikev2-psk-success.pcap"
+    keys = load_key_files([REPO / "pcaps" / "ikev2-psk-success.ikev2_decryption_table"])
+    ok = api.analyze([cap], api.Settings(keys=keys, diagnose=DiagnoseSettings(
+        expect_esp=expect.parse("aes128-sha256", "esp")))).findings()
+    assert not [f for f in ok if f.code == "ike.expected_proposal_mismatch"]
+    bad = api.analyze([cap], api.Settings(keys=keys, diagnose=DiagnoseSettings(
+        expect_esp=expect.parse("aes256gcm16", "esp")))).findings()
+    (f,) = [f for f in bad if f.code == "ike.expected_proposal_mismatch"]
+    assert f.details["differing"] == ["encryption"] and "--expect-esp" in f.details["diff_against"]
+
+
+def test_diff_against_what_the_responder_accepted_earlier() -> None:
+    chosen = proposal(1, 1, [v2_transform(1, 12, attr_tv(14, 128)), v2_transform(2, 5), v2_transform(3, 12),
+                             v2_transform(4, 14, last=True)])
+    accepted = message([(33, chosen), (34, struct.pack("!HH", 14, 0) + b"\x05" * 64), (40, b"\x06" * 32)],
+                       ispi=b"\x44" * 8, rspi=SPI_R, exchange=34, flags=0x20)
+    seq = [dg(v2_offer(ispi=b"\x44" * 8, keylen=128), 1, 0.0), dg(accepted, 2, 0.01, False),
+           dg(message([(46, b"\x00" * 32)], ispi=b"\x44" * 8, rspi=SPI_R, exchange=35, flags=0x08, msgid=1), 3,
+              0.02),
+           dg(header(ispi=b"\x44" * 8, rspi=SPI_R, np=46, exchange=35, flags=0x20, msgid=1,
+                     body=struct.pack("!BBH", 36, 0, 36) + b"\x00" * 32), 4, 0.03, False),
+           dg(v2_offer(), 5, 900.0), dg(v2_notify_resp(14), 6, 900.01, False)]
+    (f,) = [f for f in findings(seq) if f.code == "ike.proposal_mismatch"]
+    assert f.details["differing"] == ["encryption"] and "accepted in frame 2" in f.details["diff_against"]

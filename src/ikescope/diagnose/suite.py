@@ -144,9 +144,9 @@ def accepts(offer: Suite, choice: Suite, ignore: tuple[str, ...] = ()) -> bool:
     for attr in ATTRIBUTES:
         if attr in ignore:
             continue
-        got = choice.get(attr)
-        if got and not got <= offer.get(attr):
-            return False
+        got, allowed = choice.get(attr), offer.get(attr)
+        if got and allowed and not got <= allowed:
+            return False  # an attribute the offer does not name is left to the defaults
     return True
 
 

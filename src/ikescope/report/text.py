@@ -49,12 +49,14 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
         yield ""
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
                                                        f["sa"] or 0, f["frames"][:1]))
+    outcomes = {(s["input"], s["id"]): s["outcome"] for s in doc["sas"]}
     if findings:
         yield "Findings"
     for f in findings:
         where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
         frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
-        root = " root cause" if f["root_cause"] else ""
+        came_up = outcomes.get((f["input"], f["sa"])) in ("established", "deleted")
+        root = "" if not f["root_cause"] else " top finding" if came_up and f["severity"] != "error" else " root cause"
         yield f"{_SEV[f['severity']]} {f['code']}  {where}, frames {frames}  [{f['confidence']}]{root}"
         yield from _wrap(f["summary"], "      ")
         if verbose:

@@ -129,12 +129,19 @@ def _phase1(m: MessageRef) -> bool:
     return m.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
 
 
-def _other_side_offers(sa: SaRecord, ctx: RuleContext) -> tuple[list[Suite], int | None]:
-    """IKE SA offers the responder itself made when it initiated to this initiator earlier."""
-    for other in reversed(ctx.earlier(sa)):
+def _other_side_offers(sa: SaRecord, ctx: RuleContext) -> tuple[list[Suite], str | None]:
+    """What the responder is known to want: the offers it made itself when it initiated to this
+    initiator earlier, or else the proposal it chose in an earlier negotiation that came up."""
+    earlier = list(reversed(ctx.earlier(sa)))
+    for other in earlier:
         if (other.version == sa.version and other.initiator.address == sa.responder.address
                 and other.offered):
-            return suites(sa.version, other.offered), other.offered_frame
+            return suites(sa.version, other.offered), f"the responder's own offer in frame {other.offered_frame}"
+    for other in earlier:
+        if (other.version == sa.version and other.responder.address == sa.responder.address
+                and other.chosen is not None and other.outcome in ("established", "deleted")):
+            return (suites(sa.version, [other.chosen]),
+                    f"what the responder accepted in frame {other.chosen_frame} (SA {other.id}, which came up)")
     return [], None
 
 
@@ -156,15 +163,14 @@ def proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     offer_msg = next((m for m in sa.messages if m.frame == sa.offered_frame), None)
     offered = suites(sa.version, sa.offered)
-    theirs, their_frame = _other_side_offers(sa, ctx)
+    theirs, their_source = _other_side_offers(sa, ctx)
     expected = list(ctx.settings.expect_ike)
     details: dict[str, Any] = {"offered": _suite_rows(offered)}
     entry, what = PROPOSAL_MISMATCH, "none of the offered IKE SA proposals was acceptable"
     against = theirs or expected
     if against:
         details["diff"] = diff(offered, against)
-        details["diff_against"] = (f"the responder's own offer in frame {their_frame}" if theirs
-                                   else "the expected configuration (--expect-ike)")
+        details["diff_against"] = their_source if theirs else "the expected configuration (--expect-ike)"
         differing = best_mismatch(offered, against)
         details["differing"] = differing
         if differing == ["dh"]:
@@ -254,6 +260,29 @@ def expected_proposals(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                reason="the SA payload is in clear")
 
 
+def expected_esp(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """The CHILD SA proposal the responder chose (readable: clear IKEv1 or decrypted) against
+    --expect-esp. IKE_AUTH carries no KE, so a DH/PFS group is compared only for
+    CREATE_CHILD_SA and quick mode (RFC 7296 1.2)."""
+    expected = list(ctx.settings.expect_esp)
+    answers = [(f, props) for f, by_init, props in sa.child_proposals if not by_init and props]
+    if not expected or not answers:
+        return
+    frame, props = answers[-1]
+    chosen = suites(sa.version, props[:1])
+    msg = next((m for m in sa.messages if m.frame == frame), None)
+    ignore: tuple[str, ...] = ("protocol", "lifetime", "encapsulation")
+    if msg is not None and msg.exchange == V2_AUTH:
+        ignore += ("dh",)
+    if not chosen or msg is None or any(accepts(e, chosen[0], ignore=ignore) for e in expected):
+        return
+    yield make(EXPECTED_MISMATCH, Confidence.CERTAIN, "the chosen CHILD SA proposal fits no expected ESP proposal",
+               [evidence(msg, "the responder's CHILD SA proposal compared with --expect-esp")], sa=sa.id,
+               details={"diff": diff(chosen, expected), "diff_against": "the expected configuration (--expect-esp)",
+                        "differing": best_mismatch(chosen, expected)},
+               reason="the CHILD SA proposal is readable" + (" (decrypted)" if msg.decrypted else ""))
+
+
 def _overlap(a: Suite, b: Suite, ignore: tuple[str, ...]) -> bool:
     return all(not a.get(k) or not b.get(k) or a.get(k) & b.get(k) for k in a.values if k not in ignore)
 
@@ -311,4 +340,5 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    details=details, reason="INVALID_KE_PAYLOAD names the group, in clear")
 
 
-SA_RULES = (proposal_mismatch, child_proposal_mismatch, choice_not_offered, expected_proposals, invalid_ke)
+SA_RULES = (proposal_mismatch, child_proposal_mismatch, choice_not_offered, expected_proposals, expected_esp,
+            invalid_ke)
