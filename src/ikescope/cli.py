@@ -127,14 +127,16 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @REDACT
 @LADDER
 @KEYS
+@click.option("--all", "everything", is_flag=True,
+              help="List every IKE SA and finding, also in large captures (text format).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) is reported.")
 @click.option("--expect-ike", default=None, metavar="PROPOSALS",
               help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
 @click.option("--expect-esp", default=None, metavar="PROPOSALS",
               help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
-def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...], fail_on: str,
-            expect_ike: str | None, expect_esp: str | None) -> None:
+def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
+            everything: bool, fail_on: str, expect_ike: str | None, expect_esp: str | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
@@ -161,7 +163,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     elif fmt == "markdown":
         sys.stdout.write(mdreport.render(doc, ladders))
     else:
-        _write_text(textreport.render(doc, ladders))
+        _write_text(textreport.render(doc, ladders, everything=everything))
     counts = doc["totals"]["findings"]
     if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
         sys.exit(EXIT_FINDINGS)

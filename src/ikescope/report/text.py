@@ -17,9 +17,23 @@ _SEV = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None, verbose: bool = True) -> str:
-    """``ladders`` maps an SA id to ladder lines drawn under its verdict."""
-    return "\n".join(_lines(doc, ladders or {}, verbose)) + "\n"
+# Beyond these counts a report lists only what needs attention and counts the rest, so
+# a gateway capture with thousands of healthy SAs still reads in a terminal; --all shows all.
+MAX_SAS_LISTED = 30
+MAX_FINDINGS_LISTED = 60
+
+
+def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None, verbose: bool = True,
+           everything: bool = False) -> str:
+    """``ladders`` maps an SA id to ladder lines drawn under its verdict; ``everything`` lists
+    every SA and finding even in a large capture."""
+    return "\n".join(_lines(doc, ladders or {}, verbose, everything)) + "\n"
+
+
+def _quiet(s: dict[str, Any]) -> bool:
+    """An SA that came up with nothing worse than info to say."""
+    rc = s["root_cause"]
+    return s["outcome"] in ("established", "deleted") and (rc is None or rc["severity"] == "info")
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
@@ -28,12 +42,15 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                           subsequent_indent=indent) or [indent.rstrip()])
 
 
-def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) -> Iterable[str]:
+def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, everything: bool) -> Iterable[str]:
     for idx, inp in enumerate(doc["inputs"]):
         sas = [s for s in doc["sas"] if s["input"] == idx]
         cut = " (the file is cut short: analysed up to the cut)" if inp["truncated"] else ""
         yield f"{inp['path']}: {inp['frames']} frames, {inp['ike_messages']} IKE messages, {len(sas)} IKE SAs{cut}"
-        for s in sas:
+        shown = sas if everything or len(sas) <= MAX_SAS_LISTED else [s for s in sas if not _quiet(s)]
+        if len(shown) < len(sas):
+            yield f"  ({len(sas) - len(shown)} IKE SAs came up with nothing to report and are not listed; --all lists them)"
+        for s in shown:
             ver = version_label(s["version"], s["mode"])
             yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
             verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
@@ -50,8 +67,18 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool) ->
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
                                                        f["sa"] or 0, f["frames"][:1]))
     outcomes = {(s["input"], s["id"]): s["outcome"] for s in doc["sas"]}
-    if findings:
+    hidden: dict[str, int] = {}
+    if not everything and len(findings) > MAX_FINDINGS_LISTED:
+        for f in findings:
+            if f["severity"] == "info":
+                hidden[f["code"]] = hidden.get(f["code"], 0) + 1
+        findings = [f for f in findings if f["severity"] != "info"]
+    if findings or hidden:
         yield "Findings"
+    if hidden:
+        counts = ", ".join(f"{code} x{n}" for code, n in sorted(hidden.items()))
+        yield from _wrap(f"(info findings not listed, --all lists them: {counts})", "  ")
+        yield ""
     for f in findings:
         where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
         frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")

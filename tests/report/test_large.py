@@ -1,0 +1,20 @@
+"""A capture with many SAs and findings reads in a terminal: healthy SAs and info
+findings are counted, not listed, unless --all asks for them."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from helpers import need_corpus
+from ikescope.cli import cli
+
+
+def test_large_capture_lists_what_needs_attention() -> None:
+    cap = str(need_corpus() / "ndpi" / "ipsec_isakmp_esp.pcap")
+    short = CliRunner().invoke(cli, ["analyze", "--fail-on", "never", cap]).output
+    full = CliRunner().invoke(cli, ["analyze", "--fail-on", "never", "--all", cap]).output
+    assert "came up with nothing to report and are not listed" in short
+    assert "info findings not listed" in short
+    assert short.count("\n  SA ") < full.count("\n  SA ") == 70
+    assert "ERROR" in short and short.count("ERROR") == full.count("ERROR")
+    assert len(short.splitlines()) * 5 < len(full.splitlines())
