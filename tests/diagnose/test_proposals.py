@@ -177,10 +177,7 @@ def test_corpus_invalid_ke_restart_with_new_spis() -> None:
 
 
 def test_lab_ike_proposal_mismatch() -> None:
-    cap = REPO / "pcaps" / "ikev2-ike-proposal-mismatch.pcap"
-    if not cap.exists():
-        pytest.skip("lab capture not generated yet")
-    doc = analyze(cap)
+    doc = analyze(REPO / "pcaps" / "ikev2-ike-proposal-mismatch.pcap")
     (sa,) = doc["sas"]
     assert sa["outcome"] == "failed" and sa["root_cause"]["code"] == "ike.proposal_mismatch"
 

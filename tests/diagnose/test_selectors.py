@@ -6,8 +6,6 @@ import ipaddress
 import struct
 from dataclasses import replace
 
-import pytest
-
 from helpers import REPO, header, message, payload, proposal, v2_transform
 from ikescope import api
 from ikescope.crypto.keys import load_key_files
@@ -208,13 +206,14 @@ def test_lab_ikev1_quick_mode_refusals_without_keys() -> None:
 
 def test_lab_successes_have_no_selector_findings() -> None:
     for name in ("ikev2-psk-success.pcap", "ikev2-delete.pcap", "ikev2-rekey.pcap", "ikev1-main-psk-success.pcap"):
-        assert lab(name, "ike.child_sa_rejected") == [], name
+        report = api.analyze([REPO / "pcaps" / name])
+        assert report.results, name
+        codes = {e.code for e in selectors.ENTRIES}
+        assert [f.code for r in report.results for f in r.findings if f.code in codes] == [], name
 
 
 def keyed(name: str, code: str) -> list:
     path = REPO / "pcaps" / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in pcaps/")
     tables = sorted((REPO / "pcaps").glob(name.replace(".pcap", ".ikev*_decryption_table")))
     report = api.analyze([path], api.Settings(keys=load_key_files(tables)))
     return [f for r in report.results for f in r.findings if f.code == code]
