@@ -76,7 +76,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, capsys) 
     assert climod._colour()
     monkeypatch.setenv("NO_COLOR", "1")
     assert not climod._colour()
+    monkeypatch.delenv("NO_COLOR")
+    text = "ERROR ike.x  SA 1\nplain line\n"
+    monkeypatch.setattr(climod, "_colour", lambda: False)
+    climod._write_text(text)
+    assert capsys.readouterr().out == text
     monkeypatch.setattr(climod, "_colour", lambda: True)
-    climod._write_text("ERROR ike.x  SA 1\nplain line\n")
-    out = capsys.readouterr().out
-    assert "ERROR ike.x" in out and "plain line" in out
+    monkeypatch.setenv("FORCE_COLOR", "1")  # the captured stdout is no terminal: rich must be told to style
+    climod._write_text(text)
+    error, plain = capsys.readouterr().out.splitlines()
+    assert error.startswith("\x1b[") and "ERROR ike.x  SA 1" in error and error.endswith("\x1b[0m")
+    assert plain == "plain line"

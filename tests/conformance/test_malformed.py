@@ -148,7 +148,8 @@ def test_openswan_invalid_ke_without_group() -> None:
 def test_tcpdump_sa_setup_pre_draft_nat_d() -> None:
     """Wireshark calls frames 3-4 Malformed (it reads payload 15 as GDOI SAK); they decode cleanly."""
     messages, _ = pipeline("tcpdump/ISAKMP_sa_setup.pcap")
-    for datagram, d in messages[2:4]:
+    assert [datagram.frame for datagram, _ in messages[2:4]] == [3, 4]
+    for _, d in messages[2:4]:
         assert found(d) == []
         assert [(type(p), p.type) for p in d.message.payloads[-2:]] == [(OpaquePayload, 15)] * 2
 

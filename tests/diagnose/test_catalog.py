@@ -24,8 +24,9 @@ def test_every_code_has_a_section_and_is_well_formed() -> None:
         assert e.title and e.explanation and e.wire and e.remedy
 
 
-def test_every_code_is_produced_by_some_test() -> None:
-    """Each code must appear in a test under tests/ other than this file (the producing test)."""
+def test_every_code_is_named_by_some_test() -> None:
+    """Each code must appear, quoted, in a test under tests/ other than this file: a code no test
+    names is one no test expects a rule to produce."""
     sources = "\n".join(p.read_text() for p in (REPO / "tests").rglob("test_*.py") if p.name != "test_catalog.py")
     missing = [c for c in CATALOG if f'"{c}"' not in sources]
     assert not missing, f"no test names these codes: {missing}"

@@ -223,9 +223,15 @@ def test_sas_far_apart_are_no_loop() -> None:
     assert not by_code(run(seq), "ike.negotiation_loop")
 
 
-def test_odd_records_do_not_raise() -> None:
-    for raw in (sk(37, 9, 0x20, 0), sk(35, 1, 0x08, 35), mm2()):
-        run([dg(raw, 1, 0.0, False), dg(raw, 2, 10.0, False)])
+def test_odd_records_give_findings_about_their_two_frames() -> None:
+    """A lone response, a lone request and a lone IKEv1 message 2, each sent twice by the same peer."""
+    expected = {sk(37, 9, 0x20, 0): ["ike.response_without_request", "ike.retransmission"],
+                sk(35, 1, 0x08, 35): ["ike.no_response", "ike.retransmission"],
+                mm2(): ["ike.no_response", "ike.retransmission"]}
+    for raw, codes in expected.items():
+        fs = run([dg(raw, 1, 0.0, False), dg(raw, 2, 10.0, False)])
+        assert sorted(f.code for f in fs) == codes, raw.hex()
+        assert all(f.evidence and f.summary and set(f.frames) <= {1, 2} for f in fs), raw.hex()
 
 
 ODD = {

@@ -53,9 +53,11 @@ def test_json_and_jsonl_follow_the_schema(name: str, monkeypatch: pytest.MonkeyP
     VALIDATOR.validate(doc)
     VALIDATOR.validate(redact(doc)[0])
     defs = SCHEMA["$defs"]
-    for rec in jsonl_records(doc):
-        kind = rec["kind"]
-        jsonschema.validate(rec, {"$defs": defs, **defs[kind]})
+    records = list(jsonl_records(doc))
+    assert [r["kind"] for r in records] == ["input"] * len(doc["inputs"]) + ["sa"] * len(doc["sas"]) + \
+        ["finding"] * len(doc["findings"])
+    for rec in records:
+        jsonschema.validate(rec, {"$defs": defs, **defs[rec["kind"]]})
 
 
 def test_schema_rejects_a_broken_document(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,7 +134,10 @@ def test_exit_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run("analyze", bad) == 1
     assert run("analyze", "--fail-on", "never", bad) == 0
     assert run("analyze", "--format", "markdown", bad) == 1
-    assert run("analyze", "nonexistent.pcap") != 0
+    p = subprocess.run([sys.executable, "-m", "ikescope", "analyze", "nonexistent.pcap"], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "cannot open nonexistent.pcap" in p.stderr
 
 
 def test_truncated_capture_is_analysed_up_to_the_cut(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
