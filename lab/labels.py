@@ -85,7 +85,8 @@ def write_readme(out: Path) -> None:
         "(on alice's where a label's `captured_on` says so).",
         "alice initiates unless a line says otherwise. Each `NAME.pcap` comes with",
         "`NAME.ikev1_decryption_table` and/or `NAME.ikev2_decryption_table` (Wireshark format,",
-        "recovered from charon's key derivation log; none where only libreswan peers talk),",
+        "recovered from charon's key derivation log; none where only libreswan peers talk or",
+        "where the negotiation stops before any message is encrypted),",
         "`NAME.alice.log` / `NAME.bob.log` (the daemons' own logs, trimmed), and an entry in",
         "`labels.json` with the expected IKE SAs, exchanges, notifies and root cause.",
         "",
@@ -106,11 +107,12 @@ def write_readme(out: Path) -> None:
               "`failed_exchange`, `decisive_notifies` (`type`, `name`), `evidence_encrypted`",
               "(the decisive evidence is inside encrypted payloads), `cause_on_wire` (false",
               "when only the daemons' logs show the cause), `ike_sa_count`, `key_tables`,",
-              "`logs`, and `ike_sas[]` in order of first appearance: `initiator` (alice or",
-              "bob), `origin` (initial or rekey), `outcome` (established or failed),",
+              "`logs`, and `ike_sas[]` in order of first appearance: `index`, `ike_version`,",
+              "`initiator` (alice or bob), `origin` (initial or rekey), `outcome` (established or failed),",
               "`ended_by` (delete, rekey, dpd_timeout or null), `initiator_spi`, `messages`",
               "(IKE messages on the wire, retransmissions and IKE fragments counted one by",
               "one), `exchanges` (distinct, in order) and `notifies[]` (`exchange`, `type`,",
               "`name`, `encrypted`), all read from the capture with the",
-              "key tables applied.", ""]
+              "key tables applied. Beside `captures` the file holds `schema_version` and",
+              "`root_causes` (the list above).", ""]
     (out / "README.md").write_text("\n".join(lines))
