@@ -146,12 +146,10 @@ class KeyStore:
     v2: dict[tuple[bytes, bytes], V2Keys] = field(default_factory=dict)
     v1: dict[bytes, tuple[V1Key, ...]] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
-    sources: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, entries: Iterable[KeyEntry], problems: Iterable[Problem] = (),
-           sources: Iterable[str] = ()) -> KeyStore:
-        store = cls(problems=tuple(problems), sources=tuple(sources))
+    def of(cls, entries: Iterable[KeyEntry], problems: Iterable[Problem] = ()) -> KeyStore:
+        store = cls(problems=tuple(problems))
         for e in entries:
             if isinstance(e, V2Keys):
                 store.v2[(e.spi_i, e.spi_r)] = e
@@ -306,7 +304,6 @@ def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
     """
     entries: list[KeyEntry] = []
     problems: list[Problem] = []
-    sources: list[str] = []
     for path in paths:
         p = Path(path)
         try:
@@ -316,5 +313,4 @@ def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
         found, bad = parse_table(text, kind_of(p.name), str(p))
         entries += found
         problems += bad
-        sources.append(str(p))
-    return KeyStore.of(entries, problems, sources)
+    return KeyStore.of(entries, problems)
