@@ -40,7 +40,6 @@ NAT_D_BADDRAFT = 15
 NAT_D, NAT_OA = 20, 21
 NAT_D_DRAFT, NAT_OA_DRAFT, FRAGMENT = 130, 131, 132
 
-DOI_IPSEC = 1
 _TRANSFORM_HEAD = struct.Struct(">BBH")
 
 # Identification data sizes the IPsec DOI fixes (RFC 2407 4.6.2.1): the address types.
