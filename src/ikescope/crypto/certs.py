@@ -22,16 +22,12 @@ MAX_CERT_BYTES = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class CertInfo:
-    """The parts of a certificate a diagnosis reads; times are POSIX seconds (UTC) like ``Frame.ts``."""
+    """The parts of a certificate the decode output shows; times are POSIX seconds (UTC) like ``Frame.ts``."""
 
     subject: str
     issuer: str
     not_before: float
     not_after: float
-    serial: int
-
-    def valid_at(self, ts: float) -> bool:
-        return self.not_before <= ts <= self.not_after
 
 
 def cert_info(encoding: int, data: bytes) -> CertInfo | None:
@@ -41,8 +37,7 @@ def cert_info(encoding: int, data: bytes) -> CertInfo | None:
     try:
         cert = x509.load_der_x509_certificate(bytes(data))
         return CertInfo(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-                        not_before=_ts(cert.not_valid_before_utc), not_after=_ts(cert.not_valid_after_utc),
-                        serial=cert.serial_number)
+                        not_before=_ts(cert.not_valid_before_utc), not_after=_ts(cert.not_valid_after_utc))
     except Exception:  # noqa: BLE001 - any malformed certificate is simply unreadable (see module docstring)
         return None
 
