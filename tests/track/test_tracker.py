@@ -137,7 +137,7 @@ def test_idle_sas_are_closed_while_feeding() -> None:
     later = Datagram(frames=(2,), ts=500.0, src="203.0.113.9", dst=R_ADDR, sport=500, dport=500,
                      transport="udp", encap="plain", payload=sa_init_req())
     closed = tr.feed(later, decode_message(later.payload))
-    assert [s.id for s in closed] == [1] and tr.open_count == 1
+    assert [s.id for s in closed] == [1] and [s.id for s in tr.close_all()] == [2]
 
 
 def test_per_sa_message_cap() -> None:

@@ -131,10 +131,6 @@ class Tracker:
         self._open.clear()
         return [self._close(s) for s in states]
 
-    @property
-    def open_count(self) -> int:
-        return len(self._open)
-
     # -- SA lookup ---------------------------------------------------------------------------
 
     def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> _State:
