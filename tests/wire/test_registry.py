@@ -590,22 +590,6 @@ def test_eap_type_name(value, expected):
     assert r.eap_type_name(value) == expected
 
 
-def test_doi_and_situation():
-    assert r.doi_name(0) == "ISAKMP"
-    assert r.doi_name(1) == "IPSEC"
-    assert r.doi_name(9) == "UNKNOWN(9)"
-    assert r.situation_name(1) == "SIT_IDENTITY_ONLY"
-    assert r.situation_name(3) == "SIT_IDENTITY_ONLY|SIT_SECRECY"
-    assert r.situation_name(0x11) == "SIT_IDENTITY_ONLY|0x10"
-    assert r.situation_name(0) == "0x0"
-
-
-def test_hash_algorithm_name():
-    assert r.hash_algorithm_name(2) == "SHA2-256"
-    assert r.hash_algorithm_name(5) == "Identity"
-    assert r.hash_algorithm_name(8) == "UNKNOWN(8)"
-
-
 # --- weak algorithms ------------------------------------------------------------
 
 

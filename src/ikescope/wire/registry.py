@@ -134,20 +134,6 @@ IKEV1_NOTIFY_STATUS_PRIVATE = range(32768, 40960)
 #: RFC 2408 3.14.1 lists 1-16383 (including the private block) as error types.
 IKEV1_NOTIFY_ERROR_LIMIT = 16384
 
-# IANA "Domain of Interpretation" (RFC 2408 3.4, RFC 2407, RFC 6407 GDOI).
-DOI_TYPES: Mapping[int, str] = {
-    0: "ISAKMP",
-    1: "IPSEC",
-    2: "GDOI",
-}
-
-# IPsec DOI Situation bits (RFC 2407 4.2); the field is a bit mask.
-SITUATION_BITS: Mapping[int, str] = {
-    0x01: "SIT_IDENTITY_ONLY",
-    0x02: "SIT_SECRECY",
-    0x04: "SIT_INTEGRITY",
-}
-
 # IANA "IPSEC Security Protocol Identifiers" (RFC 2407 4.4.1; 5 RFC 4705).
 # 249-255 private use.
 IKEV1_PROTOCOL_IDS: Mapping[int, str] = {
@@ -894,18 +880,6 @@ IKEV2_AUTH_METHODS: Mapping[int, str] = {
 }
 IKEV2_AUTH_PRIVATE = range(201, 256)
 
-# IANA "IKEv2 Hash Algorithms" (RFC 7427 4; 5 RFC 8420; 6/7 RFC 9385),
-# the payload of SIGNATURE_HASH_ALGORITHMS. 1024-65535 private use.
-IKEV2_HASH_ALGORITHMS: Mapping[int, str] = {
-    1: "SHA1",
-    2: "SHA2-256",
-    3: "SHA2-384",
-    4: "SHA2-512",
-    5: "Identity",
-    6: "STREEBOG_256",
-    7: "STREEBOG_512",
-}
-
 # IANA "IKEv2 Traffic Selector Types" (RFC 7296 3.13.1; 9 RFC 4595;
 # 10 RFC 9478). 241-255 private use.
 IKEV2_TS_TYPES: Mapping[int, str] = {
@@ -1253,26 +1227,6 @@ def cfg_attribute_name(version: int, value: int) -> str:
 def eap_type_name(value: int) -> str:
     """EAP method type carried in an IKEv2 EAP payload."""
     return name(EAP_TYPES, value)
-
-
-def doi_name(value: int) -> str:
-    """Domain of Interpretation of an IKEv1 SA, notify or delete payload."""
-    return name(DOI_TYPES, value)
-
-
-def situation_name(value: int) -> str:
-    """IPsec DOI situation bit mask as ``SIT_A|SIT_B``; unknown bits are kept
-    in hex so a malformed field still shows what was sent."""
-    parts = [label for bit, label in SITUATION_BITS.items() if value & bit]
-    rest = value & ~sum(SITUATION_BITS)
-    if rest or not parts:
-        parts.append(f"0x{rest:x}")
-    return "|".join(parts)
-
-
-def hash_algorithm_name(value: int) -> str:
-    """IKEv2 hash algorithm announced in SIGNATURE_HASH_ALGORITHMS."""
-    return name(IKEV2_HASH_ALGORITHMS, value, IKEV2_TRANSFORM_ID_PRIVATE)
 
 
 # ---------------------------------------------------------------------------
