@@ -43,7 +43,8 @@ def test_save_keys_ikev2_line() -> None:
 def test_store_lookup_by_spis_and_cookie() -> None:
     entries, _ = parse_table(f"# comment\n\n{V2_LINE}\r\n0011223344556677,{'ab' * 16}\n")
     store = KeyStore.of(entries)
-    assert store.ikev2(bytes.fromhex(SPI_I), bytes.fromhex(SPI_R)) is not None
+    found = store.ikev2(bytes.fromhex(SPI_I), bytes.fromhex(SPI_R))
+    assert found is not None and (found.sk_ei, found.sk_ar) == (b"\x11" * 32, b"\x44" * 32)
     assert store.ikev2(bytes.fromhex(SPI_R), bytes.fromhex(SPI_I)) is None
     assert [k.key for k in store.ikev1(bytes.fromhex("0011223344556677"))] == [b"\xab" * 16]
     assert len(store) == 2
