@@ -55,7 +55,8 @@ def test_not_a_capture_is_status_2(tmp_path: Path) -> None:
 
 def test_usage_error_is_status_2() -> None:
     p = run_main("decode", "--format", "xml", "x.pcap")
-    assert p.returncode == 2
+    assert p.returncode == 2 and p.stdout == ""
+    assert "'xml' is not one of" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_installed_console_script() -> None:

@@ -159,8 +159,9 @@ def test_missing_file():
 
 
 def test_directory_is_not_readable(tmp_path):
-    with pytest.raises(CaptureError):
+    with pytest.raises(CaptureError, match="cannot open .*: Is a directory") as info:
         open_capture(tmp_path)
+    assert str(tmp_path) in str(info.value)
 
 
 @pytest.mark.parametrize(
