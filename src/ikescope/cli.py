@@ -127,6 +127,8 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @REDACT
 @LADDER
 @KEYS
+@click.option("--no-audit", is_flag=True,
+              help="Leave out remarks on weak algorithms of negotiations that worked.")
 @click.option("--all", "everything", is_flag=True,
               help="List every IKE SA and finding, also in large captures (text format).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
@@ -136,10 +138,12 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--expect-esp", default=None, metavar="PROPOSALS",
               help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
-            everything: bool, fail_on: str, expect_ike: str | None, expect_esp: str | None) -> None:
+            no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
+            expect_esp: str | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
-                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else ())
+                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
+                            audit=not no_audit)
     keys = _keys(key_files)
     hook, stop = _progress_hook()
     try:

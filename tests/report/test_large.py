@@ -18,3 +18,17 @@ def test_large_capture_lists_what_needs_attention() -> None:
     assert short.count("\n  SA ") < full.count("\n  SA ") == 70
     assert "ERROR" in short and short.count("ERROR") == full.count("ERROR")
     assert len(short.splitlines()) * 5 < len(full.splitlines())
+
+
+def test_totals_count_every_outcome_and_no_audit_drops_weak_crypto_remarks() -> None:
+    import json
+
+    cap = str(need_corpus() / "ndpi" / "ipsec_isakmp_esp.pcap")
+    doc = json.loads(CliRunner().invoke(cli, ["analyze", "--format", "json", "--fail-on", "never", cap]).output)
+    assert sum(doc["totals"]["outcomes"].values()) == doc["totals"]["sas"] == len(doc["sas"])
+    assert doc["totals"]["outcomes"]["restarted"] == 3
+    weak = CliRunner().invoke(cli, ["analyze", "--format", "jsonl", "--fail-on", "never",
+                                    str(need_corpus() / "wireshark-wiki" / "ipsec.cap")]).output
+    quiet = CliRunner().invoke(cli, ["analyze", "--format", "jsonl", "--fail-on", "never", "--no-audit",
+                                     str(need_corpus() / "wireshark-wiki" / "ipsec.cap")]).output
+    assert '"ike.weak_crypto"' in weak and '"ike.weak_crypto"' not in quiet

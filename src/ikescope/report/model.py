@@ -101,5 +101,5 @@ class Report:
             "findings": findings,
             "totals": {"sas": len(sas), "findings": counts,
                        "outcomes": {o: sum(1 for s in sas if s["outcome"] == o)
-                                    for o in ("established", "failed", "incomplete", "deleted")}},
+                                    for o in ("established", "failed", "incomplete", "deleted", "restarted")}},
         }
