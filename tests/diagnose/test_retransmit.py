@@ -298,3 +298,22 @@ def test_wireshark_rapid_reestablishment_loop() -> None:
     loops = by_code(fs, "ike.negotiation_loop")
     assert [f.sa for f in loops] == [5, 41]
     assert loops[0].frames == (39, 47, 51, 56, 60)
+
+
+def test_ikev1_message_number_is_not_guessed_when_the_capture_starts_mid_exchange() -> None:
+    from helpers import header, payload
+    from ikescope.model import Datagram
+    from ikescope.track.tracker import Tracker
+    from ikescope.wire.decode import decode_message
+    from ikescope.diagnose.engine import Diagnoser
+
+    mm2 = header(ispi=b"\x11" * 8, rspi=b"\x22" * 8, np=13, version=0x10, exchange=2, flags=0,
+                 body=payload(0, b"\x05" * 16))
+    tr, diag = Tracker(), Diagnoser()
+    for n, ts in ((1, 0.0), (2, 5.0), (3, 15.0)):
+        d = Datagram(frames=(n,), ts=ts, src="192.0.2.2", dst="192.0.2.1", sport=500, dport=500,
+                     transport="udp", encap="plain", payload=mm2)
+        tr.feed(d, decode_message(mm2))
+    (sa,) = tr.close_all()
+    (f,) = [f for f in diag.sa_closed(sa) if f.code == "ike.no_response"]
+    assert not sa.initiator_known and f.details["exchange"] == "a main mode message"

@@ -201,9 +201,13 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     ex, reqs = found
     name = reg.exchange_name(sa.version, ex.exchange)
     if sa.version == 1 and ex.exchange in (V1_MAIN, V1_AGGRESSIVE):
-        step = sum(1 for i in ex.messages if sa.messages[i].retransmit_of is None
-                   and sa.messages[i].ts <= reqs[0].ts)
-        name = f"{'main' if ex.exchange == V1_MAIN else 'aggressive'} mode message {step}"
+        mode = "main" if ex.exchange == V1_MAIN else "aggressive"
+        if sa.initiator_known:
+            step = sum(1 for i in ex.messages if sa.messages[i].retransmit_of is None
+                       and sa.messages[i].ts <= reqs[0].ts)
+            name = f"{mode} mode message {step}"
+        else:
+            name = f"a {mode} mode message"  # the capture starts inside phase 1: its count is unknown
     requester = role_name(ex.requester_is_initiator)
     silent = role_name(not ex.requester_is_initiator)
     silent_addr = reqs[0].dst
