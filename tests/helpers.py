@@ -12,8 +12,36 @@ from pathlib import Path
 
 import pytest
 
+from ikescope.diagnose.context import RuleContext
+from ikescope.model import Datagram
+from ikescope.track.tracker import Tracker
+from ikescope.wire.decode import decode_message
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "public"
+
+
+PEER_A, PEER_B = "192.0.2.1", "198.51.100.2"
+
+
+def datagram(raw: bytes, frame: int, ts: float = 0.0, from_a: bool = True, *, a: str = PEER_A, b: str = PEER_B,
+             port: int = 500, frames: tuple[int, ...] = ()) -> Datagram:
+    """One UDP IKE datagram between two test peers; port 4500 carries the non-ESP marker."""
+    src, dst = (a, b) if from_a else (b, a)
+    return Datagram(frames=frames or (frame,), ts=ts, src=src, dst=dst, sport=port, dport=port, transport="udp",
+                    encap="non-esp" if port == 4500 else "plain", payload=raw)
+
+
+def run_rules(seq: list[Datagram], rules: tuple, ctx: RuleContext | None = None) -> list:
+    """Track ``seq``, then run ``rules`` on every SA as the engine does (earlier SAs remembered)."""
+    tracker, context, out = Tracker(), ctx or RuleContext(), []
+    for d in seq:
+        tracker.feed(d, decode_message(d.payload))
+    for sa in tracker.close_all():
+        for rule in rules:
+            out.extend(rule(sa, context))
+        context.remember(sa)
+    return out
 
 
 def need_corpus() -> Path:

@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import struct
 
-from helpers import REPO, header, message, need_corpus, payload, proposal, v1_transform, v2_transform
+from helpers import REPO, datagram, header, message, need_corpus, payload, proposal, run_rules, v1_transform, v2_transform
 from ikescope import api
 from ikescope.diagnose.context import DiagnoseSettings, RuleContext
 from ikescope.diagnose.rules import audit
 from ikescope.model import Datagram
-from ikescope.track.tracker import Tracker
-from ikescope.wire.decode import decode_message
 
 A, B = "192.0.2.1", "198.51.100.2"
 SPI_I, SPI_R, ZERO = b"\x11" * 8, b"\x22" * 8, b"\0" * 8
 
 
 def dg(raw: bytes, frame: int, ts: float, from_a: bool = True) -> Datagram:
-    src, dst = (A, B) if from_a else (B, A)
-    return Datagram(frames=(frame,), ts=ts, src=src, dst=dst, sport=500, dport=500, transport="udp",
-                    encap="plain", payload=raw)
+    return datagram(raw, frame, ts, from_a, a=A, b=B)
 
 
 def run(seq: list[Datagram], audit_on: bool = True) -> list:
-    tr, ctx, out = Tracker(), RuleContext(DiagnoseSettings(audit=audit_on)), []
-    for d in seq:
-        tr.feed(d, decode_message(d.payload))
-    for sa in tr.close_all():
-        for rule in audit.SA_RULES:
-            out.extend(rule(sa, ctx))
-    return out
+    return run_rules(seq, audit.SA_RULES, RuleContext(DiagnoseSettings(audit=audit_on)))
 
 
 def v2_pair(encr: int, integ: int, prf: int, dh: int) -> list[Datagram]:

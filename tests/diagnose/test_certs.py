@@ -10,14 +10,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from helpers import REPO, message, need_corpus, proposal, v1_transform
+from helpers import REPO, datagram, message, need_corpus, proposal, run_rules, v1_transform
 from ikescope import api
 from ikescope.crypto.keys import load_key_files
-from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import certs
 from ikescope.model import Datagram
-from ikescope.track.tracker import Tracker
-from ikescope.wire.decode import decode_message
 
 A, B = "192.0.2.1", "198.51.100.2"
 SPI_I, SPI_R = b"\x11" * 8, b"\x22" * 8
@@ -25,19 +22,11 @@ NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 
 
 def dg(raw: bytes, frame: int, from_a: bool = True, ts: float = NOW.timestamp()) -> Datagram:
-    src, dst = (A, B) if from_a else (B, A)
-    return Datagram(frames=(frame,), ts=ts, src=src, dst=dst, sport=500, dport=500, transport="udp",
-                    encap="plain", payload=raw)
+    return datagram(raw, frame, ts, from_a, a=A, b=B)
 
 
 def run(seq: list[Datagram]) -> list:
-    tr, ctx, out = Tracker(), RuleContext(), []
-    for d in seq:
-        tr.feed(d, decode_message(d.payload))
-    for sa in tr.close_all():
-        for rule in certs.SA_RULES:
-            out.extend(rule(sa, ctx))
-    return out
+    return run_rules(seq, certs.SA_RULES)
 
 
 def cert_der(start: datetime, end: datetime, cn: str = "gw.example.org") -> bytes:

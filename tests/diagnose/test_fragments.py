@@ -7,33 +7,22 @@ from pathlib import Path
 
 import dpkt
 
-from helpers import REPO, header, message, need_corpus, payload, proposal, v2_transform
+from helpers import REPO, datagram, header, message, need_corpus, payload, proposal, run_rules, v2_transform
 from ikescope import api
-from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import fragments
 from ikescope.model import Datagram, Frame
 from ikescope.net import Demux
-from ikescope.track.tracker import Tracker
-from ikescope.wire.decode import decode_message
 
 A, B = "192.0.2.1", "198.51.100.2"
 SPI_I, SPI_R = b"\x11" * 8, b"\x22" * 8
 
 
 def dg(raw: bytes, frame: int, ts: float, from_a: bool = True, frames: tuple[int, ...] = ()) -> Datagram:
-    src, dst = (A, B) if from_a else (B, A)
-    return Datagram(frames=frames or (frame,), ts=ts, src=src, dst=dst, sport=500, dport=500, transport="udp",
-                    encap="plain", payload=raw)
+    return datagram(raw, frame, ts, from_a, a=A, b=B, frames=frames)
 
 
 def run(seq: list[Datagram]) -> list:
-    tr, ctx, out = Tracker(), RuleContext(), []
-    for d in seq:
-        tr.feed(d, decode_message(d.payload))
-    for sa in tr.close_all():
-        for rule in fragments.SA_RULES:
-            out.extend(rule(sa, ctx))
-    return out
+    return run_rules(seq, fragments.SA_RULES)
 
 
 def sa_init(resp: bool = False, frag_support: bool = False) -> bytes:

@@ -7,33 +7,22 @@ from pathlib import Path
 
 import dpkt
 
-from helpers import REPO, header, message, payload, proposal, v2_transform
+from helpers import REPO, datagram, header, message, payload, proposal, run_rules, v2_transform
 from ikescope import api
 from ikescope.crypto.keys import load_key_files
-from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import lifecycle
 from ikescope.model import Datagram
-from ikescope.track.tracker import Tracker
-from ikescope.wire.decode import decode_message
 
 A, B = "192.0.2.1", "198.51.100.2"
 SPI_I, SPI_R, ZERO = b"\x11" * 8, b"\x22" * 8, b"\0" * 8
 
 
 def dg(raw: bytes, frame: int, ts: float, from_a: bool = True) -> Datagram:
-    src, dst = (A, B) if from_a else (B, A)
-    return Datagram(frames=(frame,), ts=ts, src=src, dst=dst, sport=500, dport=500, transport="udp",
-                    encap="plain", payload=raw)
+    return datagram(raw, frame, ts, from_a, a=A, b=B)
 
 
 def run(seq: list[Datagram]) -> list:
-    tr, ctx, out = Tracker(), RuleContext(), []
-    for d in seq:
-        tr.feed(d, decode_message(d.payload))
-    for sa in tr.close_all():
-        for rule in lifecycle.SA_RULES:
-            out.extend(rule(sa, ctx))
-    return out
+    return run_rules(seq, lifecycle.SA_RULES)
 
 
 def sk(exchange: int, msgid: int, flags: int, inner: int, fill: int = 0) -> bytes:

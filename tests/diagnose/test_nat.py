@@ -6,13 +6,10 @@ import hashlib
 import ipaddress
 import struct
 
-from helpers import REPO, header, message, need_corpus, payload, proposal, v1_transform, v2_transform
+from helpers import REPO, datagram, header, message, need_corpus, payload, proposal, run_rules, v1_transform, v2_transform
 from ikescope import api
-from ikescope.diagnose.context import RuleContext
 from ikescope.diagnose.rules import nat
 from ikescope.model import Datagram
-from ikescope.track.tracker import Tracker
-from ikescope.wire.decode import decode_message
 
 A, B, PRIVATE = "203.0.113.254", "198.51.100.2", "10.0.0.1"
 SPI_I, SPI_R, ZERO = b"\x11" * 8, b"\x22" * 8, b"\0" * 8
@@ -20,19 +17,11 @@ RFC3947_VID = bytes.fromhex("4a131c81070358455c5728f20e95452f")
 
 
 def dg(raw: bytes, frame: int, ts: float, from_a: bool = True, port: int = 500) -> Datagram:
-    src, dst = (A, B) if from_a else (B, A)
-    return Datagram(frames=(frame,), ts=ts, src=src, dst=dst, sport=port, dport=port, transport="udp",
-                    encap="non-esp" if port == 4500 else "plain", payload=raw)
+    return datagram(raw, frame, ts, from_a, a=A, b=B, port=port)
 
 
 def run(seq: list[Datagram]) -> list:
-    tr, ctx, out = Tracker(), RuleContext(), []
-    for d in seq:
-        tr.feed(d, decode_message(d.payload))
-    for sa in tr.close_all():
-        for rule in nat.SA_RULES:
-            out.extend(rule(sa, ctx))
-    return out
+    return run_rules(seq, nat.SA_RULES)
 
 
 def nat_d(rspi: bytes, addr: str, port: int = 500) -> bytes:
