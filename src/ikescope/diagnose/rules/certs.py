@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from cryptography import x509
 
+from ...crypto.certs import X509_SIGNATURE, cert_info
 from ...model import Severity
 from ...track.records import MessageRef, role_name, SaRecord
 from ..context import RuleContext
@@ -112,12 +112,12 @@ def cert_expired(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             if der in seen:
                 continue
             seen.add(der)
-            try:
-                cert = x509.load_der_x509_certificate(der)
-                start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-                subject = cert.subject.rfc4514_string() or "(empty subject)"
-            except (ValueError, TypeError):
+            info = cert_info(X509_SIGNATURE, der)
+            if info is None:
                 continue  # not a certificate we can read: nothing to say about its dates
+            start = datetime.fromtimestamp(info.not_before, tz=timezone.utc)
+            end = datetime.fromtimestamp(info.not_after, tz=timezone.utc)
+            subject = info.subject or "(empty subject)"
             now = datetime.fromtimestamp(m.ts, tz=timezone.utc)
             if start <= now <= end:
                 continue
