@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-
 from ...crypto.certs import X509_SIGNATURE, cert_info
 from ...model import Severity
 from ...track.records import MessageRef, role_name, SaRecord
