@@ -66,7 +66,7 @@ def decode_frames(frames: Iterable[Frame], demux: Demux | None = None, keys: Key
     order. IKEv1 fragments are joined into the message they carry; with ``fragments`` each fragment is
     also yielded as it was on the wire, before the joined message; ``join=False`` yields exactly the
     messages on the wire (fragments as they are, nothing joined)."""
-    dm = demux if demux is not None else Demux()
+    dm = demux if demux is not None else Demux(esp_events=False)
     stage = Messages(keys, whole_only=not fragments and join, join=join)
     for frame in frames:
         for item in dm.feed(frame):
@@ -75,6 +75,7 @@ def decode_frames(frames: Iterable[Frame], demux: Demux | None = None, keys: Key
     for item in dm.flush():
         if isinstance(item, Datagram):
             yield from stage.feed(item)
+    yield from stage.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ class DecodeRun:
                  join: bool = True) -> None:
         self.path = str(path)
         self._reader = open_capture(path)
-        self._demux = Demux()
+        self._demux = Demux(esp_events=False)  # only IKE is read; ESP is counted
         self._keys = keys
         self._fragments = fragments
         self._join = join

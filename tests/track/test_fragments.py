@@ -69,3 +69,16 @@ def test_public_capture_with_ikev1_fragments() -> None:
     assert sa.outcome == "established"
     decoded = list(api.decode_file(need_corpus() / "wireshark-wiki" / "test1.pcap", fragments=True))
     assert [d.frames for d, _ in decoded if d.frame == 23] == [(23,), (22, 23)]
+
+
+def test_unfinished_sets_reach_the_tracker_through_decode_file(tmp_path) -> None:
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    first = fragments(WHOLE)[0]
+    pkt = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") / IP(src="192.0.2.1", dst="192.0.2.2") / \
+        UDP(sport=500, dport=500) / first
+    wrpcap(str(tmp_path / "one.pcap"), [pkt])
+    (sa,) = api.track(api.decode_file(tmp_path / "one.pcap"))
+    assert [m.frame for m in sa.messages] == [1] and sa.messages[0].fragment == (1, 0)
