@@ -72,7 +72,7 @@ def test_diff_against_the_other_sides_own_offer_names_the_attribute() -> None:
            Datagram(frames=(2,), ts=0.01, src=A, dst=B, sport=500, dport=500, transport="udp", encap="plain",
                     payload=v2_notify_resp(14, ispi=b"\x33" * 8)),
            dg(v2_offer(), 3, 700.0), dg(v2_notify_resp(14), 4, 700.01, False)]
-    fs = [f for f in findings(seq) if f.sa == 2]
+    fs = [f for f in findings(seq) if f.sa == 3]
     (f,) = [f for f in fs if f.code == "ike.proposal_mismatch"]
     assert f.details["differing"] == ["encryption"]
     row = next(r for r in f.details["diff"] if r["attribute"] == "encryption")

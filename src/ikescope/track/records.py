@@ -91,7 +91,16 @@ class Endpoint:
 
 @dataclass(slots=True)
 class SaRecord:
-    """Everything observed about one IKE SA (one SPI/cookie pair between two peers)."""
+    """Everything observed about one IKE SA (one SPI/cookie pair between two peers).
+
+    id: the frame number of the SA's first message, so an SA keeps its name however the
+    capture is split or merged (shards of ``--jobs``, files of a rotated capture) and
+    the name opens in Wireshark. Only several IKE messages in one TCP segment could
+    start two SAs in one frame; they would share the number.
+    closed_at: (capture time, frame, id) at which the tracker concluded the SA: its
+    idle deadline, the message that closed it, or the end of input (frame inf). Results
+    ordered by it come out the same from one tracker or from several merged.
+    """
 
     id: int
     version: int
@@ -144,6 +153,7 @@ class SaRecord:
     # ICMP destination-unreachable errors quoting this SA's datagrams: (frame, time, sender of the quoted datagram
     # was the initiator, detail); at most MAX_ICMP kept
     unreachable: list[tuple[int, float, bool, str]] = field(default_factory=list)
+    closed_at: tuple[float, float, int] | None = None
 
     @property
     def duration(self) -> float:

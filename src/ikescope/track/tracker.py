@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..model import Datagram, NetEvent
@@ -66,7 +67,8 @@ XAUTH_STATUS = 16527  # draft-beaulieu-ike-xauth-02 4.2: 1 OK, 0 FAIL
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
     """idle_timeout: seconds of capture time after which a quiet SA is closed.
-    max_open: open SAs kept at most; beyond it the longest-idle one is closed.
+    max_open: open SAs kept at most; beyond it the longest-idle one is closed (the cap
+    holds per process, so with ``--jobs`` it is reached later).
     max_messages: messages kept per SA; later ones are counted, not stored."""
 
     idle_timeout: float = 600.0
@@ -84,27 +86,34 @@ class _State:
 
 
 class Tracker:
-    """Feed it (Datagram, Decoded) pairs in capture order; it hands back SAs as they close."""
+    """Feed it (Datagram, Decoded) pairs in capture order; it hands back SAs as they close.
+
+    Open SAs are kept least recently active first, so closing idle ones and
+    evicting the oldest at the cap cost nothing per message however many are
+    open. When an SA closes does not depend on which frame happened to trigger
+    it: an idle SA is concluded as of its deadline (last activity plus the idle
+    timeout), every other close as of the message that caused it. That makes a
+    shard that sees only some peer pairs close each SA exactly as one tracker
+    that sees them all (see ``SaRecord.closed_at``).
+    """
 
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
-        self._open: dict[tuple, _State] = {}
-        self._next_id = 1
-        self._last_sweep = 0.0
+        self._open: OrderedDict[tuple, _State] = OrderedDict()
+        self._last_aux_sweep = 0.0
         self._last_ts = 0.0
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
         # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
         self._refused_inits: dict[tuple[str, str], tuple[float, _State]] = {}
         self.undecodable = 0
-        self._by_pair: dict[frozenset[str], _State] = {}
-        self._rekey_spis: dict[bytes, tuple[float, tuple]] = {}  # new SPIi -> (time, key of the rekeyed SA)  # the SA most recently active between two addresses
+        self._by_pair: dict[frozenset[str], _State] = {}  # the SA most recently active between two addresses
+        self._rekey_spis: dict[bytes, tuple[float, tuple]] = {}  # new SPIi -> (time, key of the rekeyed SA)
 
     # -- public ------------------------------------------------------------------------------
 
     def feed(self, dg: Datagram, decoded: Decoded) -> list[SaRecord]:
-        """Account one message; returns the SAs closed because they went idle."""
-        closed = self._sweep(dg.ts)
-        self._last_ts = max(self._last_ts, dg.ts)
+        """Account one message; returns the SAs closed before it (idle) or because of it."""
+        closed = self.tick(dg.ts)
         msg = decoded.message
         if msg is None:
             self.undecodable += 1
@@ -114,22 +123,46 @@ class Tracker:
         self._account(st, msg, dg, decoded)
         return closed
 
-    def net_event(self, ev: NetEvent) -> None:
-        """Attach an ICMP unreachable quoting an IKE datagram to the SA last seen between those peers."""
+    def tick(self, now: float) -> list[SaRecord]:
+        """The capture clock reached ``now``: close the SAs idle since before their deadline."""
+        self._last_ts = max(self._last_ts, now)
+        closed: list[SaRecord] = []
+        idle = self.settings.idle_timeout
+        while self._open:
+            st = next(iter(self._open.values()))
+            deadline = st.sa.last_ts + idle
+            if deadline >= now:
+                break
+            self._open.popitem(last=False)
+            closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0))
+        if now - self._last_aux_sweep >= 1.0:
+            self._last_aux_sweep = now
+            for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis):
+                for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
+                    del table[k]
+        return closed
+
+    def net_event(self, ev: NetEvent) -> list[SaRecord]:
+        """Attach an ICMP unreachable quoting an IKE datagram to the SA last seen between those peers;
+        returns the SAs that went idle before it."""
+        closed = self.tick(ev.ts)
         if ev.kind != "icmp_unreachable":
-            return
+            return closed
         st = self._by_pair.get(frozenset((ev.src, ev.dst)))
         if st is None or len(st.sa.unreachable) >= MAX_ICMP:
-            return
+            return closed
         sa = st.sa
         detail = ev.problem.detail if ev.problem is not None else "ICMP destination unreachable"
         sa.unreachable.append((ev.frame, ev.ts, ev.src == sa.initiator.address, detail))
+        return closed
 
-    def close_all(self) -> list[SaRecord]:
-        """End of input: close every open SA, in the order they started."""
+    def close_all(self, end_ts: float | None = None) -> list[SaRecord]:
+        """End of input (at ``end_ts``, by default the last time seen): close every open SA, in the
+        order they started."""
+        end = self._last_ts if end_ts is None else max(end_ts, self._last_ts)
         states = sorted(self._open.values(), key=lambda s: s.sa.id)
         self._open.clear()
-        return [self._close(s) for s in states]
+        return [self._close(s, end, None) for s in states]
 
     # -- SA lookup ---------------------------------------------------------------------------
 
@@ -144,14 +177,15 @@ class Tracker:
             # Same initiator SPI, another responder SPI, past the first exchange: a new SA
             # reusing the cookie. (A responder may answer each copy of a refused first
             # request with a fresh SPI; those stay with the attempt they answer.)
-            closed.append(self._close(self._open.pop(key)))
+            closed.append(self._close(self._open.pop(key), dg.ts, dg.frame))
             st = None
         if st is None:
             if len(self._open) >= self.settings.max_open:
-                oldest = min(self._open, key=lambda k: self._open[k].sa.last_ts)
-                closed.append(self._close(self._open.pop(oldest)))
+                closed.append(self._close(self._open.popitem(last=False)[1], dg.ts, dg.frame))
             st = _State(self._new_sa(msg, dg))
             self._open[key] = st
+        else:
+            self._open.move_to_end(key)
         return st
 
     def _new_sa(self, msg: IkeMessage, dg: Datagram) -> SaRecord:
@@ -164,11 +198,10 @@ class Tracker:
             init_is_src = True
             known = h.rspi == ZERO_SPI
         sa = SaRecord(
-            id=self._next_id, version=h.major, ispi=h.ispi, rspi=h.rspi,
+            id=dg.frame, version=h.major, ispi=h.ispi, rspi=h.rspi,
             initiator=src if init_is_src else dst, responder=dst if init_is_src else src,
             initiator_known=known, first_ts=dg.ts, last_ts=dg.ts, transport=dg.transport,
         )
-        self._next_id += 1
         parent = self._rekey_spis.pop(h.ispi, None)
         if parent is not None and parent[1] in self._open:
             # The SPI an IKE SA rekey proposed (readable CREATE_CHILD_SA): RFC 7296 2.18.
@@ -377,22 +410,14 @@ class Tracker:
 
     # -- closing -----------------------------------------------------------------------------
 
-    def _sweep(self, now: float) -> list[SaRecord]:
-        if now - self._last_sweep < 1.0:
-            return []
-        self._last_sweep = now
-        limit = now - self.settings.idle_timeout
-        stale = [k for k, s in self._open.items() if s.sa.last_ts < limit]
-        for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis):
-            for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
-                del table[k]
-        return [self._close(self._open.pop(k)) for k in stale]
-
-    def _close(self, st: _State) -> SaRecord:
+    def _close(self, st: _State, at: float, frame: int | None) -> SaRecord:
+        """Conclude an SA as of capture time ``at``; ``frame`` is the frame that closed it (None at the
+        end of input), which orders SAs closed at the same moment."""
         pair = frozenset((st.sa.initiator.address, st.sa.responder.address))
         if self._by_pair.get(pair) is st:
             del self._by_pair[pair]
-        conclude(st.sa, self._last_ts)
+        conclude(st.sa, at)
+        st.sa.closed_at = (at, frame if frame is not None else float("inf"), st.sa.id)
         return st.sa
 
 
