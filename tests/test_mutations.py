@@ -33,5 +33,5 @@ def test_mutated_captures_never_break_the_analysis(name: str, flips: list, drop:
     if drop and len(frames) > drop:
         del frames[drop]
     items = list(api.analyze_frames(frames))
-    findings = [f for it in items for f in (it.findings if isinstance(it, SaResult) else [it[1]])]
+    findings = [f for it in items for f in (it.findings if isinstance(it, SaResult) else [it.finding])]
     assert not [f for f in findings if f.code == "ikescope.rule_error"], [f.summary for f in findings]

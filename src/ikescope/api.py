@@ -17,9 +17,8 @@ from .crypto.decrypt import Decryptor
 from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
-from .diagnose.finding import Finding
 from .model import Datagram, Frame, NetEvent
-from .report.model import InputRecord, Report, SaResult
+from .report.model import CaptureFinding, Event, InputEnded, InputRecord, InputStarted, Report, SaResult
 from .net import Demux
 from .track.records import SaRecord
 from .track.fragments import V1Defragmenter, fragment_of
@@ -125,7 +124,7 @@ def decode_file(path: str | Path, keys: KeyStore | None = None, fragments: bool 
 
 
 def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputRecord | None = None,
-                   settings: Settings | None = None) -> Iterator[SaResult | tuple[int, Finding]]:
+                   settings: Settings | None = None) -> Iterator[SaResult | CaptureFinding]:
     """The whole chain on one stream of frames: SA results as each SA closes, and
     capture-level findings (network faults, undecodable messages) as they occur.
 
@@ -143,22 +142,22 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
         for sa in sas:
             yield SaResult(input_index, sa, diag.sa_closed(sa))
 
-    def messages(pairs: list[tuple[Datagram, Decoded]]) -> Iterator[SaResult | tuple[int, Finding]]:
+    def messages(pairs: list[tuple[Datagram, Decoded]]) -> Iterator[SaResult | CaptureFinding]:
         for dg, decoded in pairs:
             if decoded.message is None:
                 for f in diag.orphan_message(dg, decoded):
-                    yield (input_index, f)
+                    yield CaptureFinding(input_index, f)
             yield from closed(tracker.feed(dg, decoded))
 
-    def items(batch: list[Datagram | NetEvent]) -> Iterator[SaResult | tuple[int, Finding]]:
+    def items(batch: list[Datagram | NetEvent]) -> Iterator[SaResult | CaptureFinding]:
         for item in batch:
             if isinstance(item, Datagram):
                 rec.ike_messages += 1
                 yield from messages(stage.feed(item))
             else:
-                tracker.net_event(item)
+                yield from closed(tracker.net_event(item))
                 for f in diag.net_event(item):
-                    yield (input_index, f)
+                    yield CaptureFinding(input_index, f)
 
     for frame in frames:
         rec.frames += 1
@@ -186,24 +185,32 @@ def _with_progress(reader: CaptureReader, path: str, hook: ProgressHook | None) 
         yield frame
 
 
-def analyze(paths: Iterable[str | Path], settings: Settings | None = None,
-            progress: ProgressHook | None = None) -> Report:
-    """Analyse capture files into one report (raises CaptureError for an unreadable file).
+def run(paths: Iterable[str | Path], settings: Settings | None = None,
+        progress: ProgressHook | None = None) -> Iterator[Event]:
+    """Analyse capture files as a stream of events: each input's start, every SA as it
+    closes, capture-level findings, each input's end with its counts. Nothing is kept
+    once handed on, so a capture of any length runs in bounded memory.
 
-    ``progress(path, bytes_read, size)`` is called now and then while a file is read.
+    Every file is opened before the first event (raises CaptureError for an unreadable
+    one), so a wrong name fails before any output. ``progress(path, bytes_read, size)``
+    is called now and then while a file is read.
     """
     readers = [(str(p), open_capture(p)) for p in paths]
-    report = Report()
     for index, (path, reader) in enumerate(readers):
         rec = InputRecord(path=path)
-        report.inputs.append(rec)
-        for item in analyze_frames(_with_progress(reader, path, progress), index, rec, settings):
-            if isinstance(item, SaResult):
-                report.results.append(item)
-            else:
-                report.capture_findings.append(item)
+        yield InputStarted(index, path)
+        yield from analyze_frames(_with_progress(reader, path, progress), index, rec, settings)
         rec.truncated = bool(getattr(reader, "truncated", False))
         rec.truncated_detail = getattr(reader, "truncated_detail", "") or ""
+        yield InputEnded(index, rec)
+
+
+def analyze(paths: Iterable[str | Path], settings: Settings | None = None,
+            progress: ProgressHook | None = None) -> Report:
+    """Analyse capture files into one report held in memory (see ``run`` for large captures)."""
+    report = Report()
+    for event in run(paths, settings, progress):
+        report.add(event)
     return report
 
 

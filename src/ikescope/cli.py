@@ -22,11 +22,11 @@ from .crypto.keys import KeyStore, load_key_files
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
 from .errors import IkescopeError
-from .report import markdown as mdreport
 from .report import messages as msgview
 from .report import sas as sasview
-from .report import text as textreport
-from .report.redact import Redactor, redact
+from .report import stream
+from .report.model import InputEnded
+from .report.redact import Redactor
 from .track.records import SaRecord
 
 EXIT_FINDINGS = 1
@@ -53,21 +53,6 @@ def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
     return store
 
 
-def _unopened(report: api.Report) -> str | None:
-    """One line saying which encrypted messages the keys did not open, so a wrong table is noticed."""
-    frames: dict[str, list[int]] = {}
-    for result in report.results:
-        for m in result.sa.messages:
-            for p in m.problems:
-                if p.code.startswith("crypto."):
-                    frames.setdefault(p.code, []).append(m.frame)
-    if not frames:
-        return None
-    parts = [f"{code} in {len(fs)} (frames {', '.join(map(str, fs[:5]))}{', ...' if len(fs) > 5 else ''})"
-             for code, fs in sorted(frames.items())]
-    return "keys: encrypted messages left closed: " + "; ".join(parts) + " (details: ikescope decode --keys)"
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikescope")
 def cli() -> None:
@@ -86,6 +71,11 @@ def _write_text(text: str) -> None:
     if not _colour():
         sys.stdout.write(text)
         return
+    _coloured_write(text)
+
+
+def _coloured_write(text: str) -> None:
+    """Whole lines of a text report, coloured by their prefix."""
     from rich.console import Console
     from rich.text import Text
 
@@ -145,50 +135,29 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
     keys = _keys(key_files)
+    options: dict[str, Any] = {"redactor": Redactor() if redact else None,
+                               "ladder": sasview.render_ladder if ladder else None}
+    if fmt in ("text", "markdown"):
+        options["everything"] = everything
+    if fmt == "jsonl":
+        options["flush"] = sys.stdout.flush
+    out = stream.FORMATS[fmt](_coloured_write if fmt == "text" and _colour() else sys.stdout.write, **options)
     hook, stop = _progress_hook()
     try:
-        report = api.analyze(files, api.Settings(diagnose=diag, keys=keys), progress=hook)
+        for event in api.run(files, api.Settings(diagnose=diag, keys=keys), progress=hook):
+            out.feed(event)
+            if isinstance(event, InputEnded) and event.record.truncated:
+                rec = event.record
+                click.echo(f"ikescope: {rec.path}: {rec.truncated_detail or 'the file is cut short'}; "
+                           "analysed up to the cut", err=True)
     finally:
         stop()
-    if keys is not None and (note := _unopened(report)):
+    out.close()
+    if keys is not None and (note := out.keys_note()):
         click.echo(f"ikescope: {note}", err=True)
-    doc = report.to_dict()
-    ladders = {r.sa.id: sasview.render_ladder(r.sa) for r in report.results} if ladder else {}
-    doc, ladders = _maybe_redact(doc, ladders, redact)
-    for inp in doc["inputs"]:
-        if inp["truncated"]:
-            click.echo(f"ikescope: {inp['path']}: {inp['truncated_detail'] or 'the file is cut short'}; "
-                       "analysed up to the cut", err=True)
-    if fmt == "json":
-        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
-    elif fmt == "jsonl":
-        for record in jsonl_records(doc):
-            sys.stdout.write(json.dumps(record) + "\n")
-    elif fmt == "markdown":
-        sys.stdout.write(mdreport.render(doc, ladders))
-    else:
-        _write_text(textreport.render(doc, ladders, everything=everything))
-    counts = doc["totals"]["findings"]
+    counts = out.summary.findings
     if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
         sys.exit(EXIT_FINDINGS)
-
-
-def jsonl_records(doc: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """One line per input, SA and finding, each tagged with its kind, for log shippers."""
-    for i, inp in enumerate(doc["inputs"]):
-        yield {"schema_version": doc["schema_version"], "kind": "input", "input": i, **inp}
-    for sa in doc["sas"]:
-        yield {"schema_version": doc["schema_version"], "kind": "sa", **sa}
-    for f in doc["findings"]:
-        yield {"schema_version": doc["schema_version"], "kind": "finding", **f}
-
-
-def _maybe_redact(doc: dict[str, Any], ladders: dict[int, list[str]],
-                  on: bool) -> tuple[dict[str, Any], dict[int, list[str]]]:
-    if not on:
-        return doc, ladders
-    red, r = redact(doc)
-    return red, {k: [r.text(line) for line in v] for k, v in ladders.items()}
 
 
 @cli.command()

@@ -119,7 +119,7 @@ def without(src: Path, dst: Path, drop: set[int]) -> Path:
 
 def analyze(path: Path) -> tuple[list, list]:
     report = api.analyze([path])
-    return [f for r in report.results for f in r.findings], [f for _, f in report.capture_findings]
+    return [f for r in report.results for f in r.findings], [c.finding for c in report.capture_findings]
 
 
 def test_windows_client_ike_auth_in_ip_fragments_is_the_root_cause() -> None:

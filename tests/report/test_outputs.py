@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from helpers import REPO, need_corpus
 from ikescope import api
-from ikescope.cli import cli, jsonl_records
+from ikescope.cli import cli
 from ikescope.report import markdown as mdreport
 from ikescope.report import text as textreport
 from ikescope.report.redact import redact
@@ -37,7 +37,11 @@ def test_there_are_lab_captures() -> None:
 @pytest.mark.parametrize("name", PCAPS)
 def test_golden_text_markdown_json(name: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     doc = report_doc(name, monkeypatch)
+    cli_text, cli_md = (CliRunner().invoke(cli, ["analyze", "--format", fmt, f"pcaps/{name}"]).output
+                        for fmt in ("text", "markdown"))
     outputs = {"txt": textreport.render(doc), "md": mdreport.render(doc), "json": json.dumps(doc, indent=1) + "\n"}
+    # what the command prints (written as SAs close) is the document rendered whole
+    assert (cli_text, cli_md) == (outputs["txt"], outputs["md"])
     for ext, text in outputs.items():
         path = GOLDEN / f"{name}.{ext}"
         if request.config.getoption("--update-goldens"):
@@ -48,16 +52,27 @@ def test_golden_text_markdown_json(name: str, monkeypatch: pytest.MonkeyPatch, r
 
 
 @pytest.mark.parametrize("name", PCAPS)
-def test_json_and_jsonl_follow_the_schema(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_streamed_json_and_jsonl_follow_the_schema_and_say_what_the_document_says(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     doc = report_doc(name, monkeypatch)
     VALIDATOR.validate(doc)
     VALIDATOR.validate(redact(doc)[0])
+    streamed = json.loads(CliRunner().invoke(cli, ["analyze", "--format", "json", f"pcaps/{name}"]).output)
+    VALIDATOR.validate(streamed)
+    assert streamed == doc
     defs = SCHEMA["$defs"]
-    records = list(jsonl_records(doc))
-    assert [r["kind"] for r in records] == ["input"] * len(doc["inputs"]) + ["sa"] * len(doc["sas"]) + \
-        ["finding"] * len(doc["findings"])
+    lines = CliRunner().invoke(cli, ["analyze", "--format", "jsonl", f"pcaps/{name}"]).output.splitlines()
+    records = [json.loads(line) for line in lines]
     for rec in records:
         jsonschema.validate(rec, {"$defs": defs, **defs[rec["kind"]]})
+    strip = [{k: v for k, v in r.items() if k not in ("schema_version", "kind")} for r in records]
+    assert [r for r, rec in zip(strip, records) if rec["kind"] == "sa"] == doc["sas"]
+    assert [r for r, rec in zip(strip, records) if rec["kind"] == "finding"] == doc["findings"]
+    assert [{k: v for k, v in r.items() if k != "input"} for r, rec in zip(strip, records)
+            if rec["kind"] == "input"] == doc["inputs"]
+    # an SA's findings follow it at once, so a log pipeline sees them together
+    kinds = [r["kind"] for r in records]
+    assert kinds[-len(doc["inputs"]) - len(doc["groups"]):] == ["input"] * len(doc["inputs"]) + ["group"] * len(doc["groups"])
 
 
 def test_schema_rejects_a_broken_document(monkeypatch: pytest.MonkeyPatch) -> None:

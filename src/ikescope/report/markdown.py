@@ -17,14 +17,23 @@ from .sas import version_label
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def _cell(text: object) -> str:
+TABLE_HEAD = ("| SA | version | initiator | responder | outcome | root cause / top finding |",
+              "|---|---|---|---|---|---|")
+
+
+def cell(text: object) -> str:
+    """Text made safe inside a table cell or a single line."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _when(ts: float | None) -> str:
+def when(ts: float | None) -> str:
+    """A capture time in UTC; a time no calendar can show stays a number."""
     if ts is None:
         return "-"
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{ts:.6f}"
 
 
 def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None) -> str:
@@ -32,34 +41,48 @@ def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None) -> 
     return "\n".join(_lines(doc, ladders or {})) + "\n"
 
 
+def input_line(inp: dict[str, Any]) -> str:
+    cut = " — **the file is cut short**, analysed up to the cut" if inp["truncated"] else ""
+    return (f"- `{inp['path']}`: {when(inp['first_time'])} to {when(inp['last_time'])}, "
+            f"{inp['frames']} frames, {inp['ike_messages']} IKE messages{cut}")
+
+
+def sa_row(s: dict[str, Any]) -> str:
+    ver = version_label(s["version"], s["mode"])
+    rc = s["root_cause"]
+    cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
+    if rc and s["outcome"] in ("established", "deleted") and rc["severity"] != "error":
+        cause += " (remark; the SA came up)"
+    outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
+    return (f"| {s['id']} | {ver} | {cell(s['initiator'])} | {cell(s['responder'])} | "
+            f"{cell(outcome)} | {cause} |")
+
+
+def ladder_blocks(ladders: dict[int, list[str]]) -> list[str]:
+    out = []
+    for sa_id, lines in ladders.items():
+        out += [f"SA {sa_id}:", "```", *lines, "```", ""]
+    return out
+
+
 def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
     yield "## IKE analysis"
     yield ""
-    for i, inp in enumerate(doc["inputs"]):
-        cut = " — **the file is cut short**, analysed up to the cut" if inp["truncated"] else ""
-        yield (f"- `{inp['path']}`: {_when(inp['first_time'])} to {_when(inp['last_time'])}, "
-               f"{inp['frames']} frames, {inp['ike_messages']} IKE messages{cut}")
+    for inp in doc["inputs"]:
+        yield input_line(inp)
     yield ""
     if doc["sas"]:
-        yield "| SA | version | initiator | responder | outcome | root cause / top finding |"
-        yield "|---|---|---|---|---|---|"
+        yield from TABLE_HEAD
         for s in doc["sas"]:
-            ver = version_label(s["version"], s["mode"])
-            rc = s["root_cause"]
-            cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
-            if rc and s["outcome"] in ("established", "deleted") and rc["severity"] != "error":
-                cause += " (remark; the SA came up)"
-            outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
-            yield (f"| {s['id']} | {ver} | {_cell(s['initiator'])} | {_cell(s['responder'])} | "
-                   f"{_cell(outcome)} | {cause} |")
+            yield sa_row(s)
         yield ""
-    for sa_id, lines in ladders.items():
-        yield f"SA {sa_id}:"
-        yield "```"
-        yield from lines
-        yield "```"
-        yield ""
-    findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["sa"] or 0))
+    yield from ladder_blocks(ladders)
+    yield from findings_lines(doc["findings"], doc["totals"])
+
+
+def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any]) -> Iterable[str]:
+    """The findings, errors and root causes first, then the totals line."""
+    findings = sorted(findings, key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["sa"] or 0))
     if not findings:
         yield "No findings."
         return
@@ -70,25 +93,25 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
         yield ""
         yield f"**{f['severity'].upper()}** `{f['code']}` — {where}{root}, {f['confidence']}"
         yield ""
-        yield _cell(f["summary"])
+        yield cell(f["summary"])
         yield ""
         for ev in f["evidence"][:6]:
             at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
-            yield f"- frame {ev['frame']}: {_cell(ev['text'])}{at}"
+            yield f"- frame {ev['frame']}: {cell(ev['text'])}{at}"
         rows = f["details"].get("diff") if isinstance(f["details"], dict) else None
         if rows:
             against = f["details"].get("diff_against", "other side")
             yield ""
-            yield f"| attribute | offered | {_cell(against)} | |"
+            yield f"| attribute | offered | {cell(against)} | |"
             yield "|---|---|---|---|"
             for r in rows:
-                yield (f"| {r['attribute']} | {_cell(', '.join(r['a']) or '-')} | {_cell(', '.join(r['b']) or '-')} "
+                yield (f"| {r['attribute']} | {cell(', '.join(r['a']) or '-')} | {cell(', '.join(r['b']) or '-')} "
                        f"| {'' if r['match'] else '**differs**'} |")
         if f["vendor_refs"]:
             yield ""
-            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{_cell(r['text'])}`" for r in f["vendor_refs"])
+            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"])
         yield ""
-        yield f"Check: {_cell(f['remedy'])}"
-    t = doc["totals"]["findings"]
+        yield f"Check: {cell(f['remedy'])}"
+    t = totals["findings"]
     yield ""
-    yield f"_{doc['totals']['sas']} IKE SAs; {t['error']} errors, {t['warning']} warnings, {t['info']} info._"
+    yield f"_{totals['sas']} IKE SAs; {t['error']} errors, {t['warning']} warnings, {t['info']} info._"

@@ -14,6 +14,7 @@ from ..diagnose.catalog import CATALOG
 from ..diagnose.finding import Finding
 from ..track.records import SaRecord
 from .sas import sa_dict
+from .summary import Summary
 
 SCHEMA_VERSION = 1
 
@@ -52,6 +53,27 @@ class InputRecord:
     truncated_detail: str = ""
     net: dict[str, int] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "frames": self.frames, "ike_messages": self.ike_messages,
+                "first_time": self.first_ts, "last_time": self.last_ts, "truncated": self.truncated,
+                "truncated_detail": self.truncated_detail, "net": self.net}
+
+
+@dataclass(slots=True)
+class InputStarted:
+    """The analysis moves on to input ``index`` (an event of the result stream)."""
+
+    index: int
+    path: str
+
+
+@dataclass(slots=True)
+class InputEnded:
+    """Input ``index`` is read to its end; ``record`` holds what it counted."""
+
+    index: int
+    record: InputRecord
+
 
 @dataclass(slots=True)
 class SaResult:
@@ -65,41 +87,75 @@ class SaResult:
     def root_cause(self) -> Finding | None:
         return next((f for f in self.findings if f.root_cause), None)
 
+    def sa_doc(self) -> dict[str, Any]:
+        """The SA's entry in the report's ``sas``."""
+        d = sa_dict(self.sa)
+        d["input"] = self.input
+        rc = self.root_cause
+        d["root_cause"] = None if rc is None else {"code": rc.code, "summary": rc.summary,
+                                                   "confidence": rc.confidence.value,
+                                                   "severity": rc.severity.value}
+        return d
+
+    def finding_docs(self) -> list[dict[str, Any]]:
+        return [{"input": self.input, **finding_dict(f)} for f in self.findings]
+
+
+@dataclass(slots=True)
+class CaptureFinding:
+    """A finding about the capture rather than one SA (a network fault, an undecodable message)."""
+
+    input: int
+    finding: Finding
+
+    def doc(self) -> dict[str, Any]:
+        return {"input": self.input, **finding_dict(self.finding)}
+
+
+Event = InputStarted | SaResult | CaptureFinding | InputEnded
+
+
+def peers(sa: SaRecord) -> tuple[str, str]:
+    return (sa.initiator.address, sa.responder.address)
+
 
 @dataclass(slots=True)
 class Report:
+    """A whole analysis held in memory: for small captures, tests and scripts. Large
+    captures go through ``report.stream`` instead, which writes each SA as it closes."""
+
     inputs: list[InputRecord] = field(default_factory=list)
     results: list[SaResult] = field(default_factory=list)
-    capture_findings: list[tuple[int, Finding]] = field(default_factory=list)  # (input index, finding)
+    capture_findings: list[CaptureFinding] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, SaResult):
+            self.results.append(event)
+        elif isinstance(event, CaptureFinding):
+            self.capture_findings.append(event)
+        elif isinstance(event, InputEnded):
+            self.inputs.append(event.record)
 
     def findings(self) -> list[Finding]:
-        return [f for r in self.results for f in r.findings] + [f for _, f in self.capture_findings]
+        return [f for r in self.results for f in r.findings] + [c.finding for c in self.capture_findings]
 
     def to_dict(self) -> dict[str, Any]:
-        sas = []
+        summary = Summary()
+        sas, findings = [], []
         for r in self.results:
-            d = sa_dict(r.sa)
-            d["input"] = r.input
-            rc = r.root_cause
-            d["root_cause"] = None if rc is None else {"code": rc.code, "summary": rc.summary,
-                                                       "confidence": rc.confidence.value,
-                                                       "severity": rc.severity.value}
+            d, fs = r.sa_doc(), r.finding_docs()
+            summary.add_sa(d, fs, peers(r.sa), (r.sa.first_ts, r.sa.last_ts))
             sas.append(d)
-        findings = []
-        for r in self.results:
-            for f in r.findings:
-                findings.append({"input": r.input, **finding_dict(f)})
-        for i, f in self.capture_findings:
-            findings.append({"input": i, **finding_dict(f)})
-        counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "inputs": [{"path": i.path, "frames": i.frames, "ike_messages": i.ike_messages, "first_time": i.first_ts,
-                        "last_time": i.last_ts, "truncated": i.truncated, "truncated_detail": i.truncated_detail,
-                        "net": i.net} for i in self.inputs],
-            "sas": sas,
-            "findings": findings,
-            "totals": {"sas": len(sas), "findings": counts,
-                       "outcomes": {o: sum(1 for s in sas if s["outcome"] == o)
-                                    for o in ("established", "failed", "incomplete", "deleted", "restarted")}},
-        }
+            findings.extend(fs)
+        for c in self.capture_findings:
+            fd = c.doc()
+            summary.add_capture_finding(fd)
+            findings.append(fd)
+        return document([i.to_dict() for i in self.inputs], sas, findings, summary)
+
+
+def document(inputs: list[dict[str, Any]], sas: list[dict[str, Any]], findings: list[dict[str, Any]],
+             summary: Summary) -> dict[str, Any]:
+    """The JSON report, the one shape every format renders."""
+    return {"schema_version": SCHEMA_VERSION, "inputs": inputs, "sas": sas, "findings": findings,
+            "groups": [g.to_dict() for g in summary.groups()], "totals": summary.totals()}

@@ -36,7 +36,7 @@ def _quiet(s: dict[str, Any]) -> bool:
     return s["outcome"] in ("established", "deleted") and (rc is None or rc["severity"] == "info")
 
 
-def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+def wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     """Wrapped at 80 columns; ``first`` replaces the indent of the first line (a bullet)."""
     return (textwrap.wrap(text, WIDTH, initial_indent=first if first is not None else indent,
                           subsequent_indent=indent) or [indent.rstrip()])
@@ -51,18 +51,7 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, ev
         if len(shown) < len(sas):
             yield f"  ({len(sas) - len(shown)} IKE SAs came up with nothing to report and are not listed; --all lists them)"
         for s in shown:
-            ver = version_label(s["version"], s["mode"])
-            yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
-            verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
-            detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""
-            yield from _wrap(f"{verdict}{detail}", "         ")
-            rc = s["root_cause"]
-            if rc is not None:
-                # On an SA that came up the top finding is a remark, not the reason it failed.
-                remark = s["outcome"] in ("established", "deleted") and rc["severity"] != "error"
-                head = "top finding" if remark else "root cause"
-                yield from _wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
-            yield from ladders.get(s["id"], ())
+            yield from sa_lines(s, ladders.get(s["id"], ()))
         yield ""
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
                                                        f["sa"] or 0, f["frames"][:1]))
@@ -77,30 +66,51 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, ev
         yield "Findings"
     if hidden:
         counts = ", ".join(f"{code} x{n}" for code, n in sorted(hidden.items()))
-        yield from _wrap(f"(info findings not listed, --all lists them: {counts})", "  ")
+        yield from wrap(f"(info findings not listed, --all lists them: {counts})", "  ")
         yield ""
     for f in findings:
-        where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
-        frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
-        came_up = outcomes.get((f["input"], f["sa"])) in ("established", "deleted")
-        root = "" if not f["root_cause"] else " top finding" if came_up and f["severity"] != "error" else " root cause"
-        yield f"{_SEV[f['severity']]} {f['code']}  {where}, frames {frames}  [{f['confidence']}]{root}"
-        yield from _wrap(f["summary"], "      ")
-        if verbose:
-            for ev in f["evidence"][:8]:
-                at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
-                yield from _wrap(f"#{ev['frame']}: {ev['text']}{at}", "        ", first="      - ")
-            yield from _diff_lines(f["details"])
-            if f["confidence"] != "certain" and f["confidence_reason"]:
-                yield from _wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
-            yield from _wrap(f"What it means: {f['explanation']}", "      ")
-            yield from _wrap(f"Check: {f['remedy']}", "      ")
-            if f["vendor_refs"]:
-                refs = "; ".join(f"{r['vendor']}: \"{r['text']}\"" for r in f["vendor_refs"])
-                yield from _wrap(f"Gateway logs: {refs}", "      ")
-        yield ""
+        yield from finding_lines(f, outcomes.get((f["input"], f["sa"])) in ("established", "deleted"), verbose)
     t = doc["totals"]["findings"]
     yield f"Totals: {doc['totals']['sas']} IKE SAs; {t['error']} errors, {t['warning']} warnings, {t['info']} info"
+
+
+def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
+    """The verdict block of one SA (a ``sas`` entry of the report), with its ladder under it."""
+    ver = version_label(s["version"], s["mode"])
+    yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
+    verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
+    detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""
+    yield from wrap(f"{verdict}{detail}", "         ")
+    rc = s["root_cause"]
+    if rc is not None:
+        # On an SA that came up the top finding is a remark, not the reason it failed.
+        remark = s["outcome"] in ("established", "deleted") and rc["severity"] != "error"
+        head = "top finding" if remark else "root cause"
+        yield from wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
+    yield from ladder
+
+
+def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True) -> Iterable[str]:
+    """One finding (a ``findings`` entry); ``came_up``: its SA was established, so a root
+    cause that is not an error reads as the top finding."""
+    where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
+    frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
+    root = "" if not f["root_cause"] else " top finding" if came_up and f["severity"] != "error" else " root cause"
+    yield f"{_SEV[f['severity']]} {f['code']}  {where}, frames {frames}  [{f['confidence']}]{root}"
+    yield from wrap(f["summary"], "      ")
+    if verbose:
+        for ev in f["evidence"][:8]:
+            at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
+            yield from wrap(f"#{ev['frame']}: {ev['text']}{at}", "        ", first="      - ")
+        yield from _diff_lines(f["details"])
+        if f["confidence"] != "certain" and f["confidence_reason"]:
+            yield from wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
+        yield from wrap(f"What it means: {f['explanation']}", "      ")
+        yield from wrap(f"Check: {f['remedy']}", "      ")
+        if f["vendor_refs"]:
+            refs = "; ".join(f"{r['vendor']}: \"{r['text']}\"" for r in f["vendor_refs"])
+            yield from wrap(f"Gateway logs: {refs}", "      ")
+    yield ""
 
 
 def _diff_lines(details: dict[str, Any]) -> Iterable[str]:
@@ -108,7 +118,7 @@ def _diff_lines(details: dict[str, Any]) -> Iterable[str]:
     if not rows:
         for s in details.get("offered", ())[:8]:
             parts = [f"{k} {'/'.join(v)}" for k, v in s.items() if k not in ("number", "protocol") and v]
-            yield from _wrap(f"offered #{s['number']}: " + ", ".join(parts), "      ")
+            yield from wrap(f"offered #{s['number']}: " + ", ".join(parts), "      ")
         return
     against = details.get("diff_against", "the other side")
     yield f"      Compared with {against}:"

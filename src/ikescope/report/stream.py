@@ -1,0 +1,471 @@
+"""Reports written while the analysis runs: each SA is rendered as it closes, then dropped.
+
+Every format takes the same events (``report.model.Event``) and keeps only a
+``Summary`` (counters and bounded groups) plus, for the human formats, a small
+buffer:
+
+- json: one document, written as it goes. ``sas`` is streamed first; findings
+  wait in a temporary file (on disk, not in memory) and follow, then the inputs,
+  groups and totals, so the document stays valid and its memory flat.
+- jsonl: a line per SA, finding and input as each is known, flushed; the groups
+  close the stream.
+- text and markdown: a report of up to ``BUFFER_SAS`` SAs is held and rendered
+  exactly as ``text.render`` / ``markdown.render`` do for a whole document.
+  Past that the report streams: an SA that needs attention is printed when it
+  closes, unless ``GROUP_EXAMPLES`` SAs with the same root cause were printed
+  already; the rest are counted and summarised as groups at the end.
+
+Redaction, when asked for, is applied to each record before it is written,
+with one ``Redactor`` for the whole run so a value keeps its placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from typing import IO, Any
+
+from ..track.records import SaRecord
+from . import markdown as mdreport
+from . import text as textreport
+from .model import SCHEMA_VERSION, CaptureFinding, Event, InputEnded, InputStarted, SaResult, document, peers
+from .redact import Redactor
+from .summary import GROUP_EXAMPLES, Group, Summary, came_up
+
+Write = Callable[[str], Any]
+LadderFn = Callable[[SaRecord], list[str]]
+
+# Up to this many SAs a text or Markdown report is rendered whole, as for one document.
+BUFFER_SAS = textreport.MAX_SAS_LISTED
+BUFFER_FINDINGS = 500  # findings are cheap to hold; a few hundred still render as one document
+MAX_KEY_FRAMES = 5  # frames named per kind of decryption failure in the keys note
+
+
+class ReportStream:
+    """Takes the analysis events of one run; subclasses write one format.
+
+    ``ladder`` draws an SA's ladder (text and Markdown only); ``redactor``
+    replaces addresses, identities and SPIs in everything written.
+    """
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None) -> None:
+        self.write = write
+        self.summary = Summary()
+        self.inputs: list[dict[str, Any]] = []
+        self._redactor = redactor
+        self._ladder = ladder
+        self.unopened: dict[str, list[int]] = {}  # decryption problem code -> first frames
+        self._unopened_counts: dict[str, int] = {}
+
+    def _red(self, obj: Any) -> Any:
+        return self._redactor.doc(obj) if self._redactor is not None else obj
+
+    def feed(self, event: Event) -> None:
+        if isinstance(event, SaResult):
+            self._note_keys(event.sa)
+            sa_doc, findings = event.sa_doc(), event.finding_docs()
+            group = self.summary.add_sa(sa_doc, findings, peers(event.sa), (event.sa.first_ts, event.sa.last_ts))
+            ladder = self._ladder(event.sa) if self._ladder is not None else []
+            if self._redactor is not None:
+                sa_doc, findings = self._red(sa_doc), self._red(findings)
+                ladder = [self._redactor.text(line) for line in ladder]
+            self.sa(sa_doc, findings, ladder, group)
+        elif isinstance(event, CaptureFinding):
+            doc = event.doc()
+            group = self.summary.add_capture_finding(doc)
+            self.capture_finding(self._red(doc), group)
+        elif isinstance(event, InputStarted):
+            self.input_started(event.index, event.path)
+        elif isinstance(event, InputEnded):
+            doc = self._red(event.record.to_dict())
+            self.inputs.append(doc)
+            self.input_ended(event.index, doc)
+
+    def _note_keys(self, sa: SaRecord) -> None:
+        for m in sa.messages:
+            for p in m.problems:
+                if p.code.startswith("crypto."):
+                    self._unopened_counts[p.code] = self._unopened_counts.get(p.code, 0) + 1
+                    frames = self.unopened.setdefault(p.code, [])
+                    if len(frames) < MAX_KEY_FRAMES:
+                        frames.append(m.frame)
+
+    def keys_note(self) -> str | None:
+        """One line saying which encrypted messages the keys did not open, so a wrong table is noticed."""
+        if not self.unopened:
+            return None
+        parts = []
+        for code, frames in sorted(self.unopened.items()):
+            n = self._unopened_counts[code]
+            parts.append(f"{code} in {n} (frames {', '.join(map(str, frames))}{', ...' if n > len(frames) else ''})")
+        return "keys: encrypted messages left closed: " + "; ".join(parts) + " (details: ikescope decode --keys)"
+
+    def groups(self) -> list[dict[str, Any]]:
+        return [self._red(g.to_dict()) for g in self.summary.groups()]
+
+    # -- what each format writes -----------------------------------------------------------------
+
+    def input_started(self, index: int, path: str) -> None:
+        """A new input begins."""
+
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+           group: Group | None) -> None:
+        raise NotImplementedError
+
+    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+        raise NotImplementedError
+
+    def input_ended(self, index: int, doc: dict[str, Any]) -> None:
+        """An input is read to its end; ``doc`` is its entry in ``inputs``."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _dumps(obj: Any) -> str:
+    # No indent: the C encoder is used only without one, and it is several times faster.
+    return json.dumps(obj)
+
+
+class JsonStream(ReportStream):
+    """One JSON document (``docs/report.schema.json``), ``sas`` first, one SA a line."""
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None) -> None:
+        super().__init__(write, redactor, None)
+        self._sa_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._capture_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._sas = 0
+        self.write(f'{{"schema_version": {SCHEMA_VERSION},\n"sas": [')
+
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+           group: Group | None) -> None:
+        self.write(("\n" if self._sas == 0 else ",\n") + _dumps(sa_doc))
+        self._sas += 1
+        for f in findings:
+            self._sa_findings.write(_dumps(f) + "\n")
+
+    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+        self._capture_findings.write(_dumps(doc) + "\n")
+
+    def close(self) -> None:
+        self.write("\n],\n\"findings\": [")
+        first = True
+        for spool in (self._sa_findings, self._capture_findings):
+            spool.seek(0)
+            for line in spool:
+                self.write(("\n" if first else ",\n") + line.rstrip("\n"))
+                first = False
+            spool.close()
+        self.write(f"\n],\n\"inputs\": {_dumps(self.inputs)},\n\"groups\": {_dumps(self.groups())},\n"
+                   f"\"totals\": {_dumps(self.summary.totals())}}}\n")
+
+
+class JsonlStream(ReportStream):
+    """One JSON object a line, each tagged with its kind, written as soon as it is known."""
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 flush: Callable[[], Any] | None = None) -> None:
+        super().__init__(write, redactor, None)
+        self._flush = flush or (lambda: None)
+
+    def _line(self, kind: str, obj: dict[str, Any]) -> None:
+        self.write(_dumps({"schema_version": SCHEMA_VERSION, "kind": kind, **obj}) + "\n")
+
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+           group: Group | None) -> None:
+        self._line("sa", sa_doc)
+        for f in findings:
+            self._line("finding", f)
+        self._flush()
+
+    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+        self._line("finding", doc)
+        self._flush()
+
+    def input_ended(self, index: int, doc: dict[str, Any]) -> None:
+        self._line("input", {"input": index, **doc})
+        self._flush()
+
+    def close(self) -> None:
+        for g in self.groups():
+            self._line("group", g)
+        self._flush()
+
+
+def group_lines(g: dict[str, Any]) -> list[str]:
+    """A group as a few plain-text lines, shared by text and Markdown."""
+    what = g["code"] if g["code"] else f"{g['outcome']} with no finding"
+    kind = "IKE SAs" if g["kind"] == "sa" else "times"
+    lines = [f"{what}: {g['count']} {kind}, {mdreport.when(g['first_time'])} to {mdreport.when(g['last_time'])}; {g['pattern']}"]
+    for side in ("initiators", "responders"):
+        if g[side]:
+            top = ", ".join(f"{p['address']} ({p['sas']})" for p in g[side])
+            lines.append(f"{side}: {top}" + (f", ... ({g['distinct_' + side]} in all)"
+                                            if g["distinct_" + side] > len(g[side]) else ""))
+    examples = ", ".join((f"SA {e['sa']}" if e["sa"] is not None else "capture") +
+                         f" (frames {','.join(map(str, e['frames'][:6]))})" for e in g["examples"])
+    lines.append(f"examples: {examples}")
+    if g["summary"]:
+        lines.append(f"first: {g['summary']}")
+    return lines
+
+
+class _Buffered(ReportStream):
+    """Holds the first events so a small report is rendered whole, as before; then streams."""
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 everything: bool = False) -> None:
+        super().__init__(write, redactor, ladder)
+        self.everything = everything
+        self._held: list[tuple] | None = []
+        self._held_sas = 0
+        self._held_findings = 0
+        self.listed = 0  # SAs printed in full while streaming
+        self.counted = 0  # SAs only counted in their group
+        self.hidden_info: dict[str, int] = {}
+
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+           group: Group | None) -> None:
+        if self._held is not None:
+            self._held.append(("sa", sa_doc, findings, ladder, group))
+            self._held_sas += 1
+            self._held_findings += len(findings)
+            self._maybe_spill()
+            return
+        self._stream_sa(sa_doc, findings, ladder, group)
+
+    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+        if self._held is not None:
+            self._held.append(("capture", doc, group))
+            self._held_findings += 1
+            self._maybe_spill()
+            return
+        self._stream_capture(doc, group)
+
+    def input_started(self, index: int, path: str) -> None:
+        if self._held is not None:
+            self._held.append(("start", index, path))
+        else:
+            self._stream_start(index, path)
+
+    def input_ended(self, index: int, doc: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.append(("end", index, doc))
+        else:
+            self._stream_end(index, doc)
+
+    def _maybe_spill(self) -> None:
+        """Past the buffer, print what was held in the streamed layout and stream from now on."""
+        if self._held is None or (self._held_sas <= BUFFER_SAS and self._held_findings <= BUFFER_FINDINGS):
+            return
+        held, self._held = self._held, None
+        self._stream_begin()
+        for item in held:
+            if item[0] == "sa":
+                self._stream_sa(*item[1:])
+            elif item[0] == "capture":
+                self._stream_capture(*item[1:])
+            elif item[0] == "start":
+                self._stream_start(*item[1:])
+            else:
+                self._stream_end(*item[1:])
+
+    def close(self) -> None:
+        if self._held is None:
+            self._stream_close()
+            return
+        sas = [it[1] for it in self._held if it[0] == "sa"]
+        findings = [f for it in self._held if it[0] == "sa" for f in it[2]]
+        findings += [it[1] for it in self._held if it[0] == "capture"]
+        ladders = {it[1]["id"]: it[3] for it in self._held if it[0] == "sa" and it[3]}
+        doc = document(self.inputs, sas, findings, self.summary)
+        doc["groups"] = self.groups()
+        self.write(self.render_whole(doc, ladders))
+
+    def _listed(self, sa_doc: dict[str, Any], group: Group | None) -> bool:
+        if self.everything:
+            return True
+        if group is None:  # quiet: came up with nothing to say
+            return False
+        return group.count <= GROUP_EXAMPLES
+
+    def _shown_findings(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.everything:
+            return findings
+        for f in findings:
+            if f["severity"] == "info":
+                self.hidden_info[f["code"]] = self.hidden_info.get(f["code"], 0) + 1
+        return [f for f in findings if f["severity"] != "info"]
+
+    # -- format hooks
+    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+        raise NotImplementedError
+
+    def _stream_begin(self) -> None:
+        """The buffer overflowed: streaming starts."""
+
+    def _stream_start(self, index: int, path: str) -> None:
+        raise NotImplementedError
+
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+                   group: Group | None) -> None:
+        raise NotImplementedError
+
+    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
+        raise NotImplementedError
+
+    def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _stream_close(self) -> None:
+        raise NotImplementedError
+
+
+class TextStream(_Buffered):
+    """The default report. Streamed, each SA that needs attention is followed by its findings."""
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 everything: bool = False) -> None:
+        super().__init__(write, redactor, ladder, everything)
+        self._input_sas = 0
+        self._input_quiet = 0
+        self._input_counted = 0
+
+    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+        return textreport.render(doc, ladders, everything=self.everything)
+
+    def _lines(self, lines: Any) -> None:
+        self.write("".join(line + "\n" for line in lines))
+
+    def _stream_start(self, index: int, path: str) -> None:
+        self._input_sas = self._input_quiet = self._input_counted = 0
+        self.write(f"== {path}\n")
+
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+                   group: Group | None) -> None:
+        self._input_sas += 1
+        if not self._listed(sa_doc, group):
+            if group is None:
+                self._input_quiet += 1
+            else:
+                self._input_counted += 1
+                self.counted += 1
+            for f in findings:
+                if f["severity"] == "info" and not self.everything:
+                    self.hidden_info[f["code"]] = self.hidden_info.get(f["code"], 0) + 1
+            return
+        self.listed += 1
+        out = list(textreport.sa_lines(sa_doc, ladder))
+        for f in self._shown_findings(findings):
+            out.extend("    " + line if line else "" for line in textreport.finding_lines(f, came_up(sa_doc)))
+        out.append("")
+        self._lines(out)
+
+    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
+        if not self.everything and (doc["severity"] == "info" or group.count > GROUP_EXAMPLES):
+            if doc["severity"] == "info":
+                self.hidden_info[doc["code"]] = self.hidden_info.get(doc["code"], 0) + 1
+            return
+        self._lines(textreport.finding_lines(doc, False))
+
+    def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
+        cut = " (the file is cut short: analysed up to the cut)" if doc["truncated"] else ""
+        out = [f"{doc['path']}: {doc['frames']} frames, {doc['ike_messages']} IKE messages, "
+               f"{self._input_sas} IKE SAs{cut}"]
+        if self._input_quiet:
+            out.append(f"  ({self._input_quiet} IKE SAs came up with nothing to report and are not listed; "
+                       "--all lists them)")
+        if self._input_counted:
+            out.append(f"  ({self._input_counted} more IKE SAs like those listed are counted in the groups below; "
+                       "--all lists them)")
+        out.append("")
+        self._lines(out)
+
+    def _stream_close(self) -> None:
+        out: list[str] = []
+        groups = self.groups()
+        if groups:
+            out.append("Groups")
+            for g in groups:
+                sev = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}.get(g["severity"] or "", "     ")
+                first, *rest = group_lines(g)
+                out.extend(textreport.wrap(first, "      ", first=f"{sev} "))
+                for line in rest:
+                    out.extend(textreport.wrap(line, "        ", first="      - "))
+                out.append("")
+        if self.hidden_info:
+            counts = ", ".join(f"{code} x{n}" for code, n in sorted(self.hidden_info.items()))
+            out.extend(textreport.wrap(f"(info findings not listed, --all lists them: {counts})", ""))
+            out.append("")
+        t = self.summary.totals()
+        f = t["findings"]
+        out.append(f"Totals: {t['sas']} IKE SAs; {f['error']} errors, {f['warning']} warnings, {f['info']} info")
+        self._lines(out)
+
+
+class MarkdownStream(_Buffered):
+    """A ticket body. Streamed, the SA table grows as SAs close; the findings of the listed SAs
+    (at most ``GROUP_EXAMPLES`` per root cause, so a bounded number) follow it, then the groups."""
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 everything: bool = False) -> None:
+        super().__init__(write, redactor, ladder, everything)
+        self._findings: list[dict[str, Any]] = []
+        self._ladders: dict[int, list[str]] = {}
+        self._sa_outcomes: dict[tuple[int, int], str] = {}
+
+    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+        return mdreport.render(doc, ladders)
+
+    def _stream_begin(self) -> None:
+        self.write("## IKE analysis\n\n" + "\n".join(mdreport.TABLE_HEAD) + "\n")
+
+    def _stream_start(self, index: int, path: str) -> None:
+        """Inputs are listed after the table, once their counts are known."""
+
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+                   group: Group | None) -> None:
+        if not self._listed(sa_doc, group):
+            if group is not None:
+                self.counted += 1
+            self._shown_findings([f for f in findings if f["severity"] == "info"])
+            return
+        self.listed += 1
+        self.write(mdreport.sa_row(sa_doc) + "\n")
+        self._findings.extend(self._shown_findings(findings))
+        if ladder:
+            self._ladders[sa_doc["id"]] = ladder
+
+    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
+        if self.everything or (doc["severity"] != "info" and group.count <= GROUP_EXAMPLES):
+            self._findings.append(doc)
+        elif doc["severity"] == "info":
+            self.hidden_info[doc["code"]] = self.hidden_info.get(doc["code"], 0) + 1
+
+    def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
+        """Listed with the others at the end."""
+
+    def _stream_close(self) -> None:
+        out = [""]
+        if self.counted:
+            out += [f"{self.counted} more IKE SAs like those in the table are counted in the groups below.", ""]
+        out += [mdreport.input_line(inp) for inp in self.inputs] + [""]
+        out += mdreport.ladder_blocks(self._ladders)
+        groups = self.groups()
+        if groups:
+            out += ["### Groups", ""]
+            for g in groups:
+                first, *rest = group_lines(g)
+                out.append(f"- **{(g['severity'] or g['outcome']).upper()}** {mdreport.cell(first)}")
+                out += [f"  - {mdreport.cell(line)}" for line in rest]
+            out.append("")
+        if self.hidden_info:
+            counts = ", ".join(f"`{code}` x{n}" for code, n in sorted(self.hidden_info.items()))
+            out += [f"Info findings not listed: {counts}.", ""]
+        out += list(mdreport.findings_lines(self._findings, self.summary.totals()))
+        self.write("\n".join(out) + "\n")
+
+
+FORMATS: dict[str, type[ReportStream]] = {"json": JsonStream, "jsonl": JsonlStream, "text": TextStream,
+                                          "markdown": MarkdownStream}
