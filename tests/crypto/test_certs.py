@@ -14,8 +14,9 @@ from cryptography.x509.oid import NameOID
 from helpers import REPO
 from ikescope import api
 from ikescope.cli import cli
-from ikescope.crypto.certs import X509_SIGNATURE, cert_info
+from ikescope.crypto.certs import cert_info
 from ikescope.crypto.keys import load_key_files
+from ikescope.wire.numbers import CERT_X509_SIGNATURE
 
 CAP = REPO / "pcaps" / "ikev2-cert-ikefrag-success.pcap"
 KEYS = REPO / "pcaps" / "ikev2-cert-ikefrag-success.ikev2_decryption_table"
@@ -32,7 +33,7 @@ def self_signed(cn: str, start: datetime, days: int) -> bytes:
 
 def test_names_and_validity_dates() -> None:
     start = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    info = cert_info(X509_SIGNATURE, self_signed("gw.test", start, 30))
+    info = cert_info(CERT_X509_SIGNATURE, self_signed("gw.test", start, 30))
     assert info is not None
     assert info.subject == info.issuer == "CN=gw.test"
     assert (info.not_before, info.not_after) == (start.timestamp(), (start + timedelta(days=30)).timestamp())
@@ -40,8 +41,8 @@ def test_names_and_validity_dates() -> None:
 
 def test_what_is_not_a_der_certificate_is_unreadable() -> None:
     der = self_signed("gw.test", datetime(2020, 1, 1, tzinfo=timezone.utc), 1)
-    assert cert_info(X509_SIGNATURE, der[:-10]) is None
-    assert cert_info(X509_SIGNATURE, b"\x30\x03\x02\x01\x01") is None
+    assert cert_info(CERT_X509_SIGNATURE, der[:-10]) is None
+    assert cert_info(CERT_X509_SIGNATURE, b"\x30\x03\x02\x01\x01") is None
     assert cert_info(12, der) is None  # a hash and URL, not a certificate
 
 
@@ -58,5 +59,5 @@ def test_decrypted_certificates_in_decode_output_and_redacted() -> None:
 def test_decrypted_certificates_reach_the_sa_records() -> None:
     refs = [m for sa in api.track(api.decode_file(CAP, load_key_files([KEYS]))) for m in sa.messages if m.certs]
     assert refs and all(m.decrypted for m in refs)
-    subjects = {cert_info(X509_SIGNATURE, der).subject.split(",")[0] for m in refs for der in m.certs}
+    subjects = {cert_info(CERT_X509_SIGNATURE, der).subject.split(",")[0] for m in refs for der in m.certs}
     assert subjects == {"CN=alice.example.org", "CN=bob.example.org"}

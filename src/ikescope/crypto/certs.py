@@ -15,8 +15,8 @@ from datetime import datetime
 
 from cryptography import x509
 
-# CERT payload encodings holding one DER X.509 certificate (RFC 7296 3.6, RFC 2408 3.9).
-X509_SIGNATURE = 4
+from ..wire.numbers import CERT_X509_SIGNATURE
+
 MAX_CERT_BYTES = 64 * 1024
 
 
@@ -32,7 +32,7 @@ class CertInfo:
 
 def cert_info(encoding: int, data: bytes) -> CertInfo | None:
     """The certificate in a CERT payload, or None when it is not a parseable DER X.509 certificate."""
-    if encoding != X509_SIGNATURE or not data or len(data) > MAX_CERT_BYTES:
+    if encoding != CERT_X509_SIGNATURE or not data or len(data) > MAX_CERT_BYTES:
         return None
     try:
         cert = x509.load_der_x509_certificate(bytes(data))

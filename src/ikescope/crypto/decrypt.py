@@ -41,12 +41,19 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from ..model import Datagram, Problem, Severity
-from ..wire import ikev1
 from ..wire.decode import decode_chain
 from ..wire.message import Decoded, EncryptedPayload, IkeMessage, KePayload, Payload, SaPayload
+from ..wire.numbers import (
+    P1_ATTR_ENCRYPTION,
+    P1_ATTR_HASH,
+    P1_ENCR_3DES_CBC,
+    P1_ENCR_AES_CBC,
+    P1_ENCR_DES_CBC,
+    PL_V1_KE,
+    PL_V2_SKF,
+    PROTO_ISAKMP,
+)
 from .keys import KeyStore, V1Key, V2Keys
-
-SKF = 53
 
 MAX_FRAGMENT_SETS = 64      # IKEv2 messages whose SKF fragments are still arriving
 MAX_FRAGMENTS = 256         # per message; RFC 7383 sets no limit, real peers send a handful
@@ -54,11 +61,8 @@ MAX_V1_SAS = 1024           # IKEv1 SAs whose IV chains are followed
 MAX_V1_EXCHANGES = 64       # per IKEv1 SA: message IDs whose last block is kept
 MAX_V1_SEEN = 128           # per IKEv1 SA: ciphertexts remembered, so a retransmission reuses its IV
 
-# IKEv1 phase-1 attributes (RFC 2409 appendix A).
-V1_ATTR_ENCRYPTION, V1_ATTR_HASH = 1, 2
-V1_DES, V1_3DES, V1_AES = 1, 5, 7
+# Phase-1 Hash Algorithm values (RFC 2409 appendix A; 4-6 RFC 4868) as hashlib names.
 V1_HASHES = {1: "md5", 2: "sha1", 4: "sha256", 5: "sha384", 6: "sha512"}
-V1_PROTO_ISAKMP = 1
 
 
 def _problem(code: str, detail: str, offset: int | None = None, length: int | None = None,
@@ -140,12 +144,12 @@ class Decryptor:
         if dg.truncated or len(dg.payload) < h.length or end > len(wire):
             return None, [_problem("crypto.truncated", "the message is cut short, so its integrity cannot be "
                                    "verified and it stays encrypted", offset=sk.offset, length=sk.length)]
-        start = sk.offset + (8 if sk.type == SKF else 4)
+        start = sk.offset + (8 if sk.type == PL_V2_SKF else 4)
         try:
             plain = open_sk(keys, h.initiator, wire, start, end)
         except _Closed as closed:
             return None, [closed.problem]
-        if sk.type != SKF:
+        if sk.type != PL_V2_SKF:
             return _inner(plain, 2, sk.inner_next)
         return self._fragment(h.ispi, h.rspi, h.message_id, h.initiator, sk, plain)
 
@@ -189,7 +193,7 @@ class Decryptor:
         if m.encrypted_v1 is None:
             _learn_phase1(sa, dg.payload, m, from_initiator)
             return None, []
-        block = 8 if _v1_cipher(sa, len(keys[0].key)) in (V1_DES, V1_3DES) else 16
+        block = 8 if _v1_cipher(sa, len(keys[0].key)) in (P1_ENCR_DES_CBC, P1_ENCR_3DES_CBC) else 16
         body = m.encrypted_v1[:len(m.encrypted_v1) // block * block]
         if not body:
             return None, [_problem("crypto.bad_length", "the encrypted body is shorter than one cipher block",
@@ -304,15 +308,15 @@ def _learn_phase1(sa: _V1Sa, wire: bytes, m: IkeMessage, from_initiator: bool) -
     if m.header.message_id != 0:
         return
     for p in m.payloads:
-        if isinstance(p, SaPayload) and p.proposals and p.proposals[0].protocol == V1_PROTO_ISAKMP:
+        if isinstance(p, SaPayload) and p.proposals and p.proposals[0].protocol == PROTO_ISAKMP:
             transforms = p.proposals[0].transforms
             # The responder's SA holds the one chosen transform; the initiator's counts only until then.
             if transforms and (not from_initiator or sa.cipher is None):
                 t = transforms[0]
-                cipher, hash_alg = t.attr(V1_ATTR_ENCRYPTION), t.attr(V1_ATTR_HASH)
+                cipher, hash_alg = t.attr(P1_ATTR_ENCRYPTION), t.attr(P1_ATTR_HASH)
                 sa.cipher = cipher if isinstance(cipher, int) else sa.cipher
                 sa.hash = V1_HASHES.get(hash_alg, sa.hash) if isinstance(hash_alg, int) else sa.hash
-        elif isinstance(p, KePayload) and p.type == ikev1.KE:
+        elif isinstance(p, KePayload) and p.type == PL_V1_KE:
             value = bytes(wire[p.offset + 4:p.offset + p.length])
             if from_initiator:
                 sa.gxi = value
@@ -324,7 +328,7 @@ def _v1_cipher(sa: _V1Sa, key_length: int) -> int | None:
     """The negotiated cipher, or the one the key's length allows when the SA was not seen."""
     if sa.cipher is not None:
         return sa.cipher
-    return {8: V1_DES, 16: V1_AES, 32: V1_AES}.get(key_length)
+    return {8: P1_ENCR_DES_CBC, 16: P1_ENCR_AES_CBC, 32: P1_ENCR_AES_CBC}.get(key_length)
 
 
 def _v1_ivs(sa: _V1Sa, message_id: int, block: int, opened: bytes | None) -> tuple[list[bytes], str]:
@@ -357,11 +361,11 @@ def _v1_ivs(sa: _V1Sa, message_id: int, block: int, opened: bytes | None) -> tup
 
 
 def _cbc(cipher: int | None, key: bytes, iv: bytes, body: bytes) -> bytes:
-    if cipher == V1_AES and len(key) in (16, 24, 32):
+    if cipher == P1_ENCR_AES_CBC and len(key) in (16, 24, 32):
         algorithm = algorithms.AES(key)
-    elif cipher == V1_3DES and len(key) == 24:
+    elif cipher == P1_ENCR_3DES_CBC and len(key) == 24:
         algorithm = TripleDES(key)
-    elif cipher == V1_DES and len(key) == 8:
+    elif cipher == P1_ENCR_DES_CBC and len(key) == 8:
         algorithm = TripleDES(key * 3)  # EDE with one key three times is single DES
     else:
         raise _Closed(_problem("crypto.unsupported_algorithm",

@@ -16,16 +16,32 @@ from dataclasses import dataclass
 
 from ..wire import registry as reg
 from ..wire.message import Proposal, Transform
+from ..wire.numbers import (
+    P1_ATTR_AUTH_METHOD,
+    P1_ATTR_ENCRYPTION,
+    P1_ATTR_GROUP_DESCRIPTION,
+    P1_ATTR_HASH,
+    P1_ATTR_KEY_LENGTH,
+    P1_ATTR_LIFE_DURATION,
+    P1_ATTR_LIFE_TYPE,
+    P2_ATTR_AUTH_ALGORITHM,
+    P2_ATTR_ENCAPSULATION_MODE,
+    P2_ATTR_GROUP_DESCRIPTION,
+    P2_ATTR_KEY_LENGTH,
+    P2_ATTR_SA_LIFE_DURATION,
+    P2_ATTR_SA_LIFE_TYPE,
+    PROTO_IPSEC_ESP,
+    PROTO_ISAKMP,
+    TA_KEY_LENGTH,
+    TT_ENCR,
+    TT_INTEG,
+    TT_KE,
+    TT_PRF,
+    TT_SN,
+)
 
 ATTRIBUTES = ("protocol", "encryption", "integrity", "prf", "dh", "esn", "auth", "lifetime", "encapsulation")
 
-# IKEv1 phase-1 attribute types (RFC 2409 Appendix A) and phase-2 (RFC 2407 4.5).
-V1_ENC, V1_HASH, V1_AUTH, V1_GROUP, V1_LIFE_TYPE, V1_LIFE_DURATION, V1_KEY_LENGTH = 1, 2, 3, 4, 11, 12, 14
-V1P2_LIFE_TYPE, V1P2_LIFE_DURATION, V1P2_GROUP, V1P2_ENCAP, V1P2_AUTH, V1P2_KEY_LENGTH = 1, 2, 3, 4, 5, 6
-PROTO_ISAKMP, PROTO_AH, PROTO_ESP = 1, 2, 3
-# IKEv2 transform types (RFC 7296 3.3.2) and the Key Length attribute (3.3.5).
-T_ENCR, T_PRF, T_INTEG, T_DH, T_ESN = 1, 2, 3, 4, 5
-V2_KEY_LENGTH = 14
 
 _V1_ENC = {1: "des-cbc", 2: "idea-cbc", 3: "blowfish-cbc", 4: "rc5-cbc", 5: "3des-cbc", 6: "cast-cbc",
            7: "aes-cbc", 8: "camellia-cbc"}
@@ -35,7 +51,8 @@ _V1_ESP = {2: "des-cbc", 3: "3des-cbc", 11: "null", 12: "aes-cbc", 13: "aes-ctr"
 _V1_P2_AUTH = {1: "md5", 2: "sha1", 5: "sha2-256", 6: "sha2-384", 7: "sha2-512", 9: "aes-xcbc"}
 _V1_ENCAP = {1: "tunnel", 2: "transport", 3: "tunnel (udp)", 4: "transport (udp)",
              61443: "tunnel (udp)", 61444: "transport (udp)"}
-_V1_LIFE_UNITS = {1: "s", 2: "KB"}
+#: Life Type values (RFC 2409 Appendix A, RFC 2407 4.5: the same in both phases) as duration units.
+V1_LIFE_UNITS = {1: "s", 2: "KB"}
 _V2_ENCR = {2: "des-cbc", 3: "3des-cbc", 11: "null", 12: "aes-cbc", 13: "aes-ctr", 14: "aes-ccm-8",
             15: "aes-ccm-12", 16: "aes-ccm-16", 18: "aes-gcm-8", 19: "aes-gcm-12", 20: "aes-gcm-16",
             23: "camellia-cbc", 28: "chacha20-poly1305"}
@@ -82,16 +99,18 @@ def suites(version: int, proposals: Iterable[Proposal]) -> list[Suite]:
 def _v2_suite(p: Proposal) -> Suite:
     vals: dict[str, set[str]] = {"protocol": {reg.protocol_name(2, p.protocol)}}
     for t in p.transforms:
-        if t.type == T_ENCR:
+        if t.type == TT_ENCR:
             base = _V2_ENCR.get(t.id, reg.transform_id_name(2, p.protocol, t.type, t.id).lower())
-            vals.setdefault("encryption", set()).add(base + _key_length(t, V2_KEY_LENGTH))
-        elif t.type == T_INTEG:
-            vals.setdefault("integrity", set()).add(_V2_INTEG.get(t.id, reg.transform_id_name(2, 1, 3, t.id).lower()))
-        elif t.type == T_PRF:
-            vals.setdefault("prf", set()).add(_V2_PRF.get(t.id, reg.transform_id_name(2, 1, 2, t.id).lower()))
-        elif t.type == T_DH:
+            vals.setdefault("encryption", set()).add(base + _key_length(t, TA_KEY_LENGTH))
+        elif t.type == TT_INTEG:
+            name = reg.transform_id_name(2, PROTO_ISAKMP, TT_INTEG, t.id).lower()
+            vals.setdefault("integrity", set()).add(_V2_INTEG.get(t.id, name))
+        elif t.type == TT_PRF:
+            name = reg.transform_id_name(2, PROTO_ISAKMP, TT_PRF, t.id).lower()
+            vals.setdefault("prf", set()).add(_V2_PRF.get(t.id, name))
+        elif t.type == TT_KE:
             vals.setdefault("dh", set()).add(reg.dh_group_name(t.id))
-        elif t.type == T_ESN:
+        elif t.type == TT_SN:
             vals.setdefault("esn", set()).add(_V2_ESN.get(t.id, str(t.id)))
     return Suite(p.number, {k: frozenset(v) for k, v in vals.items()})
 
@@ -99,32 +118,32 @@ def _v2_suite(p: Proposal) -> Suite:
 def _v1_suite(p: Proposal, t: Transform) -> Suite:
     vals: dict[str, str] = {"protocol": reg.protocol_name(1, p.protocol)}
     if p.protocol == PROTO_ISAKMP:
-        enc = _int(t.attr(V1_ENC))
+        enc = _int(t.attr(P1_ATTR_ENCRYPTION))
         if enc is not None:
-            vals["encryption"] = _V1_ENC.get(enc, f"enc-{enc}") + _key_length(t, V1_KEY_LENGTH)
-        h = _int(t.attr(V1_HASH))
+            vals["encryption"] = _V1_ENC.get(enc, f"enc-{enc}") + _key_length(t, P1_ATTR_KEY_LENGTH)
+        h = _int(t.attr(P1_ATTR_HASH))
         if h is not None:
             vals["integrity"] = _V1_HASH.get(h, f"hash-{h}")
-        g = _int(t.attr(V1_GROUP))
+        g = _int(t.attr(P1_ATTR_GROUP_DESCRIPTION))
         if g is not None:
             vals["dh"] = reg.dh_group_name(g)
-        a = _int(t.attr(V1_AUTH))
+        a = _int(t.attr(P1_ATTR_AUTH_METHOD))
         if a is not None:
-            vals["auth"] = reg.attribute_value_name(1, PROTO_ISAKMP, V1_AUTH, a) or str(a)
-        vals["lifetime"] = _v1_lifetime(t, V1_LIFE_TYPE, V1_LIFE_DURATION)
+            vals["auth"] = reg.attribute_value_name(1, PROTO_ISAKMP, P1_ATTR_AUTH_METHOD, a) or str(a)
+        vals["lifetime"] = _v1_lifetime(t, P1_ATTR_LIFE_TYPE, P1_ATTR_LIFE_DURATION)
     else:
-        if p.protocol == PROTO_ESP:
-            vals["encryption"] = _V1_ESP.get(t.id, f"esp-{t.id}") + _key_length(t, V1P2_KEY_LENGTH)
+        if p.protocol == PROTO_IPSEC_ESP:
+            vals["encryption"] = _V1_ESP.get(t.id, f"esp-{t.id}") + _key_length(t, P2_ATTR_KEY_LENGTH)
         else:
             vals["encryption"] = "none (AH)"
-        auth = _int(t.attr(V1P2_AUTH))
+        auth = _int(t.attr(P2_ATTR_AUTH_ALGORITHM))
         vals["integrity"] = _V1_P2_AUTH.get(auth, f"auth-{auth}") if auth is not None else "none"
-        g = _int(t.attr(V1P2_GROUP))
+        g = _int(t.attr(P2_ATTR_GROUP_DESCRIPTION))
         vals["dh"] = reg.dh_group_name(g) if g is not None else "no PFS"
-        enc_mode = _int(t.attr(V1P2_ENCAP))
+        enc_mode = _int(t.attr(P2_ATTR_ENCAPSULATION_MODE))
         if enc_mode is not None:
             vals["encapsulation"] = _V1_ENCAP.get(enc_mode, str(enc_mode))
-        vals["lifetime"] = _v1_lifetime(t, V1P2_LIFE_TYPE, V1P2_LIFE_DURATION)
+        vals["lifetime"] = _v1_lifetime(t, P2_ATTR_SA_LIFE_TYPE, P2_ATTR_SA_LIFE_DURATION)
     return Suite(t.number, {k: frozenset((v,)) for k, v in vals.items() if v})
 
 
@@ -133,7 +152,7 @@ def _v1_lifetime(t: Transform, type_attr: int, duration_attr: int) -> str:
     parts, unit = [], None
     for a in t.attributes:
         if a.type == type_attr:
-            unit = _V1_LIFE_UNITS.get(_int(a.value) or 0, "?")
+            unit = V1_LIFE_UNITS.get(_int(a.value) or 0, "?")
         elif a.type == duration_attr and unit is not None:
             parts.append(f"{_int(a.value)}{unit}")
     return " ".join(parts)

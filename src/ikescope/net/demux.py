@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 from ikescope.model import Datagram, Frame, NetEvent, Problem, Severity
 from ikescope.net import ip, tcp, udp
 from ikescope.net.link import LINK_PARSERS
+from ikescope.wire.numbers import PORT_IKE, PORT_NAT_T
 
 _UDP = 17
 _TCP = 6
@@ -36,8 +37,8 @@ _ICMP_CODES = {4: {0: "network unreachable", 1: "host unreachable", 3: "port unr
                    13: "communication administratively prohibited"},
                6: {0: "no route", 1: "administratively prohibited", 3: "address unreachable",
                    4: "port unreachable"}}
-_IKE_PORTS = frozenset({udp.IKE_PORT, udp.NATT_PORT})
-DEFAULT_TCP_PORTS = frozenset({udp.NATT_PORT})
+_IKE_PORTS = frozenset({PORT_IKE, PORT_NAT_T})
+DEFAULT_TCP_PORTS = frozenset({PORT_NAT_T})
 # An IKE version byte (1.0 or 2.0) where it would sit in a UDP payload, with
 # and without the non-ESP marker; the cheap first test for IKE on other ports.
 _VERSION_BYTES = (b"\x10", b"\x20")

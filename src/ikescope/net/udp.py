@@ -11,8 +11,29 @@ from __future__ import annotations
 
 from enum import Enum
 
-IKE_PORT = 500
-NATT_PORT = 4500
+from ikescope.wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_AUTH_ONLY,
+    EX_V1_BASE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V1_NEW_GROUP,
+    EX_V1_QUICK,
+    EX_V1_TRANSACTION,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_GSA_AUTH,
+    EX_V2_GSA_REGISTRATION,
+    EX_V2_GSA_REKEY,
+    EX_V2_IKE_AUTH,
+    EX_V2_IKE_FOLLOWUP_KE,
+    EX_V2_IKE_INTERMEDIATE,
+    EX_V2_IKE_SA_INIT,
+    EX_V2_IKE_SESSION_RESUME,
+    EX_V2_INFORMATIONAL,
+    PORT_IKE,
+    PORT_NAT_T,
+)
+
 NON_ESP_MARKER = b"\x00\x00\x00\x00"
 KEEPALIVE_BYTE = 0xFF
 IKE_HEADER_LEN = 28
@@ -24,8 +45,11 @@ _IKE_VERSIONS = (0x10, 0x20)
 # exchanges, quick mode and new group mode; in IKEv2 SA_INIT through
 # INFORMATIONAL, session resumption, the group exchanges, IKE_INTERMEDIATE
 # and IKE_FOLLOWUP_KE.
-_IKEV1_EXCHANGES = frozenset({1, 2, 3, 4, 5, 6, 32, 33})
-_IKEV2_EXCHANGES = frozenset({34, 35, 36, 37, 38, 39, 40, 41, 43, 44})
+_IKEV1_EXCHANGES = frozenset({EX_V1_BASE, EX_V1_MAIN, EX_V1_AUTH_ONLY, EX_V1_AGGRESSIVE, EX_V1_INFORMATIONAL,
+                              EX_V1_TRANSACTION, EX_V1_QUICK, EX_V1_NEW_GROUP})
+_IKEV2_EXCHANGES = frozenset({EX_V2_IKE_SA_INIT, EX_V2_IKE_AUTH, EX_V2_CREATE_CHILD_SA, EX_V2_INFORMATIONAL,
+                              EX_V2_IKE_SESSION_RESUME, EX_V2_GSA_AUTH, EX_V2_GSA_REGISTRATION, EX_V2_GSA_REKEY,
+                              EX_V2_IKE_INTERMEDIATE, EX_V2_IKE_FOLLOWUP_KE})
 _ZERO_SPI = bytes(8)
 
 
@@ -66,9 +90,9 @@ def classify(sport: int, dport: int, data: bytes, start: int, stop: int, wire_le
     Offsets instead of slices: most datagrams here are ESP, and copying their
     payload only to look at four bytes would be the largest cost.
     """
-    if sport == NATT_PORT or dport == NATT_PORT:
+    if sport == PORT_NAT_T or dport == PORT_NAT_T:
         return _natt(data, start, stop, wire_len)
-    if sport == IKE_PORT or dport == IKE_PORT:
+    if sport == PORT_IKE or dport == PORT_IKE:
         return Kind.IKE, "plain", start
     if looks_like_ike(data, start, stop, wire_len):
         return Kind.IKE, "plain", start

@@ -43,10 +43,19 @@ from ..wire.message import (
     TsPayload,
     UnknownPayload,
 )
+from ..wire.numbers import (
+    N_V2_INVALID_KE_PAYLOAD,
+    PL_V1_HASH,
+    PL_V1_NONCE,
+    PL_V1_SIG,
+    PL_V2_NONCE,
+    TS_IPV4_ADDR_RANGE,
+    TS_IPV6_ADDR_RANGE,
+)
 
 # Opaque payloads whose bytes are secret or meaningless to a reader: only the length is shown.
-_SECRET_V1 = {8, 9, 10}  # HASH, SIG, NONCE
-_SECRET_V2 = {40}  # Nonce
+_SECRET_V1 = {PL_V1_HASH, PL_V1_SIG, PL_V1_NONCE}
+_SECRET_V2 = {PL_V2_NONCE}
 
 
 def problem_dict(p: Problem) -> dict[str, Any]:
@@ -87,7 +96,7 @@ def proposal_dict(version: int, prop: Proposal) -> dict[str, Any]:
 def selector_dict(ts: TrafficSelector) -> dict[str, Any]:
     out: dict[str, Any] = {"type": ts.ts_type, "type_name": reg.ts_type_name(ts.ts_type), "protocol": ts.protocol,
                            "ports": [ts.start_port, ts.end_port]}
-    if ts.ts_type in (7, 8):
+    if ts.ts_type in (TS_IPV4_ADDR_RANGE, TS_IPV6_ADDR_RANGE):
         out["range"] = [address_text(ts.start), address_text(ts.end)]
     else:
         out["data_hex"] = ts.start.hex()
@@ -183,7 +192,7 @@ def _utc(ts: float) -> str:
 
 
 # Notifies whose data is a number worth showing (RFC 7296 3.10.1: INVALID_KE_PAYLOAD carries the group).
-_NOTIFY_INT_DATA: dict[int, tuple[int, ...]] = {2: (17,), 1: ()}
+_NOTIFY_INT_DATA: dict[int, tuple[int, ...]] = {2: (N_V2_INVALID_KE_PAYLOAD,), 1: ()}
 
 
 def message_dict(dg: Datagram, decoded: Decoded) -> dict[str, Any]:

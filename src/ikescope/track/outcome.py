@@ -11,12 +11,24 @@ than IDr is, in practice, an error response. Such verdicts say "likely" in
 from __future__ import annotations
 
 from ..wire.registry import notify_is_error, notify_name
+from ..wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V1_TRANSACTION,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_AUTH,
+    EX_V2_IKE_SA_INIT,
+    EX_V2_INFORMATIONAL,
+    N_V2_COOKIE,
+    N_V2_INVALID_KE_PAYLOAD,
+    PL_V2_D,
+    PL_V2_IDR,
+    PL_V2_N,
+    PL_V2_SA,
+)
 from .records import Exchange, MessageRef, SaRecord
 
-V1_MAIN, V1_AGGRESSIVE, V1_TRANSACTION, V1_QUICK = 2, 4, 6, 32
-V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
-V2_IDR, V2_N, V2_D = 36, 41, 42
-V2_COOKIE, V2_INVALID_KE = 16390, 17
 # A request unanswered this close to the end of the capture may simply be cut off.
 GRACE_SECONDS = 2.0
 
@@ -46,8 +58,8 @@ def conclude(sa: SaRecord, end_ts: float) -> None:
 
 
 def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
-    inits = [e for e in sa.exchanges if e.exchange == V2_SA_INIT]
-    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    inits = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_SA_INIT]
+    auths = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_AUTH]
     if inits:
         last = inits[-1]
         if not last.answered:
@@ -55,12 +67,12 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             return
         resp = sa.response(last)
         errors = _error_notifies(resp, 2) if resp else []
-        if sa.restarted_as is not None and resp is not None and V2_INVALID_KE in resp.notifies:
+        if sa.restarted_as is not None and resp is not None and N_V2_INVALID_KE_PAYLOAD in resp.notifies:
             sa.outcome = "restarted"
             sa.outcome_detail = f"INVALID_KE_PAYLOAD; the initiator started over as SA {sa.restarted_as}"
             sa.failed_exchange = last.index
             return
-        if errors or (resp and V2_COOKIE in resp.notifies):
+        if errors or (resp and N_V2_COOKIE in resp.notifies):
             sa.outcome = "failed"
             sa.failed_exchange = last.index
             what = notify_name(2, errors[0]) if errors else "a COOKIE the initiator never returned"
@@ -81,11 +93,11 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         resp = sa.response(last)
         if resp is not None and resp.decrypted:
             errors = _error_notifies(resp, 2)
-            if errors and V2_IDR not in resp.inner_payloads:
+            if errors and PL_V2_IDR not in resp.inner_payloads:
                 sa.outcome, sa.failed_exchange = "failed", last.index
                 sa.outcome_detail = f"IKE_AUTH answered with {notify_name(2, errors[0])}"
                 return
-        elif resp is not None and resp.inner_next == V2_N:
+        elif resp is not None and resp.inner_next == PL_V2_N:
             sa.outcome = "failed"
             sa.failed_exchange = last.index
             sa.outcome_detail = "IKE_AUTH answered with an encrypted Notify first (likely an error such as " \
@@ -106,7 +118,7 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         sa.outcome_detail = "negotiated before the capture started"
         auth_resp = None
         children = []
-    children += [_child_created(sa, e) for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and e.answered]
+    children += [_child_created(sa, e) for e in sa.exchanges if e.exchange == EX_V2_CREATE_CHILD_SA and e.answered]
     sa.child_sas = None if None in children else sum(1 for c in children if c)
     if auth_resp is not None and children[0] is False:
         refusal = next((n for n in auth_resp.notifies if notify_is_error(2, n)), None)
@@ -124,7 +136,7 @@ def _child_created(sa: SaRecord, ex: Exchange) -> bool | None:
         return False
     if resp.encrypted and not resp.decrypted:
         return None
-    return 33 in resp.payloads + resp.inner_payloads and not any(notify_is_error(2, n) for n in resp.notifies)
+    return PL_V2_SA in resp.payloads + resp.inner_payloads and not any(notify_is_error(2, n) for n in resp.notifies)
 
 
 def _v2_deleted(sa: SaRecord) -> None:
@@ -132,18 +144,18 @@ def _v2_deleted(sa: SaRecord) -> None:
     if not sa.exchanges:
         return
     last = sa.exchanges[-1]
-    if last.exchange != V2_INFORMATIONAL:
+    if last.exchange != EX_V2_INFORMATIONAL:
         return
     req = next((sa.messages[i] for i in last.messages if not sa.messages[i].response), None)
-    if req is not None and req.inner_next == V2_D:
+    if req is not None and req.inner_next == PL_V2_D:
         sa.outcome = "deleted"
         sa.deleted_by_initiator = last.requester_is_initiator
         sa.outcome_detail = "deleted by the " + ("initiator" if last.requester_is_initiator else "responder")
 
 
 def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
-    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
-    sa.child_sas = sum(1 for e in sa.exchanges if e.exchange == V1_QUICK and _distinct(sa, e, responder=True))
+    phase1 = next((e for e in sa.exchanges if e.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)), None)
+    sa.child_sas = sum(1 for e in sa.exchanges if e.exchange == EX_V1_QUICK and _distinct(sa, e, responder=True))
     errors = [(m.frame, n) for m in sa.messages if m.retransmit_of is None for n in _error_notifies(m, 1)]
     if phase1 is None:
         sa.outcome = "established" if sa.child_sas else "incomplete"
@@ -160,7 +172,7 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
         sa.established_ts = max(sa.messages[i].ts for i in phase1.messages)
         if sa.xauth_status == 0:
             sa.outcome, sa.outcome_detail = "failed", "phase 1 is up, but XAuth refused the user (XAUTH-STATUS FAIL)"
-            sa.failed_exchange = next((e.index for e in sa.exchanges if e.exchange == V1_TRANSACTION), None)
+            sa.failed_exchange = next((e.index for e in sa.exchanges if e.exchange == EX_V1_TRANSACTION), None)
         return
     sa.failed_exchange = phase1.index
     if errors:

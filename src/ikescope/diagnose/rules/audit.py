@@ -18,23 +18,41 @@ from ...model import Severity
 from ...track.records import MessageRef, SaRecord
 from ...wire import registry as reg
 from ...wire.message import Proposal
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V1_TRANSACTION,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_SA_INIT,
+    N_V2_INTERNAL_ADDRESS_FAILURE,
+    P1_ATTR_AUTH_METHOD,
+    P1_ATTR_ENCRYPTION,
+    P1_ATTR_GROUP_DESCRIPTION,
+    P1_ATTR_HASH,
+    P1_AUTH_PRE_SHARED_KEY,
+    P1_AUTH_XAUTH_INIT_PRE_SHARED,
+    P1_AUTH_XAUTH_RESP_PRE_SHARED,
+    P2_ATTR_AUTH_ALGORITHM,
+    P2_ATTR_GROUP_DESCRIPTION,
+    PROTO_IPSEC_AH,
+    PROTO_IPSEC_ESP,
+    PROTO_ISAKMP,
+    TT_ENCR,
+    TT_INTEG,
+    TT_KE,
+    TT_PRF,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
-PROTO_ISAKMP, PROTO_AH, PROTO_ESP = 1, 2, 3
-T_ENCR, T_PRF, T_INTEG, T_DH = 1, 2, 3, 4
-V1_ENC, V1_HASH, V1_AUTH, V1_GROUP = 1, 2, 3, 4  # phase 1 attributes (RFC 2409 Appendix A)
-V1P2_GROUP, V1P2_AUTH = 3, 5  # phase 2 attributes (RFC 2407 4.5)
-V1_AGGRESSIVE, V1_TRANSACTION, V1_QUICK = 4, 6, 32
-V1_PHASE1 = (2, 4)
-V2_SA_INIT, V2_CREATE_CHILD = 34, 36
+V1_PHASE1 = (EX_V1_MAIN, EX_V1_AGGRESSIVE)
 # IKEv1 authentication methods that use a pre-shared key (RFC 2409 App. A; XAuth draft values).
-PSK_METHODS = frozenset({1, 65001, 65002})
-INTERNAL_ADDRESS_FAILURE = 36
+PSK_METHODS = frozenset({P1_AUTH_PRE_SHARED_KEY, P1_AUTH_XAUTH_INIT_PRE_SHARED, P1_AUTH_XAUTH_RESP_PRE_SHARED})
 # MUST NOT in RFC 8247 / RFC 8221: single DES, NULL encryption, MD5-based integrity and PRF,
 # DES-MAC, and DH group 1 (768-bit MODP).
-_BROKEN_V2 = {T_ENCR: {1, 2, 9, 11, 21}, T_PRF: {1}, T_INTEG: {1, 3, 4, 6}}
-_BROKEN_V1_ATTR = {V1_ENC: {1}, V1_HASH: {1}, V1P2_AUTH: {1, 3, 4}}
+_BROKEN_V2 = {TT_ENCR: {1, 2, 9, 11, 21}, TT_PRF: {1}, TT_INTEG: {1, 3, 4, 6}}
+_BROKEN_V1_ATTR = {P1_ATTR_ENCRYPTION: {1}, P1_ATTR_HASH: {1}, P2_ATTR_AUTH_ALGORITHM: {1, 3, 4}}
 _BROKEN_V1_ESP, _BROKEN_V1_AH = {1, 2, 9, 11}, {2, 4}
 _BROKEN_DH = {1}
 GRACE = 2.0
@@ -103,15 +121,15 @@ def _weak_v2(p: Proposal, pfs_expected: bool) -> list[tuple[str, bool]]:
     """``pfs_expected``: a CREATE_CHILD_SA answer for ESP/AH, where a DH group gives PFS; the
     CHILD SA made in IKE_AUTH never has one (RFC 7296 1.2), so it is not held against it."""
     out = []
-    if pfs_expected and not any(t.type == T_DH and t.id for t in p.transforms):
+    if pfs_expected and not any(t.type == TT_KE and t.id for t in p.transforms):
         out.append(("no PFS", False))
     for t in p.transforms:
         name = reg.transform_id_name(2, p.protocol, t.type, t.id)
-        if t.type == T_ENCR and reg.weak_encryption(2, p.protocol, t.id) or \
-                t.type == T_INTEG and reg.weak_integrity(2, p.protocol, t.id) or \
-                t.type == T_PRF and reg.weak_hash(2, p.protocol, t.id):
+        if t.type == TT_ENCR and reg.weak_encryption(2, p.protocol, t.id) or \
+                t.type == TT_INTEG and reg.weak_integrity(2, p.protocol, t.id) or \
+                t.type == TT_PRF and reg.weak_hash(2, p.protocol, t.id):
             out.append((name, t.id in _BROKEN_V2.get(t.type, ())))
-        elif t.type == T_DH and reg.weak_dh(t.id):
+        elif t.type == TT_KE and reg.weak_dh(t.id):
             out.append((reg.dh_group_name(t.id), t.id in _BROKEN_DH))
     return out
 
@@ -120,15 +138,15 @@ def _weak_v1(p: Proposal) -> list[tuple[str, bool]]:
     out = []
     for t in p.transforms[:1]:  # a chosen proposal carries the one transform picked
         if p.protocol == PROTO_ISAKMP:
-            checks = ((V1_ENC, lambda v: reg.weak_encryption(1, p.protocol, v)),
-                      (V1_HASH, lambda v: reg.weak_hash(1, p.protocol, v)))
-            group_attr = V1_GROUP
+            checks = ((P1_ATTR_ENCRYPTION, lambda v: reg.weak_encryption(1, p.protocol, v)),
+                      (P1_ATTR_HASH, lambda v: reg.weak_hash(1, p.protocol, v)))
+            group_attr = P1_ATTR_GROUP_DESCRIPTION
         else:
-            checks = ((V1P2_AUTH, lambda v: reg.weak_integrity(1, p.protocol, v)),)
-            group_attr = V1P2_GROUP
-            if p.protocol == PROTO_ESP and reg.weak_encryption(1, p.protocol, t.id) or \
-                    p.protocol == PROTO_AH and reg.weak_integrity(1, p.protocol, t.id):
-                broken = t.id in (_BROKEN_V1_ESP if p.protocol == PROTO_ESP else _BROKEN_V1_AH)
+            checks = ((P2_ATTR_AUTH_ALGORITHM, lambda v: reg.weak_integrity(1, p.protocol, v)),)
+            group_attr = P2_ATTR_GROUP_DESCRIPTION
+            if p.protocol == PROTO_IPSEC_ESP and reg.weak_encryption(1, p.protocol, t.id) or \
+                    p.protocol == PROTO_IPSEC_AH and reg.weak_integrity(1, p.protocol, t.id):
+                broken = t.id in (_BROKEN_V1_ESP if p.protocol == PROTO_IPSEC_ESP else _BROKEN_V1_AH)
                 out.append((reg.transform_id_name(1, p.protocol, 0, t.id), broken))
         for attr, weak in checks:
             v = _int(t.attr(attr))
@@ -151,7 +169,7 @@ def _choices(sa: SaRecord) -> list[tuple[str, MessageRef, Proposal]]:
     if sa.chosen is not None and sa.chosen_frame in msgs:
         out.append(("IKE SA", msgs[sa.chosen_frame], sa.chosen))
     for m in sa.messages:
-        phase1 = m.exchange in (V1_PHASE1 if sa.version == 1 else (V2_SA_INIT,))
+        phase1 = m.exchange in (V1_PHASE1 if sa.version == 1 else (EX_V2_IKE_SA_INIT,))
         if m.response and not phase1 and m.proposals and m.retransmit_of is None:
             p = m.proposals[0]
             what = "IKE SA" if p.protocol == PROTO_ISAKMP else "IPsec SA" if sa.version == 1 else "CHILD SA"
@@ -165,7 +183,7 @@ def weak_crypto(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     found: list[tuple[str, str, bool]] = []
     ev = []
     for what, m, p in _choices(sa):
-        weak = (_weak_v2(p, m.exchange == V2_CREATE_CHILD and p.protocol != PROTO_ISAKMP) if sa.version == 2
+        weak = (_weak_v2(p, m.exchange == EX_V2_CREATE_CHILD_SA and p.protocol != PROTO_ISAKMP) if sa.version == 2
                 else _weak_v1(p))
         if weak:
             found += [(what, name, broken) for name, broken in weak]
@@ -187,14 +205,14 @@ def aggressive_psk(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     chosen = sa.chosen if sa.chosen is not None else (sa.offered[0] if len(sa.offered) == 1 else None)
     if chosen is None or not chosen.transforms or chosen.protocol != PROTO_ISAKMP:
         return
-    method = _int(chosen.transforms[0].attr(V1_AUTH))
+    method = _int(chosen.transforms[0].attr(P1_ATTR_AUTH_METHOD))
     if method not in PSK_METHODS:
         return
     msgs = {m.frame: m for m in sa.messages}
     ev = [evidence(msgs[f], t) for f, t in ((sa.offered_frame, "aggressive mode message 1"),
                                             (sa.chosen_frame, "message 2: the responder's hash keyed with the PSK"))
           if f in msgs]
-    name = reg.attribute_value_name(1, PROTO_ISAKMP, V1_AUTH, method) or str(method)
+    name = reg.attribute_value_name(1, PROTO_ISAKMP, P1_ATTR_AUTH_METHOD, method) or str(method)
     yield make(AGGRESSIVE_PSK, Confidence.CERTAIN,
                f"aggressive mode with {name} authentication: the captured messages allow an offline guess of the "
                "pre-shared key", ev, sa=sa.id, reason="the exchange type and the authentication method are in clear")
@@ -202,14 +220,14 @@ def aggressive_psk(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version == 2:
-        refusals = [m for m in sa.messages if INTERNAL_ADDRESS_FAILURE in m.notifies and m.retransmit_of is None]
+        refusals = [m for m in sa.messages if N_V2_INTERNAL_ADDRESS_FAILURE in m.notifies and m.retransmit_of is None]
         if refusals:
             yield make(XAUTH_CFG, Confidence.CERTAIN, "the gateway could not assign an internal address "
                                                       "(INTERNAL_ADDRESS_FAILURE)",
                        [evidence(m, "INTERNAL_ADDRESS_FAILURE") for m in refusals[:3]], sa=sa.id,
                        reason="the notify is readable", severity=Severity.ERROR)
         return
-    txs = [e for e in sa.exchanges if e.exchange == V1_TRANSACTION]
+    txs = [e for e in sa.exchanges if e.exchange == EX_V1_TRANSACTION]
     if not txs:
         return
     first = sa.messages[txs[0].messages[0]]
@@ -224,7 +242,7 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         ev += [evidence(m, "Transaction request, unanswered") for m in copies[:4] if m is not first]
         who = "responder" if ex.requester_is_initiator else "initiator"
         failed = sa.outcome == "failed" or ex is sa.exchanges[-1] or not any(
-            e.exchange == V1_QUICK and e.answered for e in sa.exchanges if e.first_ts > ex.first_ts)
+            e.exchange == EX_V1_QUICK and e.answered for e in sa.exchanges if e.first_ts > ex.first_ts)
         yield make(XAUTH_CFG, Confidence.LIKELY,
                    f"{len(txs)} Transaction (XAuth / mode config) exchange(s); {kind}; the {who} never answered "
                    f"one ({len(copies)} transmission(s)), so the tunnel stops there", ev, sa=sa.id,
@@ -233,7 +251,7 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    severity=Severity.ERROR if failed else Severity.WARNING)
         return
     last = txs[-1]
-    if not any(e.exchange == V1_QUICK for e in sa.exchanges if e.first_ts > last.first_ts):
+    if not any(e.exchange == EX_V1_QUICK for e in sa.exchanges if e.first_ts > last.first_ts):
         # XAuth ends with the gateway's status (SET/ACK); after a success quick mode follows.
         ev += [evidence(sa.messages[i], "last Transaction message; no quick mode after it") for i in last.messages[-1:]]
         yield make(XAUTH_CFG, Confidence.POSSIBLE,

@@ -17,13 +17,24 @@ from collections.abc import Iterable
 from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V1_TRANSACTION,
+    EX_V2_IKE_AUTH,
+    EX_V2_INFORMATIONAL,
+    N_V1_AUTHENTICATION_FAILED,
+    N_V1_INVALID_HASH_INFORMATION,
+    N_V1_PAYLOAD_MALFORMED,
+    N_V2_AUTHENTICATION_FAILED,
+    PL_V2_IDR,
+    PL_V2_N,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 
-V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_TRANSACTION, V1_QUICK = 2, 4, 5, 6, 32
-V2_AUTH, V2_INFORMATIONAL = 35, 37
-V2_N, V2_IDR = 41, 36
-V1_PAYLOAD_MALFORMED, V1_INVALID_HASH, AUTHENTICATION_FAILED = 16, 23, 24
 # An initiator that rejects the responder's AUTH says so at once (RFC 7296 2.21.2).
 PROMPT_SECONDS = 5.0
 MAX_COPIES_SHOWN = 3
@@ -80,7 +91,7 @@ def _v1_xauth(sa: SaRecord) -> Iterable[Finding]:
     """XAuth (draft-beaulieu-ike-xauth-02) refused the user: XAUTH-STATUS FAIL, readable with keys."""
     if sa.xauth_status != 0:
         return
-    cfg = [m for m in sa.messages if m.exchange == V1_TRANSACTION and m.retransmit_of is None]
+    cfg = [m for m in sa.messages if m.exchange == EX_V1_TRANSACTION and m.retransmit_of is None]
     ev = [evidence(m, "XAuth / mode-config exchange (decrypted)") for m in cfg[:4]]
     yield make(AUTH_FAILED, Confidence.CERTAIN,
                "phase 1 is up, but XAuth refused the user's credentials (XAUTH-STATUS FAIL)", ev, sa=sa.id,
@@ -91,10 +102,10 @@ def _v1_xauth(sa: SaRecord) -> Iterable[Finding]:
 
 def _v2(sa: SaRecord) -> Iterable[Finding]:
     for m in _fresh(sa):
-        if AUTHENTICATION_FAILED in m.notifies:
+        if N_V2_AUTHENTICATION_FAILED in m.notifies:
             yield _v2_readable(sa, m)
             return
-    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    auths = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_AUTH]
     if not auths:
         return
     last = auths[-1]
@@ -102,7 +113,7 @@ def _v2(sa: SaRecord) -> Iterable[Finding]:
     if resp is None or req is None or _readable(resp):
         return
     later = [e for e in sa.exchanges if e.index > last.index]
-    if resp.inner_next == V2_N and not any(e.answered for e in later):
+    if resp.inner_next == PL_V2_N and not any(e.answered for e in later):
         ev = [evidence(req, "IKE_AUTH request: the initiator's identity and proof (encrypted)"),
               evidence(resp, "IKE_AUTH response opens with an encrypted Notify, not IDr: no IKE SA")]
         yield make(AUTH_FAILED, Confidence.LIKELY,
@@ -113,7 +124,7 @@ def _v2(sa: SaRecord) -> Iterable[Finding]:
                    reason="the notify itself is encrypted; an IKE_AUTH answer without IDr that ends the SA is "
                           "how a responder refuses authentication. " + CONFIRM)
         return
-    if resp.inner_next == V2_IDR:
+    if resp.inner_next == PL_V2_IDR:
         yield from _v2_initiator_refuses(sa, last, resp, later)
 
 
@@ -129,8 +140,8 @@ def _v2_readable(sa: SaRecord, m: MessageRef) -> Finding:
                   "(AUTHENTICATION_FAILED in an INFORMATIONAL)"
     else:
         summary = "the responder refused the initiator's authentication (AUTHENTICATION_FAILED)"
-    details: dict[str, object] = {"notify": AUTHENTICATION_FAILED, "refused_by": role_name(m.from_initiator)}
-    requested = [text for ptype, _, text in (req.ids if req is not None else ()) if ptype == V2_IDR]
+    details: dict[str, object] = {"notify": N_V2_AUTHENTICATION_FAILED, "refused_by": role_name(m.from_initiator)}
+    requested = [text for ptype, _, text in (req.ids if req is not None else ()) if ptype == PL_V2_IDR]
     if requested:
         # The initiator named the identity it expects; a responder without that identity refuses the same way.
         details["requested_responder_id"] = requested[0]
@@ -147,10 +158,10 @@ def _v2_initiator_refuses(sa: SaRecord, auth: Exchange, resp: MessageRef,
         return
     nxt = later[0]
     req = sa.request(nxt)
-    if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
-            or req.inner_next != V2_N or _readable(req) or req.ts - resp.ts > PROMPT_SECONDS):
+    if (nxt.exchange != EX_V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
+            or req.inner_next != PL_V2_N or _readable(req) or req.ts - resp.ts > PROMPT_SECONDS):
         return
-    if any(e.answered and e.exchange != V2_INFORMATIONAL for e in later):
+    if any(e.answered and e.exchange != EX_V2_INFORMATIONAL for e in later):
         return
     ev = [evidence(resp, "IKE_AUTH response: the responder's identity and proof (encrypted)"),
           evidence(req, "the initiator answers at once with an encrypted Notify")]
@@ -165,13 +176,13 @@ def _v2_initiator_refuses(sa: SaRecord, auth: Exchange, resp: MessageRef,
 # -- IKEv1 ---------------------------------------------------------------------------------------
 
 def _v1(sa: SaRecord) -> Iterable[Finding]:
-    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    phase1 = next((e for e in sa.exchanges if e.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)), None)
     if phase1 is None:
         return
     msgs = [sa.messages[i] for i in phase1.messages]
     init = [m for m in msgs if m.from_initiator and m.retransmit_of is None]
     resp = [m for m in msgs if not m.from_initiator and m.retransmit_of is None]
-    main = phase1.exchange == V1_MAIN
+    main = phase1.exchange == EX_V1_MAIN
     # The point from which a refusal concerns authentication: main mode message 5, or
     # aggressive mode message 2 (the responder's proof, which the initiator checks).
     if main:
@@ -180,13 +191,14 @@ def _v1(sa: SaRecord) -> Iterable[Finding]:
         start = resp[0] if resp else None
     if start is None:
         return
-    phase2 = [m for m in sa.messages if m.exchange in (V1_QUICK, V1_TRANSACTION)]
+    phase2 = [m for m in sa.messages if m.exchange in (EX_V1_QUICK, EX_V1_TRANSACTION)]
     end_ts = phase2[0].ts if phase2 else float("inf")
     for m in _fresh(sa):
         if not (start.ts <= m.ts < end_ts) or m is start:
             continue
         for n in m.notifies:
-            if n in (V1_INVALID_HASH, AUTHENTICATION_FAILED) or (n == V1_PAYLOAD_MALFORMED and _answers_encrypted(sa, m)):
+            if n in (N_V1_INVALID_HASH_INFORMATION, N_V1_AUTHENTICATION_FAILED) or (
+                    n == N_V1_PAYLOAD_MALFORMED and _answers_encrypted(sa, m)):
                 yield _v1_readable(sa, phase1, start, m, n)
                 return
     if phase2:
@@ -207,11 +219,11 @@ def _v1_readable(sa: SaRecord, phase1: Exchange, start: MessageRef, m: MessageRe
     ev = [evidence(start, "main mode message 5: the initiator's identity and hash (encrypted)"
                    if start.from_initiator else "aggressive mode message 2: the responder's proof"),
           evidence(m, f"{name} from the {by}")]
-    confidence = Confidence.LIKELY if n == V1_PAYLOAD_MALFORMED else Confidence.CERTAIN
+    confidence = Confidence.LIKELY if n == N_V1_PAYLOAD_MALFORMED else Confidence.CERTAIN
     why = ("PAYLOAD-MALFORMED after an encrypted message means the receiver decrypted garbage, which a "
-           "different pre-shared key produces" if n == V1_PAYLOAD_MALFORMED
+           "different pre-shared key produces" if n == N_V1_PAYLOAD_MALFORMED
            else f"the {by} says so with a readable {name} notify")
-    if n == V1_PAYLOAD_MALFORMED and m.decrypted and _keys_disagree(sa, m):
+    if n == N_V1_PAYLOAD_MALFORMED and m.decrypted and _keys_disagree(sa, m):
         confidence = Confidence.CERTAIN
         why = (f"the {by}'s key opens its own messages but not the other side's phase-1 message: the two gateways "
                "derived different keys, which different pre-shared keys cause")
@@ -222,7 +234,7 @@ def _v1_readable(sa: SaRecord, phase1: Exchange, start: MessageRef, m: MessageRe
 
 def _keys_disagree(sa: SaRecord, m: MessageRef) -> bool:
     """Messages of the other side in the same phase 1 fail to open where ``m``'s sender's key works."""
-    return any(o.from_initiator != m.from_initiator and o.exchange in (V1_MAIN, V1_AGGRESSIVE)
+    return any(o.from_initiator != m.from_initiator and o.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)
                and any(p.code in ("crypto.bad_plaintext", "crypto.icv_mismatch", "crypto.bad_padding")
                        for p in o.problems) for o in sa.messages)
 
@@ -234,7 +246,7 @@ def _v1_main_silent(sa: SaRecord, phase1: Exchange, mm5: MessageRef, init: list[
     if len(clear_answers) < 2 or any(m.encrypted for m in resp):
         return
     copies = [m for m in sa.messages if m.retransmit_of == mm5.frame]
-    complaints = [m for m in sa.messages if m.exchange == V1_INFO and not m.from_initiator
+    complaints = [m for m in sa.messages if m.exchange == EX_V1_INFORMATIONAL and not m.from_initiator
                   and m.ts >= mm5.ts and m.retransmit_of is None]
     if not copies and not complaints:
         return
@@ -266,7 +278,8 @@ def _v1_aggressive(sa: SaRecord, phase1: Exchange, init: list[MessageRef],
     am2 = resp[0]
     am3 = init[1] if len(init) > 1 else None
     after = am3 or am2
-    info = next((m for m in _fresh(sa) if m.exchange == V1_INFO and m.ts >= after.ts and m is not after), None)
+    info = next((m for m in _fresh(sa)
+                 if m.exchange == EX_V1_INFORMATIONAL and m.ts >= after.ts and m is not after), None)
     if info is None:
         return
     if am3 is not None:

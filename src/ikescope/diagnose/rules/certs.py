@@ -13,15 +13,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from ...crypto.certs import X509_SIGNATURE, cert_info
+from ...crypto.certs import cert_info
 from ...model import Severity
 from ...track.records import MessageRef, role_name, SaRecord
+from ...wire.numbers import (
+    CERT_X509_SIGNATURE,
+    PL_V1_CERT,
+    PL_V1_CR,
+    PL_V1_ID,
+    PL_V1_SIG,
+    PL_V2_AUTH,
+    PL_V2_CERT,
+    PL_V2_CERTREQ,
+    PL_V2_IDI,
+    PL_V2_IDR,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
-# Payload types: (CERT, CERTREQ, identities, signature/auth) per IKE version.
-V1_CERT, V1_CERTREQ, V1_ID, V1_SIG = 6, 7, (5,), 9
-V2_CERT, V2_CERTREQ, V2_ID, V2_AUTH = 37, 38, (35, 36), 39
 # Within this much of a validity boundary the two clocks may simply disagree.
 CLOCK_SLACK = 86400.0
 
@@ -67,7 +76,7 @@ def _readable(m: MessageRef) -> tuple[int, ...]:
 
 def _auth_message(sa: SaRecord, side: bool, after: float) -> MessageRef | None:
     """The first readable message of ``side`` after ``after`` that carries its identity and proof."""
-    ids, proof = (V2_ID, V2_AUTH) if sa.version == 2 else (V1_ID, V1_SIG)
+    ids, proof = ((PL_V2_IDI, PL_V2_IDR), PL_V2_AUTH) if sa.version == 2 else ((PL_V1_ID,), PL_V1_SIG)
     for m in sa.messages:
         if m.from_initiator == side and m.ts >= after and m.retransmit_of is None \
                 and any(p in ids for p in _readable(m)) and proof in _readable(m):
@@ -76,7 +85,7 @@ def _auth_message(sa: SaRecord, side: bool, after: float) -> MessageRef | None:
 
 
 def certreq_without_cert(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
-    certreq, cert = (V2_CERTREQ, V2_CERT) if sa.version == 2 else (V1_CERTREQ, V1_CERT)
+    certreq, cert = (PL_V2_CERTREQ, PL_V2_CERT) if sa.version == 2 else (PL_V1_CR, PL_V1_CERT)
     for side in (True, False):
         req = next((m for m in sa.messages if m.from_initiator == side and certreq in _readable(m)), None)
         if req is None:
@@ -111,7 +120,7 @@ def cert_expired(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             if der in seen:
                 continue
             seen.add(der)
-            info = cert_info(X509_SIGNATURE, der)
+            info = cert_info(CERT_X509_SIGNATURE, der)
             if info is None:
                 continue  # not a certificate we can read: nothing to say about its dates
             start = datetime.fromtimestamp(info.not_before, tz=timezone.utc)

@@ -16,13 +16,22 @@ from collections.abc import Iterable
 from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    EX_V2_IKE_SA_INIT,
+    EX_V2_INFORMATIONAL,
+    N_V1_INVALID_COOKIE,
+    N_V1_INVALID_SPI,
+    N_V2_INVALID_IKE_SPI,
+    N_V2_INVALID_SPI,
+    PL_NONE,
+    PL_V2_D,
+    PL_V2_N,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 
-V1_MAIN, V1_AGGRESSIVE = 2, 4
-V2_SA_INIT, V2_INFORMATIONAL = 34, 37
-V2_N, V2_D = 41, 42
-V1_INVALID_COOKIE, V2_INVALID_IKE_SPI, INVALID_SPI = 4, 4, 11
 MAX_EVIDENCE = 5
 
 INVALID_SPI_ENTRY = CatalogEntry(
@@ -80,11 +89,12 @@ def invalid_spi(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _readable_notify(sa: SaRecord) -> Iterable[Finding]:
-    codes = (V1_INVALID_COOKIE, INVALID_SPI) if sa.version == 1 else (V2_INVALID_IKE_SPI, INVALID_SPI)
+    ike_sa, ipsec_sa = ((N_V1_INVALID_COOKIE, N_V1_INVALID_SPI) if sa.version == 1
+                        else (N_V2_INVALID_IKE_SPI, N_V2_INVALID_SPI))
     for m in sa.messages:
         if m.retransmit_of is not None:
             continue
-        n = next((c for c in codes if c in m.notifies), None)
+        n = next((c for c in (ike_sa, ipsec_sa) if c in m.notifies), None)
         if n is None:
             continue
         name = reg.notify_name(sa.version, n)
@@ -93,7 +103,7 @@ def _readable_notify(sa: SaRecord) -> Iterable[Finding]:
         ev = ([evidence(before[-1], f"the {other}'s message for the SA")] if before else []) + \
              [evidence(m, f"{name} from the {by}")]
         spi = _spi_text(m, n)
-        if n == INVALID_SPI:
+        if n == ipsec_sa:
             what = f"an IPsec SA{' (SPI ' + spi + ')' if spi else ''} it does not have"
         else:
             what = "an IKE SA it does not have (these cookies/SPIs are unknown to it)"
@@ -112,8 +122,8 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
         req, resp = sa.request(ex), sa.response(ex)
         # The answer to a CHILD SA delete carries the peer's own Delete; to an IKE SA delete it is empty.
-        if (ex.exchange == V2_INFORMATIONAL and req is not None and resp is not None and req.inner_next == V2_D
-                and resp.inner_next in (0, None)):
+        if (ex.exchange == EX_V2_INFORMATIONAL and req is not None and resp is not None and req.inner_next == PL_V2_D
+                and resp.inner_next in (PL_NONE, None)):
             deleted = (req, resp)
             break
     if deleted is None:
@@ -144,8 +154,8 @@ def _refused(sa: SaRecord, ex: Exchange) -> bool:
 def _started_here(sa: SaRecord) -> bool:
     first = sa.messages[0]
     if sa.version == 1:
-        return first.exchange in (V1_MAIN, V1_AGGRESSIVE)
-    return first.exchange == V2_SA_INIT
+        return first.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)
+    return first.exchange == EX_V2_IKE_SA_INIT
 
 
 def unknown_sa(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
@@ -181,8 +191,8 @@ def unknown_sa(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def _encrypted_refusal(m: MessageRef) -> bool:
     """An IKEv2 INFORMATIONAL answer that opens with an encrypted Notify: an error such as INVALID_SPI."""
-    return (m.response and m.exchange == V2_INFORMATIONAL and m.encrypted and not m.decrypted
-            and m.inner_next == V2_N)
+    return (m.response and m.exchange == EX_V2_INFORMATIONAL and m.encrypted and not m.decrypted
+            and m.inner_next == PL_V2_N)
 
 
 SA_RULES = (invalid_spi, unknown_sa)

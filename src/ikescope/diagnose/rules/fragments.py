@@ -18,12 +18,12 @@ from typing import Any
 from ...model import NetEvent, Severity
 from ...track.records import Exchange, MessageRef, SaRecord
 from ...wire import registry as reg
+from ...wire.numbers import N_V2_IKEV2_FRAGMENTATION_SUPPORTED
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 
 # Above this, a message plus IP/UDP headers no longer fits a typical 1280-1500 byte path MTU.
 LARGE = 1200
-FRAGMENTATION_SUPPORTED = 16430
 LOST_CODES = ("net.fragments_incomplete", "net.fragment_timeout")
 _FRAMES = re.compile(r"frame\(s\) ([\d, ]+)")
 
@@ -84,7 +84,7 @@ def _frag_support(sa: SaRecord) -> tuple[bool, bool]:
     """Whether (initiator, responder) announced IKE fragmentation support."""
     def announced(side: bool) -> bool:
         if sa.version == 2:
-            return any(n == FRAGMENTATION_SUPPORTED and fi == side for _, fi, n in sa.notifies)
+            return any(n == N_V2_IKEV2_FRAGMENTATION_SUPPORTED and fi == side for _, fi, n in sa.notifies)
         return any("ragmentation" in name and fi == side for fi, name in sa.vendor_ids)
     return announced(True), announced(False)
 

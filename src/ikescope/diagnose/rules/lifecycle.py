@@ -14,12 +14,21 @@ from collections.abc import Iterable
 
 from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
+from ...wire.numbers import (
+    EX_V1_INFORMATIONAL,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_INFORMATIONAL,
+    N_V1_R_U_THERE,
+    N_V1_R_U_THERE_ACK,
+    PL_NONE,
+    PL_V1_D,
+    PL_V2_D,
+    PL_V2_N,
+    PL_V2_SA,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
-V1_INFO, V2_CREATE_CHILD, V2_INFORMATIONAL = 5, 36, 37
-V2_SA, V2_N, V2_D, V1_DELETE = 33, 41, 42, 12
-R_U_THERE, R_U_THERE_ACK = 36136, 36137
 # A request this close to the end of the capture, sent once, may just be cut off.
 GRACE = 2.0
 # IKEv1 encrypted informationals from one side only, at least this many and this far
@@ -113,7 +122,7 @@ def _v2_unanswered(sa: SaRecord, inner: int) -> list[Exchange]:
     out = []
     for ex in sa.exchanges:
         req = _request(sa, ex)
-        if ex.exchange == V2_INFORMATIONAL and req is not None and req.inner_next == inner and _given_up_on(sa, ex):
+        if ex.exchange == EX_V2_INFORMATIONAL and req is not None and req.inner_next == inner and _given_up_on(sa, ex):
             out.append(ex)
     return out
 
@@ -126,7 +135,7 @@ def dpd_unanswered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
-    silent = _v2_unanswered(sa, 0)
+    silent = _v2_unanswered(sa, PL_NONE)
     if not silent:
         return
     side = silent[-1].requester_is_initiator
@@ -139,8 +148,8 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
     first = silent[0]
     checker = role_name(side)
     copies = [m for ex in silent for m in _copies(sa, ex)]
-    answered = [r for e in sa.exchanges if e.exchange == V2_INFORMATIONAL and e.answered
-                and e.first_ts < first.first_ts and (r := _request(sa, e)) is not None and r.inner_next == 0]
+    answered = [r for e in sa.exchanges if e.exchange == EX_V2_INFORMATIONAL and e.answered
+                and e.first_ts < first.first_ts and (r := _request(sa, e)) is not None and r.inner_next == PL_NONE]
     span = copies[-1].ts - copies[0].ts
     before = f"; {len(answered)} earlier check(s) were answered, so the peer stopped responding" if answered else ""
     ev = [evidence(answered[-1], "last answered check")] if answered else []
@@ -153,10 +162,11 @@ def _v2_dpd(sa: SaRecord) -> Iterable[Finding]:
 
 
 def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
-    readable = [m for m in sa.messages if R_U_THERE in m.notifies and m.retransmit_of is None]
+    readable = [m for m in sa.messages if N_V1_R_U_THERE in m.notifies and m.retransmit_of is None]
     if readable:
-        unacked = [m for m in readable if not any(R_U_THERE_ACK in x.notifies and x.from_initiator != m.from_initiator
-                                               and x.ts >= m.ts for x in sa.messages)]
+        unacked = [m for m in readable
+                   if not any(N_V1_R_U_THERE_ACK in x.notifies and x.from_initiator != m.from_initiator
+                              and x.ts >= m.ts for x in sa.messages)]
         if len(unacked) >= 2 or (unacked and sa.last_ts - unacked[-1].ts >= GRACE):
             checker = role_name(unacked[0].from_initiator)
             yield make(DPD_UNANSWERED, Confidence.CERTAIN,
@@ -169,7 +179,8 @@ def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
         return
     tail: list[MessageRef] = []
     for m in reversed(sa.messages):
-        if m.exchange != V1_INFO or not m.encrypted or (tail and m.from_initiator != tail[0].from_initiator):
+        if (m.exchange != EX_V1_INFORMATIONAL or not m.encrypted
+                or (tail and m.from_initiator != tail[0].from_initiator)):
             break
         tail.insert(0, m)
     if len(tail) < V1_DPD_MIN:
@@ -178,7 +189,7 @@ def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
     if min(gaps) < V1_DPD_SPACING:
         return
     checker = role_name(tail[0].from_initiator)
-    both_before = any(m.exchange == V1_INFO and m.from_initiator != tail[0].from_initiator
+    both_before = any(m.exchange == EX_V1_INFORMATIONAL and m.from_initiator != tail[0].from_initiator
                       for m in sa.messages if m.ts < tail[0].ts)
     yield make(DPD_UNANSWERED, Confidence.LIKELY if both_before else Confidence.POSSIBLE,
                f"the {checker} sent {len(tail)} encrypted informationals every {min(gaps):.0f}-{max(gaps):.0f} s "
@@ -192,7 +203,7 @@ def _v1_dpd(sa: SaRecord) -> Iterable[Finding]:
 def delete_unacknowledged(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
-    for ex in _v2_unanswered(sa, V2_D):
+    for ex in _v2_unanswered(sa, PL_V2_D):
         copies = _copies(sa, ex)
         who = role_name(ex.requester_is_initiator)
         yield make(DELETE_UNACKNOWLEDGED, Confidence.LIKELY,
@@ -204,7 +215,8 @@ def delete_unacknowledged(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 def rekey_collision(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
-    creates = [(e, r) for e in sa.exchanges if e.exchange == V2_CREATE_CHILD and (r := _request(sa, e)) is not None]
+    creates = [(e, r) for e in sa.exchanges
+               if e.exchange == EX_V2_CREATE_CHILD_SA and (r := _request(sa, e)) is not None]
     for a, ra in creates:
         if not a.requester_is_initiator:
             continue
@@ -214,7 +226,7 @@ def rekey_collision(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             a_end = a.response_ts if a.response_ts is not None else sa.last_ts
             b_end = b.response_ts if b.response_ts is not None else sa.last_ts
             if a.first_ts <= b_end and b.first_ts <= a_end:
-                kind = "CHILD SA rekeys" if V2_N in (ra.inner_next, rb.inner_next) else "CREATE_CHILD_SA exchanges"
+                kind = "CHILD SA rekeys" if PL_V2_N in (ra.inner_next, rb.inner_next) else "CREATE_CHILD_SA exchanges"
                 yield make(REKEY_COLLISION, Confidence.LIKELY,
                            f"both peers started {kind} {abs(b.first_ts - a.first_ts):.3f} s apart, each before the "
                            "other's had finished",
@@ -236,13 +248,13 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             return
         who = role_name(ex.requester_is_initiator)
         up = f", {req.ts - sa.established_ts:.3g} s after it was established" if sa.established_ts else ""
-        earlier = sum(1 for e in sa.exchanges[:-1] if e.exchange == V2_INFORMATIONAL
-                      and (r := _request(sa, e)) is not None and r.inner_next == V2_D)
+        earlier = sum(1 for e in sa.exchanges[:-1] if e.exchange == EX_V2_INFORMATIONAL
+                      and (r := _request(sa, e)) is not None and r.inner_next == PL_V2_D)
         more = f" ({earlier} earlier delete(s) removed CHILD SAs)" if earlier else ""
         prev = sa.exchanges[-2] if len(sa.exchanges) > 1 else None
-        prev_req = _request(sa, prev) if prev is not None and prev.exchange == V2_CREATE_CHILD else None
+        prev_req = _request(sa, prev) if prev is not None and prev.exchange == EX_V2_CREATE_CHILD_SA else None
         # An IKE SA rekey opens with the SA payload; a CHILD SA rekey with the REKEY_SA notify.
-        if prev is not None and prev_req is not None and prev.answered and prev_req.inner_next == V2_SA:
+        if prev is not None and prev_req is not None and prev.answered and prev_req.inner_next == PL_V2_SA:
             more += "; right after a CREATE_CHILD_SA, as when an IKE SA is rekeyed and the old one retired"
         ev = [evidence(req, f"delete from the {who}")]
         ev += [evidence(sa.messages[i], "acknowledged") for i in ex.messages if sa.messages[i].response][:1]
@@ -250,7 +262,7 @@ def sa_deleted(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    exchange=ex.index, details={"by": who, "child_deletes": earlier},
                    reason="the last exchange opens with a Delete payload (its content is encrypted)")
         return
-    deletes = [m for m in sa.messages if V1_DELETE in m.payloads + m.inner_payloads and m.retransmit_of is None]
+    deletes = [m for m in sa.messages if PL_V1_D in m.payloads + m.inner_payloads and m.retransmit_of is None]
     if deletes:
         m = deletes[-1]
         who = role_name(m.from_initiator)

@@ -15,13 +15,36 @@ from ...model import Datagram, Severity
 from ...track.records import MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ...wire.message import Decoded
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    N_V1_BAD_PROPOSAL_SYNTAX,
+    N_V1_DOI_NOT_SUPPORTED,
+    N_V1_INVALID_EXCHANGE_TYPE,
+    N_V1_INVALID_FLAGS,
+    N_V1_INVALID_MESSAGE_ID,
+    N_V1_INVALID_MINOR_VERSION,
+    N_V1_INVALID_PAYLOAD_TYPE,
+    N_V1_INVALID_PROTOCOL_ID,
+    N_V1_PAYLOAD_MALFORMED,
+    N_V1_SITUATION_NOT_SUPPORTED,
+    N_V1_UNEQUAL_PAYLOAD_LENGTHS,
+    N_V1_UNSUPPORTED_EXCHANGE_TYPE,
+    N_V2_INVALID_MESSAGE_ID,
+    N_V2_INVALID_SYNTAX,
+    N_V2_UNSUPPORTED_CRITICAL_PAYLOAD,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 
-V1_MAIN, V1_AGGRESSIVE = 2, 4
-V1_PAYLOAD_MALFORMED = 16
 # Notifies by which a peer says the message it received was badly built.
-REPORTED = {1: frozenset({1, 2, 3, 6, 7, 8, 9, 10, 15, 16, 29, 30}), 2: frozenset({1, 7, 9})}
+REPORTED = {
+    1: frozenset({N_V1_INVALID_PAYLOAD_TYPE, N_V1_DOI_NOT_SUPPORTED, N_V1_SITUATION_NOT_SUPPORTED,
+                  N_V1_INVALID_MINOR_VERSION, N_V1_INVALID_EXCHANGE_TYPE, N_V1_INVALID_FLAGS, N_V1_INVALID_MESSAGE_ID,
+                  N_V1_INVALID_PROTOCOL_ID, N_V1_BAD_PROPOSAL_SYNTAX, N_V1_PAYLOAD_MALFORMED,
+                  N_V1_UNSUPPORTED_EXCHANGE_TYPE, N_V1_UNEQUAL_PAYLOAD_LENGTHS}),
+    2: frozenset({N_V2_UNSUPPORTED_CRITICAL_PAYLOAD, N_V2_INVALID_SYNTAX, N_V2_INVALID_MESSAGE_ID}),
+}
 # Problems that describe a message cut short; when the capture's snap length did the
 # cutting, the peer sent a whole message and nothing is wrong on the wire.
 CUT_SHORT = frozenset({"ike.truncated", "ike.payload_truncated", "ike.payload_overrun", "ike.chain_unterminated",
@@ -129,7 +152,7 @@ def malformed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def _reported_after_encrypted(sa: SaRecord, m: MessageRef) -> bool:
     """An IKEv1 PAYLOAD-MALFORMED that answers the other side's encrypted phase-1 message."""
-    return any(o.exchange in (V1_MAIN, V1_AGGRESSIVE) and o.encrypted and o.from_initiator != m.from_initiator
+    return any(o.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE) and o.encrypted and o.from_initiator != m.from_initiator
                and o.ts <= m.ts for o in sa.messages)
 
 
@@ -155,7 +178,7 @@ def malformed_reported(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         severity = None
         times = f" ({len(msgs)} times)" if len(msgs) > 1 else ""
         summary = f"the {by} says a message from the {other} was malformed: {name}{times}"
-        if sa.version == 1 and n == V1_PAYLOAD_MALFORMED and _reported_after_encrypted(sa, first):
+        if sa.version == 1 and n == N_V1_PAYLOAD_MALFORMED and _reported_after_encrypted(sa, first):
             severity = Severity.WARNING
             summary += "; it answers an encrypted phase-1 message, so most likely the pre-shared keys differ"
         yield make(MALFORMED_REPORTED, Confidence.CERTAIN, summary, ev, sa=sa.id, severity=severity,

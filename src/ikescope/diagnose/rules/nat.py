@@ -20,15 +20,22 @@ from ipaddress import ip_address
 
 from ...model import Severity
 from ...track.records import MessageRef, role_name, SaRecord
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    EX_V2_IKE_SA_INIT,
+    ID_V1_IPV4_ADDR,
+    ID_V1_IPV6_ADDR,
+    N_V2_NAT_DETECTION_DESTINATION_IP,
+    N_V2_NAT_DETECTION_SOURCE_IP,
+    PL_V1_ID,
+    PORT_NAT_T,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
-NAT_T_PORT = 4500
-V2_NAT_D = (16388, 16389)
-V2_SA_INIT = 34
-V1_PHASE1 = (2, 4)
-V1_ID = 5
-ID_IPV4, ID_IPV6 = 1, 5
+V2_NAT_D = (N_V2_NAT_DETECTION_SOURCE_IP, N_V2_NAT_DETECTION_DESTINATION_IP)
+V1_PHASE1 = (EX_V1_MAIN, EX_V1_AGGRESSIVE)
 
 HUAWEI_40 = VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 40: nat detection fail")
 
@@ -115,7 +122,7 @@ def _by_frame(sa: SaRecord) -> dict[int, MessageRef]:
 
 
 def _on_4500(sa: SaRecord) -> MessageRef | None:
-    return next((m for m in sa.messages if NAT_T_PORT in (m.sport, m.dport)), None)
+    return next((m for m in sa.messages if PORT_NAT_T in (m.sport, m.dport)), None)
 
 
 def _nat_t_support(sa: SaRecord) -> dict[bool, bool | None]:
@@ -124,7 +131,7 @@ def _nat_t_support(sa: SaRecord) -> dict[bool, bool | None]:
     for side in (True, False):
         # Support is announced in the first message each side sends: the one with the SA payload.
         first = [m for m in sa.messages if m.from_initiator == side and m.retransmit_of is None
-                 and m.proposals is not None and m.exchange in ((V2_SA_INIT,) if sa.version == 2 else V1_PHASE1)]
+                 and m.proposals is not None and m.exchange in ((EX_V2_IKE_SA_INIT,) if sa.version == 2 else V1_PHASE1)]
         if not first:
             out[side] = None
         elif sa.version == 2:
@@ -139,7 +146,7 @@ def _id_nat(sa: SaRecord) -> dict[bool, MessageRef]:
     out: dict[bool, MessageRef] = {}
     for m in sa.messages:
         for ptype, id_type, text in m.ids:
-            if ptype != V1_ID or id_type not in (ID_IPV4, ID_IPV6) or m.from_initiator in out:
+            if ptype != PL_V1_ID or id_type not in (ID_V1_IPV4_ADDR, ID_V1_IPV6_ADDR) or m.from_initiator in out:
                 continue
             try:
                 if ip_address(text) != ip_address(m.src):
@@ -192,7 +199,7 @@ def nat_no_float(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     # main mode message 5 or aggressive mode message 3 (RFC 3947 4), the first encrypted ones.
     last_nat_d = max(f for f, *_ in sa.nat_d)
     later = [m for m in sa.messages if m.frame > last_nat_d and m.retransmit_of is None
-             and (m.encrypted or m.exchange not in (V2_SA_INIT, *V1_PHASE1))]
+             and (m.encrypted or m.exchange not in (EX_V2_IKE_SA_INIT, *V1_PHASE1))]
     if not later:
         return  # the capture ends before the peers had to move
     msgs = _by_frame(sa)

@@ -15,14 +15,20 @@ from typing import Any
 from ...model import Severity
 from ...track.records import MessageRef, SaRecord
 from ...wire import registry as reg
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V2_IKE_AUTH,
+    EX_V2_IKE_SA_INIT,
+    N_V1_NO_PROPOSAL_CHOSEN,
+    N_V2_INVALID_KE_PAYLOAD,
+    N_V2_NO_PROPOSAL_CHOSEN,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import Suite, accepts, best_mismatch, diff, suites
 
-NO_PROPOSAL_CHOSEN = 14
-INVALID_KE_PAYLOAD = 17
-V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
-V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD = 34, 35, 36
 
 PROPOSAL_MISMATCH = CatalogEntry(
     code="ike.proposal_mismatch",
@@ -126,7 +132,7 @@ def _suite_rows(ss: list[Suite]) -> list[dict[str, Any]]:
 
 
 def _phase1(m: MessageRef) -> bool:
-    return m.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
+    return m.exchange in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)
 
 
 def _other_side_offers(sa: SaRecord, ctx: RuleContext) -> tuple[list[Suite], str | None]:
@@ -145,20 +151,23 @@ def _other_side_offers(sa: SaRecord, ctx: RuleContext) -> tuple[list[Suite], str
     return [], None
 
 
-def _refusals(sa: SaRecord, code: int, phase1: bool) -> list[MessageRef]:
+def _refusals(sa: SaRecord, phase1: bool) -> list[MessageRef]:
+    """The fresh messages that say NO_PROPOSAL_CHOSEN for phase 1 (IKE SA) or, with ``phase1``
+    False, for phase 2 (CHILD / IPsec SA)."""
+    code = N_V1_NO_PROPOSAL_CHOSEN if sa.version == 1 else N_V2_NO_PROPOSAL_CHOSEN
     out = []
     for m in sa.messages:
         if m.retransmit_of is not None or code not in m.notifies:
             continue
         # An IKEv1 Informational in clear can only concern phase 1: phase-2 notifies are encrypted.
-        in_phase1 = _phase1(m) or (m.exchange == V1_INFO and sa.version == 1 and not m.encrypted)
+        in_phase1 = _phase1(m) or (m.exchange == EX_V1_INFORMATIONAL and sa.version == 1 and not m.encrypted)
         if in_phase1 == phase1:
             out.append(m)
     return out
 
 
 def proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
-    refusals = _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=True)
+    refusals = _refusals(sa, phase1=True)
     if not refusals:
         return
     offer_msg = next((m for m in sa.messages if m.frame == sa.offered_frame), None)
@@ -193,7 +202,7 @@ def proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """NO_PROPOSAL_CHOSEN for the IPsec SA, where it can be read (clear or decrypted)."""
-    for m in _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=False):
+    for m in _refusals(sa, phase1=False):
         request = _request_for(sa, m)
         ev = ([evidence(request, "the CHILD SA proposals")] if request else []) + \
              [evidence(m, "NO_PROPOSAL_CHOSEN for the CHILD/IPsec SA")]
@@ -239,7 +248,7 @@ def choice_not_offered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def expected_proposals(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     expected = list(ctx.settings.expect_ike)
-    if not expected or not sa.offered or _refusals(sa, NO_PROPOSAL_CHOSEN, phase1=True):
+    if not expected or not sa.offered or _refusals(sa, phase1=True):
         return  # a refusal is reported by proposal_mismatch, with this same comparison
     offered = suites(sa.version, sa.offered)
     ignore = ("protocol", "auth", "lifetime")
@@ -272,7 +281,7 @@ def expected_esp(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     chosen = suites(sa.version, props[:1])
     msg = next((m for m in sa.messages if m.frame == frame), None)
     ignore: tuple[str, ...] = ("protocol", "lifetime", "encapsulation")
-    if msg is not None and msg.exchange == V2_AUTH:
+    if msg is not None and msg.exchange == EX_V2_IKE_AUTH:
         ignore += ("dh",)
     if not chosen or msg is None or any(accepts(e, chosen[0], ignore=ignore) for e in expected):
         return
@@ -291,15 +300,15 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """IKEv2 INVALID_KE_PAYLOAD: fixed by a retry (info) or not (error). RFC 7296 1.2, 3.10.1."""
     if sa.version != 2:
         return
-    inits = [e for e in sa.exchanges if e.exchange == V2_SA_INIT]
+    inits = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_SA_INIT]
     offered_groups = set().union(*(s.get("dh") for s in suites(2, sa.offered))) if sa.offered else set()
     for ex in inits:
         resp = next((sa.messages[i] for i in ex.messages if sa.messages[i].response), None)
-        if resp is None or INVALID_KE_PAYLOAD not in resp.notifies:
+        if resp is None or N_V2_INVALID_KE_PAYLOAD not in resp.notifies:
             continue
         req = next(sa.messages[i] for i in ex.messages if not sa.messages[i].response) if any(
             not sa.messages[i].response for i in ex.messages) else None
-        data = resp.notify_data[resp.notifies.index(INVALID_KE_PAYLOAD)]
+        data = resp.notify_data[resp.notifies.index(N_V2_INVALID_KE_PAYLOAD)]
         wanted = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
         wanted_name = reg.dh_group_name(wanted) if wanted is not None else "an unnamed group"
         sent = req.ke_group if req is not None else None

@@ -17,15 +17,21 @@ from typing import Any
 from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V2_IKE_SA_INIT,
+    EX_V2_INFORMATIONAL,
+    PL_NONE,
+    PL_V2_D,
+    PORT_NAT_T,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 from .fragments import HUAWEI_50, HUAWEI_51, large_unanswered
 
-V1_MAIN, V1_AGGRESSIVE, V1_INFO = 2, 4, 5
-V2_SA_INIT, V2_INFORMATIONAL = 34, 37
-EMPTY, V2_DELETE = 0, 42
-NAT_T_PORT = 4500  # first payload inside SK: none (a liveness check) or Delete
-FIRST_EXCHANGES = (V1_MAIN, V1_AGGRESSIVE, V2_SA_INIT)
+FIRST_EXCHANGES = (EX_V1_MAIN, EX_V1_AGGRESSIVE, EX_V2_IKE_SA_INIT)
 # Several new SAs between the same peers, each started within LOOP_GAP seconds of the
 # previous one, make a loop once there are LOOP_MIN of them.
 LOOP_MIN = 5
@@ -173,9 +179,10 @@ def _last_unanswered(sa: SaRecord) -> tuple[Exchange, list[MessageRef]] | None:
         return None
     ex = sa.exchanges[-1]
     reqs = _requests(sa, ex)
-    if ex.answered or not ex.retransmissions or not reqs or (sa.version == 1 and ex.exchange == V1_INFO):
+    if ex.answered or not ex.retransmissions or not reqs or (sa.version == 1 and ex.exchange == EX_V1_INFORMATIONAL):
         return None
-    if sa.version == 2 and ex.exchange == V2_INFORMATIONAL and reqs[0].inner_next in (EMPTY, V2_DELETE):
+    # First payload inside SK: none (a liveness check) or Delete.
+    if sa.version == 2 and ex.exchange == EX_V2_INFORMATIONAL and reqs[0].inner_next in (PL_NONE, PL_V2_D):
         return None
     if any(m.from_initiator != reqs[0].from_initiator and m.ts >= reqs[0].ts for m in sa.messages):
         return None
@@ -200,8 +207,8 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     ex, reqs = found
     name = reg.exchange_name(sa.version, ex.exchange)
-    if sa.version == 1 and ex.exchange in (V1_MAIN, V1_AGGRESSIVE):
-        mode = "main" if ex.exchange == V1_MAIN else "aggressive"
+    if sa.version == 1 and ex.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE):
+        mode = "main" if ex.exchange == EX_V1_MAIN else "aggressive"
         if sa.initiator_known:
             step = sum(1 for i in ex.messages if sa.messages[i].retransmit_of is None
                        and sa.messages[i].ts <= reqs[0].ts)
@@ -217,8 +224,8 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                                "length": reqs[0].length, "ip_fragments": len(reqs[0].frames)}
     alive_here = _peer_answered_before(sa, reqs[0])
     alive_elsewhere = None if alive_here else _answered_elsewhere(sa, ctx, silent_addr)
-    moved = NAT_T_PORT in (reqs[0].sport, reqs[0].dport) and alive_here and not any(
-        m.from_initiator != reqs[0].from_initiator and NAT_T_PORT in (m.sport, m.dport) for m in sa.messages)
+    moved = PORT_NAT_T in (reqs[0].sport, reqs[0].dport) and alive_here and not any(
+        m.from_initiator != reqs[0].from_initiator and PORT_NAT_T in (m.sport, m.dport) for m in sa.messages)
     if moved:
         verdict = (f"the {silent} answered on UDP 500, but nothing came back once the peers moved to UDP 4500: "
                    "UDP 4500 is likely blocked or not forwarded on the way (firewall, NAT port forwarding)")
@@ -301,7 +308,7 @@ def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 def duplicate_request(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 1:
         return
-    phase1 = next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    phase1 = next((e for e in sa.exchanges if e.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)), None)
     if phase1 is not None and phase1.response_ts is not None:
         msgs = [sa.messages[i] for i in phase1.messages]
         first = next((m for m in msgs if m.from_initiator), None)

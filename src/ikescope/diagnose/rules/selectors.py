@@ -17,23 +17,39 @@ from collections.abc import Iterable
 from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire.message import TrafficSelector
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_AUTH,
+    EX_V2_IKE_SA_INIT,
+    EX_V2_INFORMATIONAL,
+    N_V1_INVALID_ID_INFORMATION,
+    N_V2_AUTHENTICATION_FAILED,
+    N_V2_CHILDLESS_IKEV2_SUPPORTED,
+    N_V2_TS_UNACCEPTABLE,
+    PL_NONE,
+    PL_V1_ID,
+    PL_V2_AUTH,
+    PL_V2_CP,
+    PL_V2_D,
+    PL_V2_IDI,
+    PL_V2_IDR,
+    PL_V2_N,
+    PL_V2_SA,
+    PL_V2_SK,
+    PL_V2_TSI,
+    PL_V2_TSR,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import suites
 
-V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
-V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 35, 36, 37
-V2_SK, V2_N, V2_D, V2_IDR, V2_AUTH_PAYLOAD = 46, 41, 42, 36, 39
-V2_TSI, V2_TSR, V2_CP = 44, 45, 47
-TS_UNACCEPTABLE = 38
-V1_INVALID_ID = 18
-V2_AUTHENTICATION_FAILED = 24
-V1_ID, V2_IDI = 5, 35
 # A CHILD SA failure makes some initiators delete the fresh IKE SA at once; quick
 # mode refusals come back as fast as any answer.
 PROMPT_SECONDS = 5.0
-CHILDLESS_SUPPORTED = 16418  # RFC 6023
-V2_SA_INIT, V2_SA = 34, 33
 
 # Smallest possible sizes (RFC 7296 3.3, 3.5, 3.8, 3.13, 3.14), to tell whether an
 # encrypted IKE_AUTH response has room for a CHILD SA. The ESP proposal needs at least
@@ -165,7 +181,7 @@ def _ts_details(m: MessageRef | None, who: str) -> dict[str, list[str]]:
     if m is None:
         return {}
     out = {}
-    for ptype, label in ((V2_TSI, "TSi"), (V2_TSR, "TSr")):
+    for ptype, label in ((PL_V2_TSI, "TSi"), (PL_V2_TSR, "TSr")):
         sel = _selectors(m, ptype)
         if sel:
             out[f"{who}_{label}"] = [_selector_text(ts) for ts in sel]
@@ -184,7 +200,7 @@ def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
     for m in sa.messages:
-        if m.retransmit_of is not None or TS_UNACCEPTABLE not in m.notifies:
+        if m.retransmit_of is not None or N_V2_TS_UNACCEPTABLE not in m.notifies:
             continue
         ex = _exchange_of(sa, m)
         req = sa.request(ex) if ex is not None and m.response else None
@@ -212,9 +228,9 @@ def id_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 1:
         return
     for m in sa.messages:
-        if m.retransmit_of is not None or V1_INVALID_ID not in m.notifies:
+        if m.retransmit_of is not None or N_V1_INVALID_ID_INFORMATION not in m.notifies:
             continue
-        quick = [q for q in sa.messages if q.exchange == V1_QUICK and q.ts <= m.ts
+        quick = [q for q in sa.messages if q.exchange == EX_V1_QUICK and q.ts <= m.ts
                  and q.from_initiator != m.from_initiator and q.retransmit_of is None]
         by = role_name(m.from_initiator)
         ev: list[Evidence] = []
@@ -248,10 +264,10 @@ def _identity_of(sa: SaRecord, ctx: RuleContext, address: str) -> tuple[str, Mes
     """The identity ``address`` showed for itself in an earlier negotiation with the same peer."""
     for other in reversed(ctx.earlier(sa)):
         for m in other.messages:
-            if m.src != address or not m.ids or m.exchange not in (V2_AUTH, V1_MAIN, V1_AGGRESSIVE):
+            if m.src != address or not m.ids or m.exchange not in (EX_V2_IKE_AUTH, EX_V1_MAIN, EX_V1_AGGRESSIVE):
                 continue
             # An initiator's IDr names the peer it expects; its own identity is IDi (the first ID in v1).
-            mine = (V2_IDI if m.from_initiator else V2_IDR) if other.version == 2 else V1_ID
+            mine = (PL_V2_IDI if m.from_initiator else PL_V2_IDR) if other.version == 2 else PL_V1_ID
             own = [text for ptype, _, text in m.ids if ptype == mine]
             if own:
                 return own[0], m
@@ -262,9 +278,10 @@ def _v2_requested_identity(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """AUTHENTICATION_FAILED after the initiator asked for an identity the responder does not use."""
     for ex in sa.exchanges:
         req, resp = sa.request(ex), sa.response(ex)
-        if ex.exchange != V2_AUTH or req is None or resp is None or V2_AUTHENTICATION_FAILED not in resp.notifies:
+        if (ex.exchange != EX_V2_IKE_AUTH or req is None or resp is None
+                or N_V2_AUTHENTICATION_FAILED not in resp.notifies):
             continue
-        asked = next((text for ptype, _, text in req.ids if ptype == V2_IDR), None)
+        asked = next((text for ptype, _, text in req.ids if ptype == PL_V2_IDR), None)
         known = _identity_of(sa, ctx, sa.responder.address)
         if asked is None or known is None or known[0] == asked:
             continue
@@ -306,7 +323,7 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
     for ex in sa.exchanges:
-        if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
+        if ex.exchange not in (EX_V2_IKE_AUTH, EX_V2_CREATE_CHILD_SA):
             continue
         req, resp = sa.request(ex), sa.response(ex)
         if req is None or resp is None or not req.selectors or not resp.selectors:
@@ -314,12 +331,12 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         narrowed = []
         # A remote-access client asks for any address with a CP request and is narrowed to the
         # address it is given (RFC 7296 2.19): that is the design, not a mismatch.
-        wants_address = V2_CP in req.payloads + req.inner_payloads
-        for ptype, label in ((V2_TSI, "TSi"), (V2_TSR, "TSr")):
+        wants_address = PL_V2_CP in req.payloads + req.inner_payloads
+        for ptype, label in ((PL_V2_TSI, "TSi"), (PL_V2_TSR, "TSr")):
             asked, got = _ranges(_selectors(req, ptype)), _ranges(_selectors(resp, ptype))
             if not asked or not got or set(asked) == set(got):
                 continue
-            if ptype == V2_TSI and wants_address and all(lo == hi for *_, lo, hi in got):
+            if ptype == PL_V2_TSI and wants_address and all(lo == hi for *_, lo, hi in got):
                 continue
             if all(any(_within(g, a) for a in asked) for g in got):
                 narrowed.append(label)
@@ -361,7 +378,7 @@ def _overheads(sa: SaRecord) -> tuple[int, int, int]:
 
 def _room(sa: SaRecord, m: MessageRef) -> int | None:
     """Most plaintext bytes the message's SK payload can hold, or None if it cannot be told."""
-    if m.payloads != (V2_SK,) or m.fragment is not None or m.length <= 28:
+    if m.payloads != (PL_V2_SK,) or m.fragment is not None or m.length <= 28:
         return None
     iv, icv, _ = _overheads(sa)
     return m.length - 28 - 4 - iv - icv - 1  # one byte at least is the pad length
@@ -373,7 +390,7 @@ def _no_room_for_child(sa: SaRecord, req: MessageRef, resp: MessageRef) -> bool:
     room, req_room = _room(sa, resp), _room(sa, req)
     if room is None or req_room is None or req_room < MIN_ID + auth + MIN_CHILD:
         return False  # the request itself has no room for a CHILD SA: a childless initiation (RFC 6023)
-    ident = MIN_ID if resp.inner_next == V2_IDR else 0
+    ident = MIN_ID if resp.inner_next == PL_V2_IDR else 0
     return room < ident + auth + MIN_CHILD
 
 
@@ -388,10 +405,10 @@ def _prompt_ike_delete(sa: SaRecord, auth: Exchange, resp: MessageRef) -> Messag
         return None
     nxt = later[0]
     req, answer = sa.request(nxt), sa.response(nxt)
-    if (nxt.exchange != V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
-            or req.inner_next != V2_D or req.ts - resp.ts > PROMPT_SECONDS):
+    if (nxt.exchange != EX_V2_INFORMATIONAL or not nxt.requester_is_initiator or req is None
+            or req.inner_next != PL_V2_D or req.ts - resp.ts > PROMPT_SECONDS):
         return None
-    if answer is not None and answer.inner_next not in (0, None):
+    if answer is not None and answer.inner_next not in (PL_NONE, None):
         return None
     return req
 
@@ -405,12 +422,12 @@ def child_sa_rejected(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
-    auths = [e for e in sa.exchanges if e.exchange == V2_AUTH]
+    auths = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_AUTH]
     if not auths:
         return
     last = auths[-1]
     req, resp = sa.request(last), sa.response(last)
-    if req is None or resp is None or _readable(resp) or resp.inner_next not in (V2_IDR, V2_AUTH_PAYLOAD):
+    if req is None or resp is None or _readable(resp) or resp.inner_next not in (PL_V2_IDR, PL_V2_AUTH):
         return
     small = _no_room_for_child(sa, req, resp)
     delete = _prompt_ike_delete(sa, last, resp)
@@ -453,27 +470,27 @@ def _v2_auth_child(sa: SaRecord) -> Iterable[Finding]:
 def _child_created_later(sa: SaRecord, auth: Exchange) -> bool:
     """A later CREATE_CHILD_SA from the initiator was answered with an SA payload first."""
     for ex in sa.exchanges:
-        if ex.index > auth.index and ex.exchange == V2_CREATE_CHILD and ex.requester_is_initiator:
+        if ex.index > auth.index and ex.exchange == EX_V2_CREATE_CHILD_SA and ex.requester_is_initiator:
             resp = sa.response(ex)
-            if resp is not None and (resp.inner_next == V2_SA or V2_SA in resp.inner_payloads):
+            if resp is not None and (resp.inner_next == PL_V2_SA or PL_V2_SA in resp.inner_payloads):
                 return True
     return False
 
 
 def _childless_possible(sa: SaRecord) -> bool:
     sides = {m.from_initiator for m in sa.messages
-             if m.exchange == V2_SA_INIT and CHILDLESS_SUPPORTED in m.notifies}
+             if m.exchange == EX_V2_IKE_SA_INIT and N_V2_CHILDLESS_IKEV2_SUPPORTED in m.notifies}
     return sides == {True, False}
 
 
 def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
-        if ex.exchange != V2_CREATE_CHILD:
+        if ex.exchange != EX_V2_CREATE_CHILD_SA:
             continue
         req, resp = sa.request(ex), sa.response(ex)
-        if req is None or resp is None or _readable(resp) or resp.inner_next != V2_N:
+        if req is None or resp is None or _readable(resp) or resp.inner_next != PL_V2_N:
             continue
-        rekey = req.inner_next == V2_N  # a CHILD SA rekey opens with N(REKEY_SA) (RFC 7296 1.3.3)
+        rekey = req.inner_next == PL_V2_N  # a CHILD SA rekey opens with N(REKEY_SA) (RFC 7296 1.3.3)
         what = "rekeying of a CHILD SA" if rekey else "new CHILD SA (or IKE SA rekey)"
         ev = [evidence(req, f"CREATE_CHILD_SA request for a {what} (encrypted)"),
               evidence(resp, "the answer opens with an encrypted Notify: a refusal")]
@@ -488,12 +505,12 @@ def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
 
 def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
-        if ex.exchange != V1_QUICK or ex.answered:
+        if ex.exchange != EX_V1_QUICK or ex.answered:
             continue
         req = sa.request(ex)
         if req is None or _readable(req):
             continue  # readable quick modes are judged by their notifies
-        info = next((m for m in sa.messages if m.exchange == V1_INFO and m.retransmit_of is None
+        info = next((m for m in sa.messages if m.exchange == EX_V1_INFORMATIONAL and m.retransmit_of is None
                      and m.from_initiator != req.from_initiator and req.ts <= m.ts <= req.ts + PROMPT_SECONDS),
                     None)
         if info is None or _readable(info):

@@ -17,18 +17,28 @@ from ...model import Severity
 from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ...wire.message import Proposal
+from ...wire.numbers import (
+    EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_AUTH,
+    N_V1_INVALID_MAJOR_VERSION,
+    N_V1_NO_PROPOSAL_CHOSEN,
+    N_V1_RESPONDER_LIFETIME,
+    N_V2_INVALID_MAJOR_VERSION,
+    N_V2_USE_TRANSPORT_MODE,
+    P1_ATTR_LIFE_DURATION,
+    P1_ATTR_LIFE_TYPE,
+    P2_ATTR_SA_LIFE_DURATION,
+    P2_ATTR_SA_LIFE_TYPE,
+    PL_V2_SA,
+)
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
-from ..suite import Suite, accepts, best_mismatch, diff, suites
+from ..suite import V1_LIFE_UNITS, Suite, accepts, best_mismatch, diff, suites
 
-V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_QUICK = 2, 4, 5, 32
-V2_AUTH, V2_CREATE_CHILD = 35, 36
-V2_SA = 33
-INVALID_MAJOR_VERSION = 5
-NO_PROPOSAL_CHOSEN = 14
-USE_TRANSPORT_MODE = 16391
-RESPONDER_LIFETIME = 24576
-V1_LIFE_TYPES = {1: "s", 2: "KB"}
 FAILED = ("failed", "incomplete")
 
 VERSION_MISMATCH = CatalogEntry(
@@ -115,8 +125,9 @@ def _first(sa: SaRecord) -> MessageRef | None:
 def version_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     unknown = [(m, p) for m in sa.messages if m.retransmit_of is None for p in m.problems
                if p.code == "ike.unknown_version"]
+    invalid_major = N_V1_INVALID_MAJOR_VERSION if sa.version == 1 else N_V2_INVALID_MAJOR_VERSION
     for m in sa.messages:
-        if (m.retransmit_of is None and INVALID_MAJOR_VERSION in m.notifies
+        if (m.retransmit_of is None and invalid_major in m.notifies
                 and not any(p.severity is Severity.ERROR for p in m.problems)):  # a broken message proves nothing
             before = [o for o in sa.messages if o.from_initiator != m.from_initiator and o.ts <= m.ts]
             ev = ([evidence(before[-1], "the message refused")] if before else []) + \
@@ -124,7 +135,7 @@ def version_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             what = f" ({unknown[0][1].detail})" if unknown else ""
             yield make(VERSION_MISMATCH, Confidence.CERTAIN,
                        f"the {role_name(m.from_initiator)} cannot handle the IKE version it was sent{what} and answers "
-                       "INVALID_MAJOR_VERSION", ev, sa=sa.id, details={"notify": INVALID_MAJOR_VERSION},
+                       "INVALID_MAJOR_VERSION", ev, sa=sa.id, details={"notify": invalid_major},
                        reason="INVALID_MAJOR_VERSION is readable")
             return
     if unknown:
@@ -159,7 +170,7 @@ def version_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 # -- exchange mode -------------------------------------------------------------------------------
 
 def _phase1(sa: SaRecord) -> Exchange | None:
-    return next((e for e in sa.exchanges if e.exchange in (V1_MAIN, V1_AGGRESSIVE)), None)
+    return next((e for e in sa.exchanges if e.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)), None)
 
 
 def _responder_spoke(sa: SaRecord, ex: Exchange) -> bool:
@@ -185,7 +196,7 @@ def exchange_mode_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     other_mode = next((o for o in reversed(ctx.earlier(sa)) if _other_mode(sa, o)), None)
     answered = _responder_spoke(sa, phase1)
     refusal = next((m for m in sa.messages if m.retransmit_of is None and not m.from_initiator
-                    and m.exchange == V1_INFO and any(reg.notify_is_error(1, n) for n in m.notifies)), None)
+                    and m.exchange == EX_V1_INFORMATIONAL and any(reg.notify_is_error(1, n) for n in m.notifies)), None)
     ev: list[Evidence] = [evidence(first, f"{sa.mode} mode message 1")]
     details: dict[str, Any] = {"mode": sa.mode}
     if other_mode is not None and (sa.outcome in FAILED or other_mode.outcome in FAILED):
@@ -210,7 +221,7 @@ def exchange_mode_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     names = [reg.notify_name(1, n) for n in refusal.notifies if reg.notify_is_error(1, n)]
     ev.append(evidence(refusal, f"{', '.join(names)} instead of aggressive mode message 2"))
     details["notify"] = names
-    only_proposal = all(n == NO_PROPOSAL_CHOSEN for n in refusal.notifies if reg.notify_is_error(1, n))
+    only_proposal = all(n == N_V1_NO_PROPOSAL_CHOSEN for n in refusal.notifies if reg.notify_is_error(1, n))
     yield make(MODE_MISMATCH, Confidence.POSSIBLE if only_proposal else Confidence.LIKELY,
                f"aggressive mode refused at once ({', '.join(names)}) before any proof was exchanged: the "
                "responder is probably configured for main mode", ev, sa=sa.id, exchange=phase1.index,
@@ -239,13 +250,13 @@ def encapsulation_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def _v2_transport(sa: SaRecord) -> Iterable[Finding]:
     for ex in sa.exchanges:
-        if ex.exchange not in (V2_AUTH, V2_CREATE_CHILD):
+        if ex.exchange not in (EX_V2_IKE_AUTH, EX_V2_CREATE_CHILD_SA):
             continue
         req, resp = sa.request(ex), sa.response(ex)
         if (req is None or resp is None or not _readable(req) or not _readable(resp)
-                or V2_SA not in resp.payloads + resp.inner_payloads):
+                or PL_V2_SA not in resp.payloads + resp.inner_payloads):
             continue
-        asked, granted = USE_TRANSPORT_MODE in req.notifies, USE_TRANSPORT_MODE in resp.notifies
+        asked, granted = N_V2_USE_TRANSPORT_MODE in req.notifies, N_V2_USE_TRANSPORT_MODE in resp.notifies
         if asked == granted:
             continue
         if asked:
@@ -265,7 +276,7 @@ def _v2_transport(sa: SaRecord) -> Iterable[Finding]:
 def _quick_pairs(sa: SaRecord) -> list[tuple[MessageRef, MessageRef | None]]:
     out = []
     for ex in sa.exchanges:
-        if ex.exchange != V1_QUICK:
+        if ex.exchange != EX_V1_QUICK:
             continue
         req, resp = sa.request(ex), sa.response(ex)
         if req is not None and req.proposals:
@@ -317,9 +328,9 @@ def _lifetime_attrs(data: bytes) -> str:
         else:
             length = int.from_bytes(data[pos + 2:pos + 4], "big")
             value, pos = int.from_bytes(data[pos + 4:pos + 4 + length], "big"), pos + 4 + length
-        if atype in (1, 11):
-            unit = V1_LIFE_TYPES.get(value, "?")
-        elif atype in (2, 12) and unit is not None:
+        if atype in (P2_ATTR_SA_LIFE_TYPE, P1_ATTR_LIFE_TYPE):
+            unit = V1_LIFE_UNITS.get(value, "?")
+        elif atype in (P2_ATTR_SA_LIFE_DURATION, P1_ATTR_LIFE_DURATION) and unit is not None:
             parts.append(f"{value}{unit}")
     return " ".join(parts)
 
@@ -338,11 +349,12 @@ def lifetime_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 def _responder_lifetime(sa: SaRecord) -> Iterable[Finding]:
     for m in sa.messages:
-        if m.retransmit_of is not None or RESPONDER_LIFETIME not in m.notifies:
+        if m.retransmit_of is not None or N_V1_RESPONDER_LIFETIME not in m.notifies:
             continue
-        data = m.notify_data[m.notifies.index(RESPONDER_LIFETIME)] if len(m.notify_data) == len(m.notifies) else b""
+        data = (m.notify_data[m.notifies.index(N_V1_RESPONDER_LIFETIME)]
+                if len(m.notify_data) == len(m.notifies) else b"")
         theirs = _lifetime_attrs(data)
-        quick = [q for q in sa.messages if q.exchange == V1_QUICK and q.proposals and q.ts <= m.ts
+        quick = [q for q in sa.messages if q.exchange == EX_V1_QUICK and q.proposals and q.ts <= m.ts
                  and q.from_initiator != m.from_initiator]
         asked = _lifetimes(suites(1, quick[-1].proposals or ())) if quick else _lifetimes(suites(1, sa.offered))
         ev = ([evidence(quick[-1], "proposed lifetime")] if quick else []) + \
