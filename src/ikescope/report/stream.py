@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from ..track.records import SaRecord
@@ -31,7 +31,7 @@ from . import markdown as mdreport
 from . import text as textreport
 from .model import SCHEMA_VERSION, CaptureFinding, Event, InputEnded, InputStarted, SaResult, document, peers
 from .redact import Redactor
-from .summary import GROUP_EXAMPLES, Group, Summary, came_up
+from .summary import GROUP_EXAMPLES, Summary, came_up
 
 Write = Callable[[str], Any]
 LadderFn = Callable[[SaRecord], list[str]]
@@ -70,11 +70,11 @@ class ReportStream:
             if self._redactor is not None:
                 sa_doc, findings = self._red(sa_doc), self._red(findings)
                 ladder = [self._redactor.text(line) for line in ladder]
-            self.sa(sa_doc, findings, ladder, group)
+            self.sa(sa_doc, findings, ladder, None if group is None else group.count)
         elif isinstance(event, CaptureFinding):
             doc = event.doc()
             group = self.summary.add_capture_finding(doc)
-            self.capture_finding(self._red(doc), group)
+            self.capture_finding(self._red(doc), group.count)
         elif isinstance(event, InputStarted):
             self.input_started(event.index, event.path)
         elif isinstance(event, InputEnded):
@@ -110,10 +110,10 @@ class ReportStream:
         """A new input begins."""
 
     def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-           group: Group | None) -> None:
+           nth: int | None) -> None:
         raise NotImplementedError
 
-    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+    def capture_finding(self, doc: dict[str, Any], nth: int) -> None:
         raise NotImplementedError
 
     def input_ended(self, index: int, doc: dict[str, Any]) -> None:
@@ -139,13 +139,13 @@ class JsonStream(ReportStream):
         self.write(f'{{"schema_version": {SCHEMA_VERSION},\n"sas": [')
 
     def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-           group: Group | None) -> None:
+           nth: int | None) -> None:
         self.write(("\n" if self._sas == 0 else ",\n") + _dumps(sa_doc))
         self._sas += 1
         for f in findings:
             self._sa_findings.write(_dumps(f) + "\n")
 
-    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+    def capture_finding(self, doc: dict[str, Any], nth: int) -> None:
         self._capture_findings.write(_dumps(doc) + "\n")
 
     def close(self) -> None:
@@ -173,13 +173,13 @@ class JsonlStream(ReportStream):
         self.write(_dumps({"schema_version": SCHEMA_VERSION, "kind": kind, **obj}) + "\n")
 
     def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-           group: Group | None) -> None:
+           nth: int | None) -> None:
         self._line("sa", sa_doc)
         for f in findings:
             self._line("finding", f)
         self._flush()
 
-    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+    def capture_finding(self, doc: dict[str, Any], nth: int) -> None:
         self._line("finding", doc)
         self._flush()
 
@@ -196,7 +196,7 @@ class JsonlStream(ReportStream):
 def group_lines(g: dict[str, Any]) -> list[str]:
     """A group as a few plain-text lines, shared by text and Markdown."""
     what = g["code"] if g["code"] else f"{g['outcome']} with no finding"
-    kind = "IKE SAs" if g["kind"] == "sa" else "times"
+    kind = "IKE SAs" if g["of"] == "sa" else "times"
     lines = [f"{what}: {g['count']} {kind}, {mdreport.when(g['first_time'])} to {mdreport.when(g['last_time'])}; {g['pattern']}"]
     for side in ("initiators", "responders"):
         if g[side]:
@@ -226,22 +226,22 @@ class _Buffered(ReportStream):
         self.hidden_info: dict[str, int] = {}
 
     def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-           group: Group | None) -> None:
+           nth: int | None) -> None:
         if self._held is not None:
-            self._held.append(("sa", sa_doc, findings, ladder, group))
+            self._held.append(("sa", sa_doc, findings, ladder, nth))
             self._held_sas += 1
             self._held_findings += len(findings)
             self._maybe_spill()
             return
-        self._stream_sa(sa_doc, findings, ladder, group)
+        self._stream_sa(sa_doc, findings, ladder, nth)
 
-    def capture_finding(self, doc: dict[str, Any], group: Group) -> None:
+    def capture_finding(self, doc: dict[str, Any], nth: int) -> None:
         if self._held is not None:
-            self._held.append(("capture", doc, group))
+            self._held.append(("capture", doc, nth))
             self._held_findings += 1
             self._maybe_spill()
             return
-        self._stream_capture(doc, group)
+        self._stream_capture(doc, nth)
 
     def input_started(self, index: int, path: str) -> None:
         if self._held is not None:
@@ -283,12 +283,11 @@ class _Buffered(ReportStream):
         doc["groups"] = self.groups()
         self.write(self.render_whole(doc, ladders))
 
-    def _listed(self, sa_doc: dict[str, Any], group: Group | None) -> bool:
+    def _listed(self, nth: int | None) -> bool:
+        """``nth``: the SA is the nth of its group so far (None: quiet, came up with nothing to say)."""
         if self.everything:
             return True
-        if group is None:  # quiet: came up with nothing to say
-            return False
-        return group.count <= GROUP_EXAMPLES
+        return nth is not None and nth <= GROUP_EXAMPLES
 
     def _shown_findings(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.everything:
@@ -309,10 +308,10 @@ class _Buffered(ReportStream):
         raise NotImplementedError
 
     def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-                   group: Group | None) -> None:
+                   nth: int | None) -> None:
         raise NotImplementedError
 
-    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
+    def _stream_capture(self, doc: dict[str, Any], nth: int) -> None:
         raise NotImplementedError
 
     def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
@@ -331,6 +330,7 @@ class TextStream(_Buffered):
         self._input_sas = 0
         self._input_quiet = 0
         self._input_counted = 0
+        self._explained: set[str] = set()
 
     def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
         return textreport.render(doc, ladders, everything=self.everything)
@@ -343,10 +343,10 @@ class TextStream(_Buffered):
         self.write(f"== {path}\n")
 
     def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-                   group: Group | None) -> None:
+                   nth: int | None) -> None:
         self._input_sas += 1
-        if not self._listed(sa_doc, group):
-            if group is None:
+        if not self._listed(nth):
+            if nth is None:
                 self._input_quiet += 1
             else:
                 self._input_counted += 1
@@ -357,17 +357,25 @@ class TextStream(_Buffered):
             return
         self.listed += 1
         out = list(textreport.sa_lines(sa_doc, ladder))
-        for f in self._shown_findings(findings):
-            out.extend("    " + line if line else "" for line in textreport.finding_lines(f, came_up(sa_doc)))
-        out.append("")
+        shown = self._shown_findings(findings)
+        for f in shown:
+            out.extend("    " + line if line else "" for line in self._finding(f, came_up(sa_doc)))
+        if not shown:
+            out.append("")
         self._lines(out)
 
-    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
-        if not self.everything and (doc["severity"] == "info" or group.count > GROUP_EXAMPLES):
+    def _stream_capture(self, doc: dict[str, Any], nth: int) -> None:
+        if not self.everything and (doc["severity"] == "info" or nth > GROUP_EXAMPLES):
             if doc["severity"] == "info":
                 self.hidden_info[doc["code"]] = self.hidden_info.get(doc["code"], 0) + 1
             return
-        self._lines(textreport.finding_lines(doc, False))
+        self._lines(self._finding(doc, False))
+
+    def _finding(self, f: dict[str, Any], up: bool) -> Iterable[str]:
+        """A finding's lines; its code's explanation only the first time the code is shown."""
+        explain = self.everything or f["code"] not in self._explained
+        self._explained.add(f["code"])
+        return textreport.finding_lines(f, up, explain=explain)
 
     def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
         cut = " (the file is cut short: analysed up to the cut)" if doc["truncated"] else ""
@@ -425,9 +433,9 @@ class MarkdownStream(_Buffered):
         """Inputs are listed after the table, once their counts are known."""
 
     def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
-                   group: Group | None) -> None:
-        if not self._listed(sa_doc, group):
-            if group is not None:
+                   nth: int | None) -> None:
+        if not self._listed(nth):
+            if nth is not None:
                 self.counted += 1
             self._shown_findings([f for f in findings if f["severity"] == "info"])
             return
@@ -437,8 +445,8 @@ class MarkdownStream(_Buffered):
         if ladder:
             self._ladders[sa_doc["id"]] = ladder
 
-    def _stream_capture(self, doc: dict[str, Any], group: Group) -> None:
-        if self.everything or (doc["severity"] != "info" and group.count <= GROUP_EXAMPLES):
+    def _stream_capture(self, doc: dict[str, Any], nth: int) -> None:
+        if self.everything or (doc["severity"] != "info" and nth <= GROUP_EXAMPLES):
             self._findings.append(doc)
         elif doc["severity"] == "info":
             self.hidden_info[doc["code"]] = self.hidden_info.get(doc["code"], 0) + 1

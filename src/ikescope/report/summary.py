@@ -121,7 +121,7 @@ class Group:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "of": self.kind,
             "code": self.code or None,
             "severity": self.severity if self.code else None,
             "outcome": None if self.code else self.severity,

@@ -90,9 +90,10 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
     yield from ladder
 
 
-def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True) -> Iterable[str]:
+def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explain: bool = True) -> Iterable[str]:
     """One finding (a ``findings`` entry); ``came_up``: its SA was established, so a root
-    cause that is not an error reads as the top finding."""
+    cause that is not an error reads as the top finding. ``explain=False`` leaves out the
+    code's explanation, remedy and gateway wording (a long report gives them once a code)."""
     where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
     frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
     root = "" if not f["root_cause"] else " top finding" if came_up and f["severity"] != "error" else " root cause"
@@ -105,6 +106,10 @@ def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True) -> Ite
         yield from _diff_lines(f["details"])
         if f["confidence"] != "certain" and f["confidence_reason"]:
             yield from wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
+        if not explain:
+            yield "      (what it means and what to check: as above)"
+            yield ""
+            return
         yield from wrap(f"What it means: {f['explanation']}", "      ")
         yield from wrap(f"Check: {f['remedy']}", "      ")
         if f["vendor_refs"]:
