@@ -15,14 +15,13 @@ import random
 import struct
 import time
 
-from scapy.layers.inet import ICMP, IP, TCP, UDP
-from scapy.layers.inet6 import IPv6
-from scapy.layers.l2 import ARP, Dot1Q, Ether
+from generate import MACS, non_ike_templates
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
 
 from ikescope.model import Frame
 from ikescope.net import Demux
 
-MACS = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
 A, B = "192.0.2.1", "198.51.100.2"
 
 
@@ -31,25 +30,10 @@ def ike_message(length: int = 300) -> bytes:
     return head + bytes(length - len(head))
 
 
-def non_ike_templates() -> dict[str, tuple[float, bytes]]:
-    """(weight, frame bytes) of the traffic that surrounds IKE on a gateway."""
-    return {
-        "esp": (0.45, bytes(Ether(**MACS) / IP(src=A, dst=B, proto=50) / (b"\x0a\x0b\x0c\x0d" + bytes(1300)))),
-        "esp-in-udp-4500": (0.15, bytes(Ether(**MACS) / IP(src=A, dst=B) / UDP(sport=4500, dport=4500)
-                                        / (b"\x0a\x0b\x0c\x0d" + bytes(1300)))),
-        "tcp-443": (0.15, bytes(Ether(**MACS) / IP(src=A, dst=B) / TCP(sport=40000, dport=443) / bytes(1200))),
-        "udp-53": (0.08, bytes(Ether(**MACS) / IP(src=A, dst=B) / UDP(sport=5353, dport=53) / bytes(60))),
-        "vlan-tcp": (0.07, bytes(Ether(**MACS) / Dot1Q(vlan=7) / IP(src=A, dst=B) / TCP(dport=22) / bytes(100))),
-        "ipv6-tcp": (0.06, bytes(Ether(**MACS) / IPv6() / TCP(dport=443) / bytes(500))),
-        "icmp": (0.02, bytes(Ether(**MACS) / IP(src=A, dst=B) / ICMP())),
-        "arp": (0.02, bytes(Ether(**MACS) / ARP())),
-    }
-
-
 def ike_templates() -> list[bytes]:
     return [
-        bytes(Ether(**MACS) / IP(src=A, dst=B) / UDP(sport=500, dport=500) / ike_message()),
-        bytes(Ether(**MACS) / IP(src=A, dst=B) / UDP(sport=4500, dport=4500) / (bytes(4) + ike_message())),
+        bytes(Ether(src=MACS["src"], dst=MACS["dst"]) / IP(src=A, dst=B) / UDP(sport=500, dport=500) / ike_message()),
+        bytes(Ether(src=MACS["src"], dst=MACS["dst"]) / IP(src=A, dst=B) / UDP(sport=4500, dport=4500) / (bytes(4) + ike_message())),
     ]
 
 
@@ -57,14 +41,14 @@ def build(count: int, ike_share: float, seed: int = 1) -> list[Frame]:
     rng = random.Random(seed)
     others = non_ike_templates()
     names = list(others)
-    weights = [others[n][0] for n in names]
+    weights = [others[n].weight for n in names]
     ikes = ike_templates()
     frames = []
     for i in range(count):
         if rng.random() < ike_share:
             data = ikes[i % len(ikes)]
         else:
-            data = others[rng.choices(names, weights)[0]][1]
+            data = others[rng.choices(names, weights)[0]].data
         frames.append(Frame(i + 1, 1_700_000_000 + i / 1000, 1, data, len(data)))
     return frames
 
@@ -95,7 +79,8 @@ def main() -> None:
           f"{args.frames / seconds:,.0f} frames/s, {seconds / args.frames * 1e6:.2f} us/frame")
 
     per_kind = 100_000
-    for name, (_, data) in non_ike_templates().items():
+    for name, template in non_ike_templates().items():
+        data = template.data
         only = [Frame(i + 1, float(i), 1, data, len(data)) for i in range(per_kind)]
         s = measure(only)
         print(f"  {name:16} {s / per_kind * 1e6:5.2f} us/frame")
