@@ -7,11 +7,13 @@ file and, later, a live interface.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import parallel
 from .capture.pcapfile import CaptureReader, open_capture
 from .crypto.decrypt import Decryptor
 from .crypto.keys import KeyStore
@@ -171,6 +173,7 @@ def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputR
     rec.net = dict(demux.stats)
 
 
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller captures are analysed in one process by default
 ProgressHook = Callable[[str, int, "int | None"], None]
 PROGRESS_EVERY = 8192  # frames between two progress reports
 
@@ -186,7 +189,8 @@ def _with_progress(reader: CaptureReader, path: str, hook: ProgressHook | None) 
 
 
 def run(paths: Iterable[str | Path], settings: Settings | None = None,
-        progress: ProgressHook | None = None) -> Iterator[Event]:
+        progress: ProgressHook | None = None, jobs: int | None = 1,
+        ladder: Callable[[SaRecord], list[str]] | None = None) -> Iterator[Event]:
     """Analyse capture files as a stream of events: each input's start, every SA as it
     closes, capture-level findings, each input's end with its counts. Nothing is kept
     once handed on, so a capture of any length runs in bounded memory.
@@ -194,15 +198,34 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
     Every file is opened before the first event (raises CaptureError for an unreadable
     one), so a wrong name fails before any output. ``progress(path, bytes_read, size)``
     is called now and then while a file is read.
+
+    ``jobs``: processes to spread each capture over (``parallel``); None picks the
+    machine's cores for captures of at least ``PARALLEL_MIN_BYTES`` and one process
+    for smaller ones, where starting workers costs more than it saves. With several
+    processes SAs and capture findings arrive already rendered (``SaRendered``,
+    ``FindingRendered``), their ladders drawn by ``ladder``.
     """
+    st = settings or Settings()
     readers = [(str(p), open_capture(p)) for p in paths]
-    for index, (path, reader) in enumerate(readers):
-        rec = InputRecord(path=path)
-        yield InputStarted(index, path)
-        yield from analyze_frames(_with_progress(reader, path, progress), index, rec, settings)
-        rec.truncated = bool(getattr(reader, "truncated", False))
-        rec.truncated_detail = getattr(reader, "truncated_detail", "") or ""
-        yield InputEnded(index, rec)
+    sizes = [reader.progress()[1] or 0 for _, reader in readers]
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if any(size >= PARALLEL_MIN_BYTES for size in sizes) else 1
+    pool = parallel.Pool(jobs) if jobs > 1 else None
+    try:
+        for index, (path, reader) in enumerate(readers):
+            rec = InputRecord(path=path)
+            yield InputStarted(index, path)
+            frames = _with_progress(reader, path, progress)
+            if pool is not None:
+                yield from parallel.analyze_frames(pool, frames, index, rec, st, ladder)
+            else:
+                yield from analyze_frames(frames, index, rec, st)
+            rec.truncated = bool(getattr(reader, "truncated", False))
+            rec.truncated_detail = getattr(reader, "truncated_detail", "") or ""
+            yield InputEnded(index, rec)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def analyze(paths: Iterable[str | Path], settings: Settings | None = None,

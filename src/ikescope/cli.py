@@ -127,9 +127,12 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
               help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
 @click.option("--expect-esp", default=None, metavar="PROPOSALS",
               help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, metavar="N",
+              help="Processes to spread each capture over, by pairs of peers (default: the machine's cores, "
+                   "for captures of 8 MiB or more).")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
-            expect_esp: str | None) -> None:
+            expect_esp: str | None, jobs: int | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
@@ -144,7 +147,8 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     out = stream.FORMATS[fmt](_coloured_write if fmt == "text" and _colour() else sys.stdout.write, **options)
     hook, stop = _progress_hook()
     try:
-        for event in api.run(files, api.Settings(diagnose=diag, keys=keys), progress=hook):
+        for event in api.run(files, api.Settings(diagnose=diag, keys=keys), progress=hook, jobs=jobs,
+                             ladder=options["ladder"]):
             out.feed(event)
             if isinstance(event, InputEnded) and event.record.truncated:
                 rec = event.record

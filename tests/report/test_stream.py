@@ -127,3 +127,8 @@ def test_redacted_groups_name_no_address(flood: str) -> None:
     for fmt in ("text", "markdown", "json", "jsonl"):
         out = run("--redact", "--format", fmt, flood)
         assert "203.0.113." not in out and "198.51.100." not in out and "192.0.2." not in out, fmt
+
+
+def test_the_flood_spread_over_processes_reads_the_same(flood: str) -> None:
+    for fmt in ("json", "text", "markdown"):
+        assert run("--jobs", "2", "--format", fmt, flood) == run("--jobs", "1", "--format", fmt, flood), fmt

@@ -8,6 +8,7 @@ dict, so no format can say something the others do not.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from ..diagnose.catalog import CATALOG
@@ -100,6 +101,31 @@ class SaResult:
     def finding_docs(self) -> list[dict[str, Any]]:
         return [{"input": self.input, **finding_dict(f)} for f in self.findings]
 
+    def render(self, ladder: Callable[[SaRecord], list[str]] | None = None) -> SaRendered:
+        """The SA as report records only: what a report needs once the record itself is gone."""
+        sa = self.sa
+        unopened = [(p.code, m.frame) for m in sa.messages for p in m.problems if p.code.startswith("crypto.")]
+        return SaRendered(self.input, self.sa_doc(), self.finding_docs(), peers(sa), (sa.first_ts, sa.last_ts),
+                          unopened, ladder(sa) if ladder is not None else [])
+
+
+@dataclass(slots=True)
+class SaRendered:
+    """An SA turned into its report records (``SaResult.render``), plain data that crosses
+    process boundaries cheaply.
+
+    unopened: (problem code, frame) of its messages the keys did not open.
+    ladder: its ladder lines, when asked for.
+    """
+
+    input: int
+    sa_doc: dict[str, Any]
+    findings: list[dict[str, Any]]
+    peers: tuple[str, str]
+    when: tuple[float, float]
+    unopened: list[tuple[str, int]]
+    ladder: list[str]
+
 
 @dataclass(slots=True)
 class CaptureFinding:
@@ -111,8 +137,21 @@ class CaptureFinding:
     def doc(self) -> dict[str, Any]:
         return {"input": self.input, **finding_dict(self.finding)}
 
+    def render(self) -> FindingRendered:
+        return FindingRendered(self.doc())
 
-Event = InputStarted | SaResult | CaptureFinding | InputEnded
+
+@dataclass(slots=True)
+class FindingRendered:
+    """A capture-level finding as its report record (``CaptureFinding.render``)."""
+
+    record: dict[str, Any]
+
+    def doc(self) -> dict[str, Any]:
+        return self.record
+
+
+Event = InputStarted | SaResult | SaRendered | CaptureFinding | FindingRendered | InputEnded
 
 
 def peers(sa: SaRecord) -> tuple[str, str]:

@@ -29,7 +29,8 @@ from typing import IO, Any
 from ..track.records import SaRecord
 from . import markdown as mdreport
 from . import text as textreport
-from .model import SCHEMA_VERSION, CaptureFinding, Event, InputEnded, InputStarted, SaResult, document, peers
+from .model import (SCHEMA_VERSION, CaptureFinding, Event, FindingRendered, InputEnded, InputStarted, SaRendered,
+                    SaResult, document)
 from .redact import Redactor
 from .summary import GROUP_EXAMPLES, Summary, came_up
 
@@ -63,15 +64,17 @@ class ReportStream:
 
     def feed(self, event: Event) -> None:
         if isinstance(event, SaResult):
-            self._note_keys(event.sa)
-            sa_doc, findings = event.sa_doc(), event.finding_docs()
-            group = self.summary.add_sa(sa_doc, findings, peers(event.sa), (event.sa.first_ts, event.sa.last_ts))
-            ladder = self._ladder(event.sa) if self._ladder is not None else []
+            event = event.render(self._ladder)
+        if isinstance(event, SaRendered):
+            self._note_keys(event.unopened)
+            sa_doc, findings, ladder = event.sa_doc, event.findings, event.ladder
+            group = self.summary.add_sa(sa_doc, findings, event.peers, event.when)
             if self._redactor is not None:
                 sa_doc, findings = self._red(sa_doc), self._red(findings)
                 ladder = [self._redactor.text(line) for line in ladder]
-            self.sa(sa_doc, findings, ladder, None if group is None else group.count)
-        elif isinstance(event, CaptureFinding):
+            self.sa(sa_doc, findings, ladder if self._ladder is not None else [],
+                    None if group is None else group.count)
+        elif isinstance(event, (CaptureFinding, FindingRendered)):
             doc = event.doc()
             group = self.summary.add_capture_finding(doc)
             self.capture_finding(self._red(doc), group.count)
@@ -82,14 +85,12 @@ class ReportStream:
             self.inputs.append(doc)
             self.input_ended(event.index, doc)
 
-    def _note_keys(self, sa: SaRecord) -> None:
-        for m in sa.messages:
-            for p in m.problems:
-                if p.code.startswith("crypto."):
-                    self._unopened_counts[p.code] = self._unopened_counts.get(p.code, 0) + 1
-                    frames = self.unopened.setdefault(p.code, [])
-                    if len(frames) < MAX_KEY_FRAMES:
-                        frames.append(m.frame)
+    def _note_keys(self, unopened: list[tuple[str, int]]) -> None:
+        for code, frame in unopened:
+            self._unopened_counts[code] = self._unopened_counts.get(code, 0) + 1
+            frames = self.unopened.setdefault(code, [])
+            if len(frames) < MAX_KEY_FRAMES:
+                frames.append(frame)
 
     def keys_note(self) -> str | None:
         """One line saying which encrypted messages the keys did not open, so a wrong table is noticed."""

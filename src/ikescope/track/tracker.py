@@ -156,6 +156,11 @@ class Tracker:
         sa.unreachable.append((ev.frame, ev.ts, ev.src == sa.initiator.address, detail))
         return closed
 
+    @property
+    def last_ts(self) -> float:
+        """The newest capture time the tracker has seen (messages, events and ticks)."""
+        return self._last_ts
+
     def close_all(self, end_ts: float | None = None) -> list[SaRecord]:
         """End of input (at ``end_ts``, by default the last time seen): close every open SA, in the
         order they started."""
