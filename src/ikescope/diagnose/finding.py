@@ -79,10 +79,11 @@ class Finding:
     details: Mapping[str, Any] = field(default_factory=dict)
     supporting: bool = False
     root_cause: bool = False
+    # the evidence's frames, sorted (ranking reads them often, so they are worked out once)
+    frames: tuple[int, ...] = field(init=False, default=())
 
-    @property
-    def frames(self) -> tuple[int, ...]:
-        return tuple(sorted({e.frame for e in self.evidence}))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frames", tuple(sorted({e.frame for e in self.evidence})))
 
 
 def evidence(m: MessageRef, text: str, offset: int | None = None) -> Evidence:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..wire import registry as reg
 from ..wire.message import Proposal, Transform
@@ -96,6 +97,9 @@ def suites(version: int, proposals: Iterable[Proposal]) -> list[Suite]:
     return out
 
 
+# Several rules ask for the suites of the same proposals, and a busy gateway sees the same few
+# proposals again and again: proposals are frozen values, so their suites are kept (bounded).
+@lru_cache(maxsize=4096)
 def _v2_suite(p: Proposal) -> Suite:
     vals: dict[str, set[str]] = {"protocol": {reg.protocol_name(2, p.protocol)}}
     for t in p.transforms:
@@ -115,6 +119,7 @@ def _v2_suite(p: Proposal) -> Suite:
     return Suite(p.number, {k: frozenset(v) for k, v in vals.items()})
 
 
+@lru_cache(maxsize=4096)
 def _v1_suite(p: Proposal, t: Transform) -> Suite:
     vals: dict[str, str] = {"protocol": reg.protocol_name(1, p.protocol)}
     if p.protocol == PROTO_ISAKMP:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from ..crypto.certs import cert_info
@@ -40,6 +41,7 @@ from ..wire.message import (
     Proposal,
     SaPayload,
     TrafficSelector,
+    Transform,
     TsPayload,
     UnknownPayload,
 )
@@ -79,18 +81,24 @@ def attribute_dict(version: int, protocol: int, a: Attribute) -> dict[str, Any]:
 
 
 def proposal_dict(version: int, prop: Proposal) -> dict[str, Any]:
-    transforms = []
-    for t in prop.transforms:
-        td: dict[str, Any] = {"id": t.id, "name": reg.transform_id_name(version, prop.protocol, t.type, t.id)}
+    return {"number": prop.number, "protocol": prop.protocol, "protocol_name": reg.protocol_name(version, prop.protocol),
+            "spi": prop.spi.hex(), "transforms": list(_transform_dicts(version, prop.protocol, prop.transforms))}
+
+
+# The same few transform lists come back in SA after SA; they are named once (the dicts are only read).
+@lru_cache(maxsize=4096)
+def _transform_dicts(version: int, protocol: int, transforms: tuple[Transform, ...]) -> tuple[dict[str, Any], ...]:
+    out = []
+    for t in transforms:
+        td: dict[str, Any] = {"id": t.id, "name": reg.transform_id_name(version, protocol, t.type, t.id)}
         if version == 2:
             td = {"type": t.type, "type_name": reg.transform_type_name(t.type), **td}
         else:
             td = {"number": t.number, **td}
         if t.attributes:
-            td["attributes"] = [attribute_dict(version, prop.protocol, a) for a in t.attributes]
-        transforms.append(td)
-    return {"number": prop.number, "protocol": prop.protocol, "protocol_name": reg.protocol_name(version, prop.protocol),
-            "spi": prop.spi.hex(), "transforms": transforms}
+            td["attributes"] = [attribute_dict(version, protocol, a) for a in t.attributes]
+        out.append(td)
+    return tuple(out)
 
 
 def selector_dict(ts: TrafficSelector) -> dict[str, Any]:

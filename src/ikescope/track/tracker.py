@@ -18,7 +18,7 @@ zero, or failing that the first sender seen.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
+import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -39,18 +39,28 @@ from ..wire.message import (
     SaPayload,
     TsPayload,
 )
+from ..wire.numbers import (
+    CERT_X509_SIGNATURE,
+    CFG_V1_XAUTH_STATUS,
+    EX_V1_AGGRESSIVE,
+    EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V1_TRANSACTION,
+    EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_SA_INIT,
+    N_V2_COOKIE,
+    N_V2_INVALID_KE_PAYLOAD,
+    N_V2_NAT_DETECTION_DESTINATION_IP,
+    N_V2_NAT_DETECTION_SOURCE_IP,
+    PL_V1_NAT_D,
+    PL_V1_NAT_D_DRAFT,
+    PL_V1_VID,
+    PL_V2_TSI,
+    PL_V2_V,
+    PROTO_ISAKMP,
+)
 from .outcome import conclude
 from .records import Endpoint, Exchange, MessageRef, SaRecord
-
-# Exchange types (RFC 2408 4.1 / RFC 2409 5; RFC 7296 3.1).
-V1_MAIN, V1_AGGRESSIVE, V1_INFO, V1_TRANSACTION, V1_QUICK = 2, 4, 5, 6, 32
-V2_SA_INIT, V2_AUTH, V2_CREATE_CHILD, V2_INFORMATIONAL = 34, 35, 36, 37
-# Notify types that make an initiator start IKE_SA_INIT over (RFC 7296 2.6, 1.2).
-V2_COOKIE, V2_INVALID_KE = 16390, 17
-V1_VID, V2_VID = 13, 43
-X509_SIGNATURE = 4  # CERT encoding of a DER X.509 certificate (RFC 2408 3.9, RFC 7296 3.6)
-V1_NAT_D, V1_NAT_D_DRAFT = 20, 130
-V2_NAT_D_SRC, V2_NAT_D_DST = 16388, 16389
 
 ZERO_SPI = b"\0" * 8
 # An initiator refused with INVALID_KE_PAYLOAD may start over with new SPIs; a new
@@ -59,9 +69,6 @@ RESTART_WINDOW = 10.0
 MAX_ICMP = 50  # ICMP errors kept per SA
 MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
 MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
-PROTO_IKE = 1
-V1_QUICK, V2_TSI = 32, 44
-XAUTH_STATUS = 16527  # draft-beaulieu-ike-xauth-02 4.2: 1 OK, 0 FAIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +185,7 @@ class Tracker:
         key = (1 if h.major <= 1 else 2, h.ispi, frozenset((dg.src, dg.dst)))
         st = self._open.get(key)
         if (st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi
-                and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)):
+                and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)):
             # Same initiator SPI, another responder SPI, past the first exchange: a new SA
             # reusing the cookie. (A responder may answer each copy of a refused first
             # request with a fresh SPI; those stay with the attempt they answer.)
@@ -213,7 +220,7 @@ class Tracker:
             old_state = self._open[parent[1]]
             sa.rekeyed_from, sa.rekey_basis = old_state.sa.id, "spi"
             old_state.sa.rekeyed_to.append(sa.id)
-        elif h.rspi != ZERO_SPI and h.exchange not in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE):
+        elif h.rspi != ZERO_SPI and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE):
             pair = frozenset((dg.src, dg.dst))
             recent = self._recent_rekeys.get(pair)
             if recent is not None and dg.ts - recent[0] < 30.0:
@@ -242,44 +249,60 @@ class Tracker:
         response = self._is_response(st, msg, from_init)
         digest = hashlib.blake2b(dg.payload, digest_size=16).digest()
         copy_of = st.digests.get((from_init, digest))
-        payloads = msg.all_payloads
-        notifies = tuple(p.notify_type for p in payloads if isinstance(p, NotifyPayload))
-        enc = next((p for p in msg.payloads if isinstance(p, EncryptedPayload)), None)
+        # One pass over the payloads for everything the record keeps of them.
+        notifies: list[int] = []
+        notify_data: list[bytes] = []
+        ids: list[tuple[int, int, str]] = []
+        selectors: list = []
+        certs: list[bytes] = []
+        proposals = ke_group = None
+        for p in msg.all_payloads:
+            kind = type(p)
+            if kind is NotifyPayload:
+                notifies.append(p.notify_type)
+                notify_data.append(p.data[:64])
+            elif kind is SaPayload:
+                if proposals is None:
+                    proposals = p.proposals
+            elif kind is KePayload:
+                if ke_group is None:
+                    ke_group = p.group
+            elif kind is IdPayload:
+                ids.append((p.type, p.id_type, identity_text(p.id_type, p.data, h.major)))
+            elif kind is TsPayload:
+                selectors.append((p.type, p.selectors))
+            elif kind is CertPayload and p.encoding == CERT_X509_SIGNATURE:
+                certs.append(p.data)
+        enc = next((p for p in msg.payloads if type(p) is EncryptedPayload), None)
         ref = MessageRef(
             frame=dg.frame, frames=dg.frames, ts=dg.ts, src=dg.src, sport=dg.sport, dst=dg.dst, dport=dg.dport,
             encap=dg.encap, from_initiator=from_init, exchange=h.exchange, message_id=h.message_id,
-            response=response, length=h.length, payloads=tuple(p.type for p in msg.payloads), notifies=notifies,
-            encrypted=enc is not None or msg.encrypted_v1 is not None,
+            response=response, length=h.length, payloads=tuple(p.type for p in msg.payloads),
+            notifies=tuple(notifies), encrypted=enc is not None or msg.encrypted_v1 is not None,
             inner_next=enc.inner_next if enc is not None else None,
             fragment=(enc.fragment_number, enc.total_fragments) if enc is not None and enc.fragment_number else
             _v1_fragment(msg),
             retransmit_of=copy_of, problems=(*dg.problems, *decoded.problems),
-            notify_data=tuple(p.data[:64] for p in payloads if isinstance(p, NotifyPayload)),
-            proposals=next((p.proposals for p in payloads if isinstance(p, SaPayload)), None),
-            ke_group=next((p.group for p in payloads if isinstance(p, KePayload)), None),
-            ids=tuple((p.type, p.id_type, identity_text(p.id_type, p.data, h.major))
-                      for p in payloads if isinstance(p, IdPayload)),
+            notify_data=tuple(notify_data), proposals=proposals, ke_group=ke_group, ids=tuple(ids),
             decrypted=msg.inner is not None,
             inner_payloads=tuple(p.type for p in msg.inner or ()),
-            selectors=tuple((p.type, p.selectors) for p in payloads if isinstance(p, TsPayload)),
-            truncated=dg.truncated,
-            certs=tuple(p.data for p in payloads if isinstance(p, CertPayload) and p.encoding == X509_SIGNATURE),
+            selectors=tuple(selectors), truncated=dg.truncated, certs=tuple(certs),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
         if len(sa.messages) >= self.settings.max_messages:
             sa.dropped_messages += 1
             return
-        if (h.major >= 2 and h.exchange == V2_SA_INIT and h.rspi == ZERO_SPI and h.initiator
-                and not any(e.exchange == V2_SA_INIT for e in sa.exchanges)):
+        if (h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and h.rspi == ZERO_SPI and h.initiator
+                and not any(e.exchange == EX_V2_IKE_SA_INIT for e in sa.exchanges)):
             self._link_restart(sa, ref)
         sa.messages.append(ref)
         self._exchange(st, msg, ref, len(sa.messages) - 1)
         if copy_of is None:
             self._learn(sa, msg, ref)
-        if h.major >= 2 and h.exchange == V2_SA_INIT and response and V2_INVALID_KE in notifies:
+        if h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and response and N_V2_INVALID_KE_PAYLOAD in notifies:
             self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
-        if h.major >= 2 and h.exchange == V2_CREATE_CHILD and not response:
+        if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not response:
             self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
 
     def _link_restart(self, sa: SaRecord, ref: MessageRef) -> None:
@@ -293,7 +316,7 @@ class Tracker:
     def _note_rekey(self, sa: SaRecord, p: SaPayload, ref: MessageRef) -> None:
         """Remember the new initiator SPI of an IKE SA rekey, to link the SA that will use it."""
         for prop in p.proposals:
-            if prop.protocol == PROTO_IKE and len(prop.spi) == 8 and len(self._rekey_spis) < MAX_REKEYS:
+            if prop.protocol == PROTO_ISAKMP and len(prop.spi) == 8 and len(self._rekey_spis) < MAX_REKEYS:
                 key = (sa.version if sa.version == 1 else 2, sa.ispi,
                        frozenset((sa.initiator.address, sa.responder.address)))
                 self._rekey_spis[prop.spi] = (ref.ts, key)
@@ -302,9 +325,9 @@ class Tracker:
         h = msg.header
         if h.major >= 2:
             return h.response
-        if h.exchange in (V1_MAIN, V1_AGGRESSIVE):
+        if h.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE):
             return not from_init
-        if h.exchange in (V1_QUICK, V1_TRANSACTION):
+        if h.exchange in (EX_V1_QUICK, EX_V1_TRANSACTION):
             idx = st.exchanges.get(("v1", h.exchange, h.message_id))
             if idx is None:
                 return False
@@ -316,18 +339,18 @@ class Tracker:
         if h.major >= 2:
             requester_is_init = ref.from_initiator != ref.response
             key: tuple = ("v2", h.message_id, requester_is_init)
-        elif h.exchange in (V1_MAIN, V1_AGGRESSIVE) and h.message_id == 0:
+        elif h.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE) and h.message_id == 0:
             key = ("v1", "phase1")
             requester_is_init = True
-            sa.mode = sa.mode or ("main" if h.exchange == V1_MAIN else "aggressive")
-        elif h.exchange in (V1_QUICK, V1_TRANSACTION):
+            sa.mode = sa.mode or ("main" if h.exchange == EX_V1_MAIN else "aggressive")
+        elif h.exchange in (EX_V1_QUICK, EX_V1_TRANSACTION):
             key = ("v1", h.exchange, h.message_id)
             requester_is_init = ref.from_initiator != ref.response
         else:  # IKEv1 informational and others: one-way messages, each its own exchange
             key = ("v1", "info", h.message_id, ref.frame if ref.retransmit_of is None else ref.retransmit_of)
             requester_is_init = ref.from_initiator
         idx = st.exchanges.get(key)
-        if (idx is not None and h.major >= 2 and h.exchange == V2_SA_INIT and not ref.response
+        if (idx is not None and h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and not ref.response
                 and ref.retransmit_of is None):
             prev = sa.exchanges[idx]
             if prev.answered:
@@ -360,7 +383,7 @@ class Tracker:
     def _learn(self, sa: SaRecord, msg: IkeMessage, ref: MessageRef) -> None:
         """Collect the SA-level facts a first (non-copy) message reveals in clear."""
         h = msg.header
-        phase1 = h.exchange in (V2_SA_INIT, V1_MAIN, V1_AGGRESSIVE)
+        phase1 = h.exchange in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)
         for p in msg.all_payloads:
             if isinstance(p, SaPayload) and phase1:
                 if ref.from_initiator and not ref.response:
@@ -369,14 +392,14 @@ class Tracker:
                 elif p.proposals:
                     sa.chosen = p.proposals[0]
                     sa.chosen_frame = ref.frame
-            elif isinstance(p, KePayload) and p.group is not None and h.exchange == V2_SA_INIT:
+            elif isinstance(p, KePayload) and p.group is not None and h.exchange == EX_V2_IKE_SA_INIT:
                 if ref.from_initiator:
                     sa.ke_groups_initiator.append(p.group)
                 else:
                     sa.ke_group_responder = p.group
             elif isinstance(p, IdPayload):
                 text = identity_text(p.id_type, p.data, h.major)
-                if h.exchange == V1_QUICK:
+                if h.exchange == EX_V1_QUICK:
                     kind = "IDci" if len([t for t in sa.traffic_selectors if t[0] == ref.frame]) == 0 else "IDcr"
                     if len(sa.traffic_selectors) < MAX_CHILD_FACTS:
                         sa.traffic_selectors.append((ref.frame, ref.from_initiator, kind, text))
@@ -384,22 +407,22 @@ class Tracker:
                     sa.identities.append((ref.from_initiator, p.type, p.id_type, text))
             elif isinstance(p, ConfigPayload) and h.major == 1:
                 for a in p.attributes:
-                    if a.type & 0x7FFF == XAUTH_STATUS and isinstance(a.value, int):
+                    if a.type & 0x7FFF == CFG_V1_XAUTH_STATUS and isinstance(a.value, int):
                         sa.xauth_status = a.value
             elif isinstance(p, SaPayload) and len(sa.child_proposals) < MAX_CHILD_FACTS:
                 sa.child_proposals.append((ref.frame, ref.from_initiator, p.proposals))
-                if h.major >= 2 and h.exchange == V2_CREATE_CHILD and not ref.response:
+                if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not ref.response:
                     self._note_rekey(sa, p, ref)
             elif isinstance(p, TsPayload) and len(sa.traffic_selectors) < MAX_CHILD_FACTS:
                 for ts in p.selectors:
-                    sa.traffic_selectors.append((ref.frame, ref.from_initiator, "TSi" if p.type == V2_TSI else "TSr",
+                    sa.traffic_selectors.append((ref.frame, ref.from_initiator, "TSi" if p.type == PL_V2_TSI else "TSr",
                                                  selector_text(ts)))
-            elif isinstance(p, OpaquePayload) and p.type == (V2_VID if h.major >= 2 else V1_VID):
+            elif isinstance(p, OpaquePayload) and p.type == (PL_V2_V if h.major >= 2 else PL_V1_VID):
                 vid = vendors.identify(p.data)
                 label = vid.name if vid is not None else p.data.hex()
                 if (ref.from_initiator, label) not in sa.vendor_ids:
                     sa.vendor_ids.append((ref.from_initiator, label))
-            elif isinstance(p, OpaquePayload) and h.major == 1 and p.type in (V1_NAT_D, V1_NAT_D_DRAFT):
+            elif isinstance(p, OpaquePayload) and h.major == 1 and p.type in (PL_V1_NAT_D, PL_V1_NAT_D_DRAFT):
                 # RFC 3947 3.2: the first NAT-D is the receiver's address, the others the sender's.
                 first = not any(f == ref.frame for f, *_ in sa.nat_d)
                 addr, port = (ref.dst, ref.dport) if first else (ref.src, ref.sport)
@@ -407,8 +430,8 @@ class Tracker:
                                  _nat_d_matches(h.ispi, h.rspi, addr, port, p.data)))
             elif isinstance(p, NotifyPayload):
                 sa.notifies.append((ref.frame, ref.from_initiator, p.notify_type))
-                if h.major >= 2 and p.notify_type in (V2_NAT_D_SRC, V2_NAT_D_DST):
-                    src = p.notify_type == V2_NAT_D_SRC
+                if h.major >= 2 and p.notify_type in (N_V2_NAT_DETECTION_SOURCE_IP, N_V2_NAT_DETECTION_DESTINATION_IP):
+                    src = p.notify_type == N_V2_NAT_DETECTION_SOURCE_IP
                     addr, port = (ref.src, ref.sport) if src else (ref.dst, ref.dport)
                     sa.nat_d.append((ref.frame, ref.from_initiator, "src" if src else "dst",
                                      _nat_d_matches(h.ispi, h.rspi, addr, port, p.data)))
@@ -430,28 +453,31 @@ def _retry_reason(sa: SaRecord, ex: Exchange) -> int | None:
     for i in ex.messages:
         m = sa.messages[i]
         if m.response:
-            for n in (V2_COOKIE, V2_INVALID_KE):
+            for n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD):
                 if n in m.notifies:
                     return n
     return None
 
 
+# The hash a NAT-D payload was made with, told by its length: SHA-1 in IKEv2 (RFC 7296 2.23),
+# the negotiated hash in IKEv1 (RFC 3947 3.2), so one digest is computed, not one per algorithm.
+_NAT_D_HASH = {20: "sha1", 16: "md5", 32: "sha256", 48: "sha384", 64: "sha512"}
+
+
 def _nat_d_matches(ispi: bytes, rspi: bytes, addr: str, port: int, digest: bytes) -> bool:
     """Whether a NAT-D hash matches the address and port seen in the capture.
 
-    IKEv2 uses SHA-1 (RFC 7296 2.23); IKEv1 the negotiated hash (RFC 3947 3.2),
-    so the usual ones are tried. A mismatch means a NAT changed that address
-    between the sender and the capture point, or beyond it for the receiver.
+    A mismatch means a NAT changed that address between the sender and the
+    capture point, or beyond it for the receiver.
     """
-    try:
-        ip = ipaddress.ip_address(addr).packed
-    except ValueError:
+    algo = _NAT_D_HASH.get(len(digest))
+    if algo is None:
         return False
-    material = ispi + rspi + ip + port.to_bytes(2, "big")
-    for algo in ("sha1", "md5", "sha256", "sha384", "sha512"):
-        if hashlib.new(algo, material).digest() == digest:
-            return True
-    return False
+    try:
+        ip = socket.inet_pton(socket.AF_INET6 if ":" in addr else socket.AF_INET, addr)
+    except OSError:
+        return False
+    return hashlib.new(algo, ispi + rspi + ip + port.to_bytes(2, "big")).digest() == digest
 
 
 def _v1_fragment(msg: IkeMessage) -> tuple[int, int] | None:
