@@ -30,14 +30,25 @@ class Redactor:
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[str, str]] = {"ip": {}, "spi": {}, "id": {}, "data": {}}
+        # Values free text is searched for. Addresses and long hex runs (SPIs, opaque data) are
+        # found by pattern instead, so the search stays as short as the list of identities
+        # however many SAs a report has.
         self._known: dict[str, str] = {}
+        self._known_longest_first: list[tuple[str, str]] | None = []
 
     def _place(self, kind: str, value: str) -> str:
         table = self._tables[kind]
         if value not in table:
             table[value] = f"{kind}-{len(table) + 1}"
-            self._known[value] = table[value]
+            if kind != "ip" and not _HEX_RUN.fullmatch(value) and len(value) >= 4:
+                self._known[value] = table[value]
+                self._known_longest_first = None
         return table[value]
+
+    def _hex(self, run: str) -> str:
+        """A long hex run in free text: an SPI's placeholder when it is one, else opaque data."""
+        spi = self._tables["spi"].get(run)
+        return spi if spi is not None else self._place("data", run)
 
     def ip(self, value: str) -> str:
         try:
@@ -54,10 +65,12 @@ class Redactor:
         out = s
         for pattern in _CANDIDATES:
             out = pattern.sub(sub_ip, out)
-        for value, holder in sorted(self._known.items(), key=lambda kv: -len(kv[0])):
-            if len(value) >= 4 and value in out:
+        if self._known_longest_first is None:
+            self._known_longest_first = sorted(self._known.items(), key=lambda kv: -len(kv[0]))
+        for value, holder in self._known_longest_first:
+            if value in out:
                 out = out.replace(value, holder)
-        return _HEX_RUN.sub(lambda m: self._place("data", m.group(0)), out)
+        return _HEX_RUN.sub(lambda m: self._hex(m.group(0)), out)
 
     def doc(self, obj: Any, key: str = "") -> Any:
         """A redacted copy of a JSON-like structure."""
