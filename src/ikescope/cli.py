@@ -9,7 +9,6 @@ reports it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +26,6 @@ from .report import sas as sasview
 from .report import stream
 from .report.model import InputEnded
 from .report.redact import Redactor
-from .track.records import SaRecord
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -174,28 +172,27 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
 def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...]) -> None:
     """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
     keys = _keys(key_files)
-    runs = [api.decode_file(f, keys) for f in files]
+    runs = [api.decode_file(f, keys) for f in files]  # a bad name fails before any output
     r = Redactor() if redact else None
-    docs = []
-    for run in runs:
-        records: list[SaRecord] = list(api.track(run))
-        dicts = [sasview.sa_dict(sa) for sa in records]
-        ladders = {sa.id: sasview.render_ladder(sa) for sa in records} if ladder else {}
-        if r is not None:
-            dicts = r.doc(dicts)
-            ladders = {k: [r.text(line) for line in v] for k, v in ladders.items()}
-        docs.append((run, dicts, ladders))
+
+    def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
+        """Each SA as it closes, then dropped: a long capture never sits in memory."""
+        for sa in api.track(run):
+            d, lines = sasview.sa_dict(sa), sasview.render_ladder(sa) if ladder else []
+            if r is not None:
+                d, lines = r.doc(d), [r.text(line) for line in lines]
+            yield d, lines
+
     if fmt == "json":
-        out = {"schema_version": 1, "files": [{"path": run.path, "sas": dicts, **run.info()}
-                                              for run, dicts, _ in docs]}
-        sys.stdout.write(json.dumps(out, indent=1) + "\n")
+        docs = ((run.path, (d for d, _ in records(run)), run.info) for run in runs)
+        for chunk in msgview.render_json(docs, key="sas"):
+            sys.stdout.write(chunk)
         return
-    lines: list[str] = []
-    for run, dicts, ladders in docs:
-        if len(docs) > 1:
-            lines.append(f"== {run.path}")
-        lines.extend(sasview.render_text(dicts, ladders))
-    _write_text("\n".join(lines) + "\n")
+    for run in runs:
+        if len(runs) > 1:
+            _write_text(f"== {run.path}\n")
+        for d, lines in records(run):
+            _write_text("\n".join(sasview.render_text([d], {d["id"]: lines})) + "\n")
 
 
 @cli.command()

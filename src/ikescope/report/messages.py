@@ -357,15 +357,17 @@ def _payload_detail(p: dict[str, Any]) -> str:
     return ""
 
 
-def render_json(files: Iterable[tuple[str, Iterable[dict[str, Any]], Callable[[], dict[str, Any]]]]) -> Iterable[str]:
+def render_json(files: Iterable[tuple[str, Iterable[dict[str, Any]], Callable[[], dict[str, Any]]]],
+                key: str = "messages") -> Iterable[str]:
     """One JSON document, written piece by piece so a long capture never sits in memory.
 
-    ``files`` yields (path, message dicts, capture info); the info is called only
-    after the messages are exhausted, when it is complete (e.g. ``truncated``).
+    ``files`` yields (path, record dicts, capture info); the records go under ``key``
+    (``messages`` for ``decode``, ``sas`` for ``sas``); the info is called only after
+    the records are exhausted, when it is complete (e.g. ``truncated``).
     """
     yield '{"schema_version": 1, "files": ['
     for i, (path, records, info) in enumerate(files):
-        yield ("," if i else "") + "\n{" + f'"path": {json.dumps(path)}, "messages": ['
+        yield ("," if i else "") + "\n{" + f'"path": {json.dumps(path)}, {json.dumps(key)}: ['
         for j, r in enumerate(records):
             yield ("," if j else "") + "\n" + json.dumps(r)
         yield "], " + json.dumps(info())[1:]
