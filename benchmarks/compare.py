@@ -341,21 +341,33 @@ def machine() -> str:
             f"load average {load} at the end of the run")
 
 
-def versions(tools: Tools) -> str:
+def source_state() -> str:
+    """The ikescope source measured: the commit, and a digest of uncommitted changes to
+    src/ (the package is often installed in editable mode, so edits made while the
+    benchmark runs are measured too)."""
+    root = str(HERE.parent)
+    commit = command_output(["git", "-C", root, "rev-parse", "--short", "HEAD"]) or "?"
+    diff = command_output(["git", "-C", root, "diff", "HEAD", "--", "src"])
+    return f"{commit} + uncommitted {hashlib.sha256(diff.encode()).hexdigest()[:8]}" if diff else commit
+
+
+def versions(tools: Tools, source_before: str) -> str:
     ikescope = command_output([tools.ikescope, "--version"]) or "?"
-    commit = command_output(["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"])
+    source = source_state()
+    if source != source_before:
+        source = f"{source_before} at the start, {source} at the end: the source changed during the run"
     tshark = command_output(["tshark", "-v"]).splitlines()
-    return (f"{ikescope} (git {commit}), {tshark[0] if tshark else 'tshark ?'}, scapy {metadata.version('scapy')}, "
+    return (f"{ikescope} (git {source}), {tshark[0] if tshark else 'tshark ?'}, scapy {metadata.version('scapy')}, "
             f"Python {platform.python_version()}")
 
 
 def report(results: Sequence[Result], described: dict[str, dict[str, Any]], tools: Tools,
-           args: argparse.Namespace, prefix_group: str) -> str:
+           args: argparse.Namespace, prefix_group: str, source_before: str) -> str:
     runs = max(r.runs for r in results)
     command = " ".join(["python benchmarks/compare.py", *args.argv])
     return "\n\n".join([
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}`, medians of {runs} run(s).",
-        f"- machine: {machine()}\n- versions: {versions(tools)}",
+        f"- machine: {machine()}\n- versions: {versions(tools, source_before)}",
         captures_list(described),
         results_table(results),
         checks_table(results, tools.formats, prefix_group),
@@ -420,8 +432,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     workdir = Workdir(args.workdir, args.seed)
     jobs, described = plan(args, tools, workdir)
+    source_before = source_state()
     results = run_all(jobs, args.repeats)
-    text = report(results, described, tools, args, f"ike-only first {args.messages // PREFIX_DIVISOR:,}")
+    text = report(results, described, tools, args, f"ike-only first {args.messages // PREFIX_DIVISOR:,}",
+                  source_before)
     print(text)
     if args.write_readme:
         write_readme(text)

@@ -280,28 +280,23 @@ def ike_frames_per_second() -> float:
 # -- background traffic ------------------------------------------------------------------
 
 
-@dataclass
-class Background:
-    """A background frame and the field that advances each time it is sent: the ESP or
-    TCP sequence number, the DNS ID, the ICMP echo sequence. Repeating one packet
-    verbatim would not read as live traffic: tshark flags every copy (ESP sequence
-    errors, TCP retransmissions), work a real capture does not ask of it."""
+@dataclass(frozen=True)
+class Advancing:
+    """A background frame and the field that advances each round it is sent: the ESP or
+    TCP sequence number, the TCP acknowledgement, the DNS ID, the ICMP echo sequence."""
 
-    weight: float
     data: bytes
     at: int = -1  # offset of the advancing field, -1 for none
     size: int = 4
     step: int = 1
     csum_at: int = -1  # the transport checksum covering the field, updated per RFC 1624
-    sent: int = 0
 
-    def next(self) -> bytes:
+    def at_round(self, k: int) -> bytes:
         if self.at < 0:
             return self.data
-        self.sent += 1
         d, at, size = self.data, self.at, self.size
         old = int.from_bytes(d[at : at + size], "big")
-        new = (old + self.sent * self.step) & ((1 << 8 * size) - 1)
+        new = (old + k * self.step) & ((1 << 8 * size) - 1)
         frame = d[:at] + new.to_bytes(size, "big") + d[at + size :]
         if self.csum_at < 0:
             return frame
@@ -311,6 +306,30 @@ class Background:
         while s >> 16:
             s = (s & 0xFFFF) + (s >> 16)
         return frame[:c] + (~s & 0xFFFF).to_bytes(2, "big") + frame[c + 2 :]
+
+
+@dataclass
+class Background:
+    """A flow of background traffic: its frames sent in turn (a TCP segment, then the
+    peer's acknowledgement of it), each round advancing their fields. One packet repeated
+    verbatim would not read as live traffic: tshark flags every copy (ESP sequence
+    errors, TCP retransmissions), and segments never acknowledged pile up in its TCP
+    analysis, work that a real capture does not ask of it."""
+
+    weight: float
+    frames: tuple[Advancing, ...]
+    sent: int = 0
+
+    @property
+    def data(self) -> bytes:
+        """The first frame as built, for benchmarks that only need its bytes."""
+        return self.frames[0].data
+
+    def next(self) -> bytes:
+        n = len(self.frames)
+        frame = self.frames[self.sent % n].at_round(self.sent // n)
+        self.sent += 1
+        return frame
 
 
 def non_ike_templates(a: str = "192.0.2.1", b: str = "198.51.100.2", a6: str = "2001:db8::1",
@@ -328,31 +347,33 @@ def non_ike_templates(a: str = "192.0.2.1", b: str = "198.51.100.2", a6: str = "
     def at(pkt: Packet, layer: type[Packet], field: int) -> int:
         return len(pkt) - len(pkt[layer]) + field
 
-    def udp(pkt: Packet) -> bytes:
+    def one(weight: float, pkt: Packet, field: int = -1, size: int = 4, step: int = 1, csum: int = -1) -> Background:
         raw = bytearray(bytes(pkt))
-        raw[at(pkt, UDP, 6) : at(pkt, UDP, 8)] = b"\0\0"
-        return bytes(raw)
+        if UDP in pkt:
+            raw[at(pkt, UDP, 6) : at(pkt, UDP, 8)] = b"\0\0"
+        return Background(weight, (Advancing(bytes(raw), field, size, step, csum),))
 
-    def tcp(weight: float, pkt: Packet) -> Background:
-        return Background(weight, bytes(pkt), at(pkt, TCP, 4), 4, len(pkt[TCP].payload), at(pkt, TCP, 16))
+    def tcp(weight: float, there: Packet, back: Packet, sport: int, dport: int, length: int) -> Background:
+        data = there / TCP(sport=sport, dport=dport, flags="PA", seq=1000, ack=1) / bytes(length)
+        ack = back / TCP(sport=dport, dport=sport, flags="A", seq=1, ack=1000 + length)
+        return Background(weight, (Advancing(bytes(data), at(data, TCP, 4), 4, length, at(data, TCP, 16)),
+                                   Advancing(bytes(ack), at(ack, TCP, 8), 4, length, at(ack, TCP, 16))))
 
-    eth = Ether(src=MACS["src"], dst=MACS["dst"])
-    esp = struct.pack(">II", esp_spi, 0) + bytes(1296)
-    esp_udp = eth / IP(src=a, dst=b) / UDP(sport=4500, dport=4500) / (struct.pack(">II", esp_spi + 1, 0) + bytes(1296))
-    dns = eth / IP(src=a, dst=b) / UDP(sport=5353, dport=53) / DNS(id=1, rd=1, qd=DNSQR(qname="www.example.com"))
-    icmp = eth / IP(src=a, dst=b) / ICMP(id=7, seq=0) / bytes(56)
+    eth, reth = Ether(src=MACS["src"], dst=MACS["dst"]), Ether(src=MACS["dst"], dst=MACS["src"])
+    ab, ba = IP(src=a, dst=b), IP(src=b, dst=a)
+    esp = eth / IP(src=a, dst=b, proto=50) / (struct.pack(">II", esp_spi, 0) + bytes(1296))
+    esp_udp = eth / ab / UDP(sport=4500, dport=4500) / (struct.pack(">II", esp_spi + 1, 0) + bytes(1296))
+    dns = eth / ab / UDP(sport=5353, dport=53) / DNS(id=1, rd=1, qd=DNSQR(qname="www.example.com"))
+    icmp = eth / ab / ICMP(id=7, seq=0) / bytes(56)
     return {
-        "esp": Background(0.45, bytes(eth / IP(src=a, dst=b, proto=50) / esp), 14 + 20 + 4),
-        "esp-in-udp-4500": Background(0.15, udp(esp_udp), at(esp_udp, UDP, 12)),
-        "tcp-443": tcp(0.15, eth / IP(src=a, dst=b) / TCP(sport=40000, dport=443, flags="PA", seq=1000, ack=1)
-                       / bytes(1200)),
-        "udp-53": Background(0.08, udp(dns), at(dns, UDP, 8), 2),
-        "vlan-tcp": tcp(0.07, eth / Dot1Q(vlan=7) / IP(src=a, dst=b) / TCP(sport=40001, dport=22, flags="PA", seq=1,
-                                                                          ack=1) / bytes(100)),
-        "ipv6-tcp": tcp(0.06, eth / IPv6(src=a6, dst=b6) / TCP(sport=40002, dport=443, flags="PA", seq=1, ack=1)
-                        / bytes(500)),
-        "icmp": Background(0.02, bytes(icmp), at(icmp, ICMP, 6), 2, 1, at(icmp, ICMP, 2)),
-        "arp": Background(0.02, bytes(eth / ARP(hwsrc=MACS["src"], psrc=a, pdst=b))),
+        "esp": one(0.45, esp, at(esp, IP, 24)),
+        "esp-in-udp-4500": one(0.15, esp_udp, at(esp_udp, UDP, 12)),
+        "tcp-443": tcp(0.15, eth / ab, reth / ba, 40000, 443, 1200),
+        "udp-53": one(0.08, dns, at(dns, UDP, 8), 2),
+        "vlan-tcp": tcp(0.07, eth / Dot1Q(vlan=7) / ab, reth / Dot1Q(vlan=7) / ba, 40001, 22, 100),
+        "ipv6-tcp": tcp(0.06, eth / IPv6(src=a6, dst=b6), reth / IPv6(src=b6, dst=a6), 40002, 443, 500),
+        "icmp": one(0.02, icmp, at(icmp, ICMP, 6), 2, 1, at(icmp, ICMP, 2)),
+        "arp": one(0.02, eth / ARP(hwsrc=MACS["src"], psrc=a, pdst=b)),
     }
 
 
