@@ -26,6 +26,7 @@ from .report import sas as sasview
 from .report import stream
 from .report.model import InputEnded
 from .report.redact import Redactor
+from .track.tracker import TrackerSettings
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -125,12 +126,15 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
               help="The local IKE proposals in strongSwan syntax, e.g. aes256-sha256-modp2048.")
 @click.option("--expect-esp", default=None, metavar="PROPOSALS",
               help="The local ESP proposals in strongSwan syntax, e.g. aes256gcm16-modp2048.")
+@click.option("--idle-timeout", type=click.FloatRange(1, None), default=600.0, show_default=True, metavar="S",
+              help="Seconds of quiet after which an IKE SA is concluded; a shorter time holds fewer SAs in memory "
+                   "on a busy link, but a tunnel quiet for longer is then shown as two SAs.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Processes to spread each capture over, by pairs of peers (default: the machine's cores, "
                    "for captures of 8 MiB or more).")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
-            expect_esp: str | None, jobs: int | None) -> None:
+            expect_esp: str | None, idle_timeout: float, jobs: int | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
@@ -145,7 +149,8 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     out = stream.FORMATS[fmt](_coloured_write if fmt == "text" and _colour() else sys.stdout.write, **options)
     hook, stop = _progress_hook()
     try:
-        for event in api.run(files, api.Settings(diagnose=diag, keys=keys), progress=hook, jobs=jobs,
+        for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
+                             progress=hook, jobs=jobs,
                              ladder=options["ladder"]):
             out.feed(event)
             if isinstance(event, InputEnded) and event.record.truncated:

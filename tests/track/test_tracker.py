@@ -140,6 +140,23 @@ def test_idle_sas_are_closed_while_feeding() -> None:
     assert [s.id for s in closed] == [1] and [s.id for s in tr.close_all()] == [2]
 
 
+def test_a_settled_failure_closes_after_the_linger_and_a_working_sa_waits_the_idle_timeout() -> None:
+    tr = Tracker(TrackerSettings(idle_timeout=600, final_linger=30))
+    refused = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(items=[notify(14)]), 2, 0.01, False)]
+    other = "203.0.113.9"
+    working = [Datagram(frames=(3,), ts=1.0, src=other, dst=R_ADDR, sport=500, dport=500, transport="udp",
+                        encap="plain", payload=sa_init_req()),
+               Datagram(frames=(4,), ts=1.01, src=R_ADDR, dst=other, sport=500, dport=500, transport="udp",
+                        encap="plain", payload=sa_init_resp())]
+    for d in refused + working:
+        assert tr.feed(d, decode_message(d.payload)) == []
+    (closed,) = tr.tick(40.0)
+    assert closed.id == 1 and closed.outcome == "failed" and closed.closed_at == (30.01, 2, 1)
+    assert tr.tick(600.0) == []
+    (late,) = tr.tick(602.0)
+    assert late.id == 3 and late.closed_at == (601.01, 4, 3)
+
+
 def test_per_sa_message_cap() -> None:
     seq = [dg(sk(37, i, 0x08, 0, body=bytes([i % 256]) * 16), i, float(i)) for i in range(1, 30)]
     (sa,) = run(seq, max_messages=10)

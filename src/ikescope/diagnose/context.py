@@ -11,7 +11,7 @@ from ..track.records import SaRecord
 from .expect import ExpectedProposal
 
 PEER_HISTORY = 8  # SAs remembered per peer pair
-PEER_PAIRS = 4096  # peer pairs remembered; the least recently seen is forgotten first
+PEER_PAIRS = 1024  # peer pairs remembered; the least recently seen is forgotten first (at most 8192 SAs held)
 
 
 @dataclass(frozen=True, slots=True)

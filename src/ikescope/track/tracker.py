@@ -29,6 +29,7 @@ from ..wire.message import (
     ConfigPayload,
     CertPayload,
     Decoded,
+    DeletePayload,
     EncryptedPayload,
     FragmentV1Payload,
     IdPayload,
@@ -76,11 +77,15 @@ class TrackerSettings:
     """idle_timeout: seconds of capture time after which a quiet SA is closed.
     max_open: open SAs kept at most; beyond it the longest-idle one is closed (the cap
     holds per process, so with ``--jobs`` it is reached later).
-    max_messages: messages kept per SA; later ones are counted, not stored."""
+    max_messages: messages kept per SA; later ones are counted, not stored.
+    final_linger: seconds an SA whose outcome is already settled (refused with an error
+    notify, deleted) stays open for late copies before it is concluded: a negotiation
+    that failed does not go on, so it need not wait out the idle timeout."""
 
     idle_timeout: float = 600.0
     max_open: int = 20000
     max_messages: int = 5000
+    final_linger: float = 30.0
 
 
 @dataclass(slots=True)
@@ -90,6 +95,7 @@ class _State:
     sa: SaRecord
     exchanges: dict[tuple, int] = field(default_factory=dict)
     digests: dict[tuple[bool, bytes], int] = field(default_factory=dict)
+    final: bool = False  # the outcome is settled; the SA waits only ``final_linger``
 
 
 class Tracker:
@@ -107,6 +113,7 @@ class Tracker:
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
         self._open: OrderedDict[tuple, _State] = OrderedDict()
+        self._final: OrderedDict[tuple, _State] = OrderedDict()  # settled SAs, also least recently active first
         self._last_aux_sweep = 0.0
         self._last_ts = 0.0
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
@@ -125,23 +132,31 @@ class Tracker:
         if msg is None:
             self.undecodable += 1
             return closed
-        st = self._state_for(msg, dg, closed)
+        key, st = self._state_for(msg, dg, closed)
         self._by_pair[frozenset((dg.src, dg.dst))] = st
-        self._account(st, msg, dg, decoded)
+        if self._account(st, msg, dg, decoded) and not st.final:
+            # An error notify or a Delete: see whether it settles the outcome (rare, so concluding
+            # here costs little; the SA is concluded again when it closes).
+            conclude(st.sa, dg.ts)
+            if st.sa.outcome in ("failed", "deleted"):
+                st.final = True
+                self._final[key] = self._open.pop(key)
         return closed
 
     def tick(self, now: float) -> list[SaRecord]:
         """The capture clock reached ``now``: close the SAs idle since before their deadline."""
         self._last_ts = max(self._last_ts, now)
         closed: list[SaRecord] = []
-        idle = self.settings.idle_timeout
-        while self._open:
-            st = next(iter(self._open.values()))
-            deadline = st.sa.last_ts + idle
-            if deadline >= now:
-                break
-            self._open.popitem(last=False)
-            closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0))
+        for table, wait in ((self._open, self.settings.idle_timeout), (self._final, self.settings.final_linger)):
+            while table:
+                st = next(iter(table.values()))
+                deadline = st.sa.last_ts + wait
+                if deadline >= now:
+                    break
+                table.popitem(last=False)
+                closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0))
+        if len(closed) > 1:
+            closed.sort(key=lambda sa: sa.closed_at)  # type: ignore[arg-type,return-value]
         if now - self._last_aux_sweep >= 1.0:
             self._last_aux_sweep = now
             for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis):
@@ -172,33 +187,36 @@ class Tracker:
         """End of input (at ``end_ts``, by default the last time seen): close every open SA, in the
         order they started."""
         end = self._last_ts if end_ts is None else max(end_ts, self._last_ts)
-        states = sorted(self._open.values(), key=lambda s: s.sa.id)
+        states = sorted((*self._open.values(), *self._final.values()), key=lambda s: s.sa.id)
         self._open.clear()
+        self._final.clear()
         return [self._close(s, end, None) for s in states]
 
     # -- SA lookup ---------------------------------------------------------------------------
 
-    def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> _State:
+    def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> tuple[tuple, _State]:
         h = msg.header
         # IKEv2 and any later major version share a family: a responder answers an unknown
         # major version with an IKEv2 INVALID_MAJOR_VERSION (RFC 7296 2.5) for the same SA.
         key = (1 if h.major <= 1 else 2, h.ispi, frozenset((dg.src, dg.dst)))
-        st = self._open.get(key)
+        table = self._open if key in self._open else self._final
+        st = table.get(key)
         if (st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi
                 and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)):
             # Same initiator SPI, another responder SPI, past the first exchange: a new SA
             # reusing the cookie. (A responder may answer each copy of a refused first
             # request with a fresh SPI; those stay with the attempt they answer.)
-            closed.append(self._close(self._open.pop(key), dg.ts, dg.frame))
+            closed.append(self._close(table.pop(key), dg.ts, dg.frame))
             st = None
         if st is None:
-            if len(self._open) >= self.settings.max_open:
-                closed.append(self._close(self._open.popitem(last=False)[1], dg.ts, dg.frame))
+            if len(self._open) + len(self._final) >= self.settings.max_open:
+                oldest = self._final if self._final else self._open  # settled SAs go first
+                closed.append(self._close(oldest.popitem(last=False)[1], dg.ts, dg.frame))
             st = _State(self._new_sa(msg, dg))
             self._open[key] = st
         else:
-            self._open.move_to_end(key)
-        return st
+            table.move_to_end(key)
+        return key, st
 
     def _new_sa(self, msg: IkeMessage, dg: Datagram) -> SaRecord:
         h = msg.header
@@ -215,9 +233,9 @@ class Tracker:
             initiator_known=known, first_ts=dg.ts, last_ts=dg.ts, transport=dg.transport,
         )
         parent = self._rekey_spis.pop(h.ispi, None)
-        if parent is not None and parent[1] in self._open:
+        old_state = None if parent is None else self._open.get(parent[1]) or self._final.get(parent[1])
+        if old_state is not None:
             # The SPI an IKE SA rekey proposed (readable CREATE_CHILD_SA): RFC 7296 2.18.
-            old_state = self._open[parent[1]]
             sa.rekeyed_from, sa.rekey_basis = old_state.sa.id, "spi"
             old_state.sa.rekeyed_to.append(sa.id)
         elif h.rspi != ZERO_SPI and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE):
@@ -236,7 +254,8 @@ class Tracker:
             return dg.src == sa.initiator.address
         return dg.sport == sa.initiator.port
 
-    def _account(self, st: _State, msg: IkeMessage, dg: Datagram, decoded: Decoded) -> None:
+    def _account(self, st: _State, msg: IkeMessage, dg: Datagram, decoded: Decoded) -> bool:
+        """Record one message; True when it may settle the SA's outcome (an error notify or a Delete)."""
         sa, h = st.sa, msg.header
         sa.last_ts = max(sa.last_ts, dg.ts)
         if sa.rspi == ZERO_SPI and h.rspi != ZERO_SPI:
@@ -256,11 +275,16 @@ class Tracker:
         selectors: list = []
         certs: list[bytes] = []
         proposals = ke_group = None
+        settles = False
+        error_below = 16384 if h.major >= 2 else 8192  # error notify types (RFC 7296 3.10.1, RFC 2408 3.14.1)
         for p in msg.all_payloads:
             kind = type(p)
             if kind is NotifyPayload:
                 notifies.append(p.notify_type)
                 notify_data.append(p.data[:64])
+                settles = settles or (p.notify_type < error_below and p.notify_type != N_V2_INVALID_KE_PAYLOAD)
+            elif kind is DeletePayload:
+                settles = True
             elif kind is SaPayload:
                 if proposals is None:
                     proposals = p.proposals
@@ -292,7 +316,7 @@ class Tracker:
             st.digests[(from_init, digest)] = dg.frame
         if len(sa.messages) >= self.settings.max_messages:
             sa.dropped_messages += 1
-            return
+            return settles
         if (h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and h.rspi == ZERO_SPI and h.initiator
                 and not any(e.exchange == EX_V2_IKE_SA_INIT for e in sa.exchanges)):
             self._link_restart(sa, ref)
@@ -304,6 +328,7 @@ class Tracker:
             self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
         if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not response:
             self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
+        return settles
 
     def _link_restart(self, sa: SaRecord, ref: MessageRef) -> None:
         refused = self._refused_inits.pop((ref.src, ref.dst), None)
