@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TypeVar
 
 from ..model import Problem, Severity
@@ -184,3 +185,30 @@ def parse_proposal(cur: Cursor, start: int, problems: list[Problem],
     transforms = walk_substructures(cur, 3, "transform", 8, transform, problems, expected=count,
                                      expected_at=start + 7)
     return Proposal(number=number, protocol=protocol, spi=spi, transforms=transforms)
+
+
+def proposals_of(cur: Cursor, problems: list[Problem],
+                 proposal: Callable[[Cursor, int, list[Problem]], Proposal]) -> tuple[Proposal, ...]:
+    """The proposals of an SA payload, from ``cur`` to its end.
+
+    Gateways send the same few proposal lists again and again (a flood repeats one
+    for every request), so a list that parses without a problem is remembered by its
+    bytes; one with problems is parsed where it stands, so each problem keeps its offset.
+    """
+    body = cur.data[cur.pos:cur.end]
+    known = _clean_proposals(body, proposal)
+    if known is not None:
+        cur.pos = cur.end
+        return known
+    return walk_substructures(cur, 2, "proposal", 8, proposal, problems)
+
+
+@lru_cache(maxsize=1024)
+def _clean_proposals(body: bytes, proposal: Callable[[Cursor, int, list[Problem]], Proposal]
+                     ) -> tuple[Proposal, ...] | None:
+    problems: list[Problem] = []
+    try:
+        out = walk_substructures(Cursor(body, 0, len(body)), 2, "proposal", 8, proposal, problems)
+    except Short:
+        return None
+    return None if problems else out

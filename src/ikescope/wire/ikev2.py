@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable
 
 from ..model import Problem, Severity
-from .common import check_fixed_size, note_leftover, parse_attributes, parse_proposal, walk_substructures
+from .common import check_fixed_size, note_leftover, parse_attributes, parse_proposal, proposals_of
 from .cursor import Cursor
 from .message import (
     AuthPayload,
@@ -57,8 +57,7 @@ def _proposal(cur: Cursor, start: int, problems: list[Problem]) -> Proposal:
 
 
 def _sa(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
-    proposals = walk_substructures(cur, 2, "proposal", 8, _proposal, problems)
-    return SaPayload(p.type, p.offset, p.length, p.critical, proposals=proposals)
+    return SaPayload(p.type, p.offset, p.length, p.critical, proposals=proposals_of(cur, problems, _proposal))
 
 
 def _ke(p: Payload, cur: Cursor, problems: list[Problem]) -> Payload:
