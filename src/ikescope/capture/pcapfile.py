@@ -18,6 +18,7 @@ import gzip
 import os
 import stat
 import struct
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,16 +75,23 @@ class _Truncated(Exception):
     """The file ends (or turns to garbage) inside a record; carries the reason."""
 
 
+STDIN = "-"  # the path that names standard input, as tcpdump's ``-w -`` writes to standard output
+
+
 def open_capture(path: str | Path) -> CaptureReader:
     """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
 
     Raises CaptureError for a missing or unreadable file or one that is not a
     capture, so the caller learns of it before iterating. The file is only
-    peeked at, never rewound, so a pipe works too (``<(zcat old.pcap.gz)``).
+    peeked at, never rewound, so a pipe works too (``<(zcat old.pcap.gz)``), and
+    ``-`` reads standard input (``tcpdump -U -w - | ikescope analyze -``).
     """
     p = Path(path)
     try:
-        raw = open(p, "rb")  # noqa: SIM115 - the reader owns and closes it
+        if str(path) == STDIN:
+            raw = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - fd 0 stays open
+        else:
+            raw = open(p, "rb")  # noqa: SIM115 - the reader owns and closes it
     except OSError as exc:
         raise CaptureError(f"cannot open {p}: {exc.strerror or exc}") from None
     try:
