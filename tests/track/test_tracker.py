@@ -157,6 +157,22 @@ def test_a_settled_failure_closes_after_the_linger_and_a_working_sa_waits_the_id
     assert late.id == 3 and late.closed_at == (601.01, 4, 3)
 
 
+def test_silence_concludes_a_stalled_negotiation_and_spares_a_tunnel_that_came_up() -> None:
+    tr = Tracker(TrackerSettings(idle_timeout=600, silence=30))
+    up = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+          dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 36, body=b"\0" * 400), 4, 0.03, False)]
+    other = "203.0.113.9"
+    stalled = Datagram(frames=(5,), ts=1.0, src=other, dst=R_ADDR, sport=500, dport=500, transport="udp",
+                       encap="plain", payload=sa_init_req())
+    for d in [*up, stalled]:
+        assert tr.feed(d, decode_message(d.payload)) == []
+    (closed,) = tr.tick(40.0)
+    assert closed.id == 5 and closed.outcome == "failed" and closed.closed_at == (31.0, 5, 5)
+    assert tr.tick(599.0) == []
+    (tunnel,) = tr.close_all()
+    assert tunnel.id == 1 and tunnel.outcome == "established"
+
+
 def test_per_sa_message_cap() -> None:
     seq = [dg(sk(37, i, 0x08, 0, body=bytes([i % 256]) * 16), i, float(i)) for i in range(1, 30)]
     (sa,) = run(seq, max_messages=10)

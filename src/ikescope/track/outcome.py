@@ -50,7 +50,12 @@ def _unanswered(sa: SaRecord, ex: Exchange, end_ts: float, what: str) -> None:
 
 def conclude(sa: SaRecord, end_ts: float) -> None:
     """Fill ``outcome``, ``outcome_detail``, ``failed_exchange``, ``child_sas`` and
-    ``established_ts`` of a closed SA; ``end_ts`` is the last time in the capture."""
+    ``established_ts`` of a closed SA; ``end_ts`` is the last time in the capture.
+
+    It may run more than once on an open SA (the tracker asks early whether an outcome is
+    settled), so it starts from a blank verdict each time."""
+    sa.outcome, sa.outcome_detail, sa.failed_exchange = "incomplete", "", None
+    sa.child_sas, sa.established_ts, sa.deleted_by_initiator = 0, None, None
     if sa.version >= 2:
         _conclude_v2(sa, end_ts)
     else:

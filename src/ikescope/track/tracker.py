@@ -32,6 +32,7 @@ from ..wire.message import (
     DeletePayload,
     EncryptedPayload,
     FragmentV1Payload,
+    Header,
     IdPayload,
     IkeMessage,
     KePayload,
@@ -48,6 +49,7 @@ from ..wire.numbers import (
     EX_V1_QUICK,
     EX_V1_TRANSACTION,
     EX_V2_CREATE_CHILD_SA,
+    EX_V2_IKE_AUTH,
     EX_V2_IKE_SA_INIT,
     N_V2_COOKIE,
     N_V2_INVALID_KE_PAYLOAD,
@@ -80,12 +82,16 @@ class TrackerSettings:
     max_messages: messages kept per SA; later ones are counted, not stored.
     final_linger: seconds an SA whose outcome is already settled (refused with an error
     notify, deleted) stays open for late copies before it is concluded: a negotiation
-    that failed does not go on, so it need not wait out the idle timeout."""
+    that failed does not go on, so it need not wait out the idle timeout.
+    silence: seconds of quiet after which a negotiation that has not come up is concluded
+    (None: the idle timeout). Live capture sets it short, so a peer that stopped answering
+    is reported while it happens; a file keeps the idle timeout."""
 
     idle_timeout: float = 600.0
     max_open: int = 20000
     max_messages: int = 5000
     final_linger: float = 30.0
+    silence: float | None = None
 
 
 @dataclass(slots=True)
@@ -95,7 +101,7 @@ class _State:
     sa: SaRecord
     exchanges: dict[tuple, int] = field(default_factory=dict)
     digests: dict[tuple[bool, bytes], int] = field(default_factory=dict)
-    final: bool = False  # the outcome is settled; the SA waits only ``final_linger``
+    queue: str = "pending"  # "pending" (negotiating), "up" (established) or "final" (outcome settled)
 
 
 class Tracker:
@@ -112,8 +118,11 @@ class Tracker:
 
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
-        self._open: OrderedDict[tuple, _State] = OrderedDict()
-        self._final: OrderedDict[tuple, _State] = OrderedDict()  # settled SAs, also least recently active first
+        # Open SAs by how long they may stay quiet, each queue least recently active first.
+        self._queues: dict[str, OrderedDict[tuple, _State]] = {q: OrderedDict() for q in ("final", "pending", "up")}
+        s = self.settings
+        self._waits = {"final": s.final_linger, "pending": s.idle_timeout if s.silence is None else s.silence,
+                       "up": s.idle_timeout}
         self._last_aux_sweep = 0.0
         self._last_ts = 0.0
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
@@ -134,20 +143,30 @@ class Tracker:
             return closed
         key, st = self._state_for(msg, dg, closed)
         self._by_pair[frozenset((dg.src, dg.dst))] = st
-        if self._account(st, msg, dg, decoded) and not st.final:
-            # An error notify or a Delete: see whether it settles the outcome (rare, so concluding
-            # here costs little; the SA is concluded again when it closes).
+        settles = self._account(st, msg, dg, decoded)
+        h = msg.header
+        if st.queue != "final" and (settles or (st.queue == "pending" and _may_establish(h))):
+            # An error notify, a Delete, or an answer that may finish the negotiation: see what it
+            # settles (a few messages per SA, so concluding here costs little; the SA is concluded
+            # again when it closes).
             conclude(st.sa, dg.ts)
             if st.sa.outcome in ("failed", "deleted"):
-                st.final = True
-                self._final[key] = self._open.pop(key)
+                self._move(key, st, "final")
+            elif st.sa.outcome == "established" and st.queue == "pending":
+                self._move(key, st, "up")
         return closed
+
+    def _move(self, key: tuple, st: _State, queue: str) -> None:
+        del self._queues[st.queue][key]
+        st.queue = queue
+        self._queues[queue][key] = st
 
     def tick(self, now: float) -> list[SaRecord]:
         """The capture clock reached ``now``: close the SAs idle since before their deadline."""
         self._last_ts = max(self._last_ts, now)
         closed: list[SaRecord] = []
-        for table, wait in ((self._open, self.settings.idle_timeout), (self._final, self.settings.final_linger)):
+        for name, table in self._queues.items():
+            wait = self._waits[name]
             while table:
                 st = next(iter(table.values()))
                 deadline = st.sa.last_ts + wait
@@ -187,9 +206,9 @@ class Tracker:
         """End of input (at ``end_ts``, by default the last time seen): close every open SA, in the
         order they started."""
         end = self._last_ts if end_ts is None else max(end_ts, self._last_ts)
-        states = sorted((*self._open.values(), *self._final.values()), key=lambda s: s.sa.id)
-        self._open.clear()
-        self._final.clear()
+        states = sorted((st for table in self._queues.values() for st in table.values()), key=lambda s: s.sa.id)
+        for table in self._queues.values():
+            table.clear()
         return [self._close(s, end, None) for s in states]
 
     # -- SA lookup ---------------------------------------------------------------------------
@@ -199,24 +218,33 @@ class Tracker:
         # IKEv2 and any later major version share a family: a responder answers an unknown
         # major version with an IKEv2 INVALID_MAJOR_VERSION (RFC 7296 2.5) for the same SA.
         key = (1 if h.major <= 1 else 2, h.ispi, frozenset((dg.src, dg.dst)))
-        table = self._open if key in self._open else self._final
-        st = table.get(key)
+        st = self._get(key)
         if (st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi
                 and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)):
             # Same initiator SPI, another responder SPI, past the first exchange: a new SA
             # reusing the cookie. (A responder may answer each copy of a refused first
             # request with a fresh SPI; those stay with the attempt they answer.)
-            closed.append(self._close(table.pop(key), dg.ts, dg.frame))
+            closed.append(self._close(self._queues[st.queue].pop(key), dg.ts, dg.frame))
             st = None
         if st is None:
-            if len(self._open) + len(self._final) >= self.settings.max_open:
-                oldest = self._final if self._final else self._open  # settled SAs go first
+            if sum(map(len, self._queues.values())) >= self.settings.max_open:
+                # settled SAs go first, then negotiations, then tunnels that are up
+                oldest = next(table for table in self._queues.values() if table)
                 closed.append(self._close(oldest.popitem(last=False)[1], dg.ts, dg.frame))
             st = _State(self._new_sa(msg, dg))
-            self._open[key] = st
+            if h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE):
+                st.queue = "up"  # joined after its negotiation: it came up before the capture started
+            self._queues[st.queue][key] = st
         else:
-            table.move_to_end(key)
+            self._queues[st.queue].move_to_end(key)
         return key, st
+
+    def _get(self, key: tuple) -> _State | None:
+        for table in self._queues.values():
+            st = table.get(key)
+            if st is not None:
+                return st
+        return None
 
     def _new_sa(self, msg: IkeMessage, dg: Datagram) -> SaRecord:
         h = msg.header
@@ -233,7 +261,7 @@ class Tracker:
             initiator_known=known, first_ts=dg.ts, last_ts=dg.ts, transport=dg.transport,
         )
         parent = self._rekey_spis.pop(h.ispi, None)
-        old_state = None if parent is None else self._open.get(parent[1]) or self._final.get(parent[1])
+        old_state = None if parent is None else self._get(parent[1])
         if old_state is not None:
             # The SPI an IKE SA rekey proposed (readable CREATE_CHILD_SA): RFC 7296 2.18.
             sa.rekeyed_from, sa.rekey_basis = old_state.sa.id, "spi"
@@ -472,6 +500,14 @@ class Tracker:
         conclude(st.sa, at)
         st.sa.closed_at = (at, frame if frame is not None else float("inf"), st.sa.id)
         return st.sa
+
+
+def _may_establish(h: Header) -> bool:
+    """A message after which the negotiation may have come up: an IKE_AUTH response, or an
+    IKEv1 phase 1 message (main mode 6 or aggressive mode 3 decides)."""
+    if h.major >= 2:
+        return h.exchange == EX_V2_IKE_AUTH and h.response
+    return h.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)
 
 
 def _retry_reason(sa: SaRecord, ex: Exchange) -> int | None:
