@@ -19,7 +19,7 @@ from .crypto.decrypt import Decryptor
 from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
-from .model import Datagram, Frame, NetEvent
+from .model import Datagram, Frame, NetEvent, Tick
 from .report.model import CaptureFinding, Event, InputEnded, InputRecord, InputStarted, Report, SaResult
 from .net import Demux
 from .track.records import SaRecord
@@ -125,52 +125,87 @@ def decode_file(path: str | Path, keys: KeyStore | None = None, fragments: bool 
     return DecodeRun(path, keys, fragments, join)
 
 
-def analyze_frames(frames: Iterable[Frame], input_index: int = 0, record: InputRecord | None = None,
-                   settings: Settings | None = None) -> Iterator[SaResult | CaptureFinding]:
-    """The whole chain on one stream of frames: SA results as each SA closes, and
-    capture-level findings (network faults, undecodable messages) as they occur.
+class Pipeline:
+    """The whole chain after the capture, fed one frame (or clock tick) at a time: sans-I/O,
+    so a file, a pipe and a live interface drive it alike.
 
-    ``record`` is filled in as frames pass, for the report's input summary. The
-    same generator serves files and live capture.
+    ``feed`` and ``finish`` return the SA results and capture-level findings they
+    complete; ``record`` counts what passed, for the report's input summary.
     """
-    st = settings or Settings()
-    demux = Demux(esp_events=False)
-    tracker = Tracker(st.tracker)
-    diag = Diagnoser(st.diagnose)
-    stage = Messages(st.keys)
-    rec = record if record is not None else InputRecord(path="")
 
-    def closed(sas: list[SaRecord]) -> Iterator[SaResult]:
-        for sa in sas:
-            yield SaResult(input_index, sa, diag.sa_closed(sa))
+    def __init__(self, settings: Settings | None = None, input_index: int = 0,
+                 record: InputRecord | None = None) -> None:
+        st = settings or Settings()
+        self.input = input_index
+        self.record = record if record is not None else InputRecord(path="")
+        self._demux = Demux(esp_events=False)
+        self._tracker = Tracker(st.tracker)
+        self._diag = Diagnoser(st.diagnose)
+        self._stage = Messages(st.keys)
 
-    def messages(pairs: list[tuple[Datagram, Decoded]]) -> Iterator[SaResult | CaptureFinding]:
-        for dg, decoded in pairs:
-            if decoded.message is None:
-                for f in diag.orphan_message(dg, decoded):
-                    yield CaptureFinding(input_index, f)
-            yield from closed(tracker.feed(dg, decoded))
+    @property
+    def open_sas(self) -> int:
+        return self._tracker.open_count
 
-    def items(batch: list[Datagram | NetEvent]) -> Iterator[SaResult | CaptureFinding]:
-        for item in batch:
-            if isinstance(item, Datagram):
-                rec.ike_messages += 1
-                yield from messages(stage.feed(item))
-            else:
-                yield from closed(tracker.net_event(item))
-                for f in diag.net_event(item):
-                    yield CaptureFinding(input_index, f)
-
-    for frame in frames:
+    def feed(self, frame: Frame | Tick) -> list[SaResult | CaptureFinding]:
+        out: list[SaResult | CaptureFinding] = []
+        if type(frame) is Tick:
+            self._closed(self._tracker.tick(frame.ts), out)
+            return out
+        rec = self.record
         rec.frames += 1
         if rec.first_ts is None:
             rec.first_ts = frame.ts
         rec.last_ts = frame.ts
-        yield from items(demux.feed(frame))
-    yield from items(demux.flush())
-    yield from messages(stage.flush())
-    yield from closed(tracker.close_all())
-    rec.net = dict(demux.stats)
+        self._items(self._demux.feed(frame), out)  # type: ignore[arg-type]
+        return out
+
+    def net_event(self, ev: NetEvent) -> list[SaResult | CaptureFinding]:
+        """A network-level event from outside the frames (the capture's own drops)."""
+        out: list[SaResult | CaptureFinding] = []
+        self._items([ev], out)
+        return out
+
+    def finish(self) -> list[SaResult | CaptureFinding]:
+        """End of input: what the network layer and the fragment joiner still hold, then every open SA."""
+        out: list[SaResult | CaptureFinding] = []
+        self._items(self._demux.flush(), out)
+        self._messages(self._stage.flush(), out)
+        self._closed(self._tracker.close_all(), out)
+        self.record.net = dict(self._demux.stats)
+        return out
+
+    def _closed(self, sas: list[SaRecord], out: list) -> None:
+        for sa in sas:
+            out.append(SaResult(self.input, sa, self._diag.sa_closed(sa)))
+
+    def _messages(self, pairs: list[tuple[Datagram, Decoded]], out: list) -> None:
+        for dg, decoded in pairs:
+            if decoded.message is None:
+                out.extend(CaptureFinding(self.input, f) for f in self._diag.orphan_message(dg, decoded))
+            self._closed(self._tracker.feed(dg, decoded), out)
+
+    def _items(self, batch: Iterable[Datagram | NetEvent], out: list) -> None:
+        for item in batch:
+            if isinstance(item, Datagram):
+                self.record.ike_messages += 1
+                self._messages(self._stage.feed(item), out)
+            else:
+                self._closed(self._tracker.net_event(item), out)
+                out.extend(CaptureFinding(self.input, f) for f in self._diag.net_event(item))
+
+
+def analyze_frames(frames: Iterable[Frame | Tick], input_index: int = 0, record: InputRecord | None = None,
+                   settings: Settings | None = None) -> Iterator[SaResult | CaptureFinding]:
+    """The whole chain on one stream of frames: SA results as each SA closes, and
+    capture-level findings (network faults, undecodable messages) as they occur.
+
+    ``record`` is filled in as frames pass, for the report's input summary.
+    """
+    pipe = Pipeline(settings, input_index, record)
+    for frame in frames:
+        yield from pipe.feed(frame)
+    yield from pipe.finish()
 
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller captures are analysed in one process by default

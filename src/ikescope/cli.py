@@ -24,7 +24,8 @@ from .errors import IkescopeError
 from .report import messages as msgview
 from .report import sas as sasview
 from .report import stream
-from .report.model import InputEnded
+from .model import Frame, NetEvent, Problem, Tick
+from .report.model import InputEnded, InputRecord, InputStarted
 from .report.redact import Redactor
 from .track.tracker import TrackerSettings
 
@@ -235,6 +236,122 @@ def decode(files: tuple[str, ...], fmt: str, redact: bool, key_files: tuple[str,
 def _write_lines(lines: Iterable[str]) -> None:
     for line in lines:
         sys.stdout.write(line + "\n")
+
+
+@cli.command()
+@click.option("-i", "--interface", "iface", required=True, metavar="IFACE", help="The interface to capture on.")
+@click.option("-f", "--filter", "bpf", default=None, metavar="BPF",
+              help="A BPF expression to capture with instead of the default (IKE on UDP 500 and 4500 without ESP, "
+                   "IKE over TCP, IP fragments, ICMP errors).")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+              help="Output format; jsonl is flushed line by line for log pipelines.")
+@REDACT
+@KEYS
+@click.option("-w", "write_file", default=None, metavar="FILE",
+              help="Also write the captured packets to FILE (pcap), so the frame numbers open in Wireshark.")
+@click.option("-C", "rotate_mb", type=click.IntRange(1, None), default=None, metavar="MB",
+              help="With -w: start a new file after this many megabytes (FILE0, FILE1, ...).")
+@click.option("-W", "rotate_count", type=click.IntRange(1, None), default=None, metavar="N",
+              help="With -C: keep N files, overwriting the oldest.")
+@click.option("--duration", type=click.FloatRange(0, None, min_open=True), default=None, metavar="S",
+              help="Stop after S seconds.")
+@click.option("--count", type=click.IntRange(1, None), default=None, metavar="N", help="Stop after N packets.")
+@click.option("--silence", type=click.FloatRange(1, None), default=30.0, show_default=True, metavar="S",
+              help="Report a negotiation that has not come up after S seconds without a packet.")
+@click.option("--idle-timeout", type=click.FloatRange(1, None), default=600.0, show_default=True, metavar="S",
+              help="Seconds of quiet after which a tunnel that came up is concluded.")
+@click.option("--status-every", type=click.FloatRange(0, None), default=60.0, show_default=True, metavar="S",
+              help="A one-line status on stderr every S seconds (0: never).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit with status 1 when a finding of this severity (or worse) was reported.")
+def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[str, ...], write_file: str | None,
+         rotate_mb: int | None, rotate_count: int | None, duration: float | None, count: int | None,
+         silence: float, idle_timeout: float, status_every: float, fail_on: str) -> None:
+    """Capture IKE on IFACE and report each negotiation as it ends; a summary on Ctrl-C."""
+    import signal
+    import time
+
+    from .capture.live import LiveCapture, PcapWriter
+
+    keys = _keys(key_files)
+    capture = LiveCapture(iface, bpf)
+    writer = (PcapWriter(write_file, capture.linktype, rotate_mb * 1_000_000 if rotate_mb else None, rotate_count)
+              if write_file else None)
+    settings = api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout, silence=silence, final_linger=2.0),
+                            keys=keys)
+    record = InputRecord(path=iface)
+    pipe = api.Pipeline(settings, 0, record)
+    options: dict[str, Any] = {"redactor": Redactor() if redact else None}
+    if fmt == "jsonl":
+        options["flush"] = sys.stdout.flush
+    else:
+        options["at_once"] = True
+    write = _coloured_write if fmt == "text" and _colour() else sys.stdout.write
+    out = stream.FORMATS[fmt](write, **options)
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    started = time.time()
+    next_status = started + status_every if status_every else float("inf")
+    dropped = 0
+    last_frame = 0
+
+    def check_drops(now: float) -> None:
+        nonlocal dropped
+        _, total = capture.stats()
+        if total > dropped:
+            problem = Problem("capture.kernel_drops", f"the kernel dropped {total - dropped} packet(s) of the "
+                              f"capture ({total} in all); silence seen around this time may be drops",
+                              length=total - dropped)
+            dropped = total
+            for event in pipe.net_event(NetEvent(kind="problem", frame=last_frame, ts=now, problem=problem)):
+                out.feed(event)
+
+    out.feed(InputStarted(0, iface))
+    if fmt == "text":
+        click.echo(f"ikescope: capturing on {iface}; Ctrl-C for the summary", err=True)
+    try:
+        for item in capture:
+            if isinstance(item, Frame):
+                last_frame = item.index
+                if writer is not None:
+                    writer.write(item)
+            for event in pipe.feed(item):
+                out.feed(event)
+            now = item.ts
+            if isinstance(item, Tick):
+                check_drops(now)
+                if writer is not None:
+                    writer.flush()
+            if now >= next_status:
+                next_status = now + status_every
+                t = out.summary.totals()
+                click.echo(f"ikescope: {time.strftime('%H:%M:%S')} {record.frames} packets, {record.ike_messages} "
+                           f"IKE messages, {pipe.open_sas} IKE SAs open, {t['sas']} closed, "
+                           f"{t['findings']['error']} errors, {t['findings']['warning']} warnings, "
+                           f"{capture.dropped} dropped by the kernel", err=True)
+            if stopping or (duration is not None and time.time() - started >= duration) \
+                    or (count is not None and record.frames >= count):
+                break
+    finally:
+        capture.close()
+        if writer is not None:
+            writer.close()
+    check_drops(time.time())
+    for event in pipe.finish():
+        out.feed(event)
+    out.feed(InputEnded(0, record))
+    out.close()
+    counts = out.summary.findings
+    if fmt == "text":
+        click.echo(f"ikescope: {record.frames} packets, {record.ike_messages} IKE messages, "
+                   f"{out.summary.sas} IKE SAs, {capture.dropped} dropped by the kernel", err=True)
+    if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
+        sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:

@@ -38,6 +38,13 @@ class Frame(NamedTuple):
     wirelen: int
 
 
+class Tick(NamedTuple):
+    """The capture clock reached ``ts`` with no frame: a live capture on a quiet link sends
+    these so SAs still close and silent peers are still reported."""
+
+    ts: float
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with the input, kept as data instead of raised.

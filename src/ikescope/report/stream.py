@@ -216,10 +216,10 @@ class _Buffered(ReportStream):
     """Holds the first events so a small report is rendered whole, as before; then streams."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 everything: bool = False) -> None:
+                 everything: bool = False, at_once: bool = False) -> None:
         super().__init__(write, redactor, ladder)
         self.everything = everything
-        self._held: list[tuple] | None = []
+        self._held: list[tuple] | None = None if at_once else []  # live output streams from the start
         self._held_sas = 0
         self._held_findings = 0
         self.listed = 0  # SAs printed in full while streaming
@@ -326,8 +326,8 @@ class TextStream(_Buffered):
     """The default report. Streamed, each SA that needs attention is followed by its findings."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 everything: bool = False) -> None:
-        super().__init__(write, redactor, ladder, everything)
+                 everything: bool = False, at_once: bool = False) -> None:
+        super().__init__(write, redactor, ladder, everything, at_once)
         self._input_sas = 0
         self._input_quiet = 0
         self._input_counted = 0

@@ -198,6 +198,10 @@ class Tracker:
         return closed
 
     @property
+    def open_count(self) -> int:
+        return sum(map(len, self._queues.values()))
+
+    @property
     def last_ts(self) -> float:
         """The newest capture time the tracker has seen (messages, events and ticks)."""
         return self._last_ts
@@ -227,7 +231,7 @@ class Tracker:
             closed.append(self._close(self._queues[st.queue].pop(key), dg.ts, dg.frame))
             st = None
         if st is None:
-            if sum(map(len, self._queues.values())) >= self.settings.max_open:
+            if self.open_count >= self.settings.max_open:
                 # settled SAs go first, then negotiations, then tunnels that are up
                 oldest = next(table for table in self._queues.values() if table)
                 closed.append(self._close(oldest.popitem(last=False)[1], dg.ts, dg.frame))
