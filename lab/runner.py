@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lab import ikeview, keys
-from lab.capture import Tcpdump
+from lab.capture import Capture, Tcpdump
 from lab.charon import Charon, build_shim
-from lab.netns import PEER_BY_ADDRESS, LabError, Topology
+from lab.netns import PEER_BY_ADDRESS, Host, LabError, Topology
 from lab.pki import install, make_pki
 from lab.pluto import Pluto, unpack_libreswan
 from lab.scenario import Daemon, Run, Scenario
@@ -49,8 +50,14 @@ def trim_log(text: str, limit: int = LOG_LIMIT) -> str:
     return head + "[... lines left out ...]\n" + tail
 
 
-def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
-    """Run `sc`, write `<name>.pcap`, key tables and logs into `out`, return its label."""
+def run_scenario(sc: Scenario, out: Path, work: Path,
+                 capture: Callable[[Host, Path], Capture] = Tcpdump) -> dict[str, Any]:
+    """Run `sc`, write `<name>.pcap`, key tables and logs into `out`, return its label.
+
+    `capture` makes the capture of the link, given the host it runs on and the pcap to write:
+    tcpdump for the fixtures, or `ikescope live` (lab.capture.Live) to test live mode on
+    real negotiations.
+    """
     work = work / sc.name
     if work.exists():
         shutil.rmtree(work)
@@ -60,7 +67,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
     libreswan = unpack_libreswan(work.parent) if uses_libreswan else None
     topo = Topology(sc.topology)
     daemons: dict[str, Daemon] = {}
-    dump: Tcpdump | None = None
+    dump: Capture | None = None
     try:
         topo.build()
         configs = sc.configs(topo.hosts, sc.topology)
@@ -74,14 +81,14 @@ def run_scenario(sc: Scenario, out: Path, work: Path) -> dict[str, Any]:
             if sc.certificates and isinstance(d, Charon):
                 install(make_pki(work.parent), side, d.swanctl_dir, side in sc.trusted_ca)
             daemons[side] = d
-        dump = Tcpdump(topo.hosts[sc.capture_on], work / f"{sc.name}.pcap")
+        dump = capture(topo.hosts[sc.capture_on], work / f"{sc.name}.pcap")
         dump.start()
         for d in daemons.values():
             d.start()
         for d in daemons.values():
             d.load()
         sc.play(Run(daemons, topo.hosts))
-        dump.stop()
+        dump.finish()
     finally:
         if dump is not None:
             dump.stop()
