@@ -20,9 +20,9 @@ one process's:
   order the parent dispatched it), unfinished IKEv1 fragment sets (by frame),
   then every SA still open (by SA name), all closed at the input's last time.
 
-Two limits hold per process rather than per capture (the open-SA cap and the
-peer history of the rules), so only a capture that reaches them may read
-differently with ``--jobs``; so may one whose timestamps go backwards.
+The open-SA cap is divided among the workers and the rules' peer history is kept
+per worker, so only a capture that reaches those limits may read differently
+with ``--jobs``; so may one whose timestamps go backwards.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import heapq
 import multiprocessing as mp
 import queue
 import zlib
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator
 from itertools import count
 from typing import Any
@@ -166,8 +167,10 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
 
     jobs = pool.jobs
     demux = Demux(esp_events=False)
+    # The open-SA cap is shared out, so N workers hold no more SAs than one process would.
+    tracker = replace(settings.tracker, max_open=max(1, settings.tracker.max_open // jobs))
     for q in pool.inboxes:
-        q.put(("start", settings, input_index, ladder))
+        q.put(("start", replace(settings, tracker=tracker), input_index, ladder))
     heap: list = []
     order = count()  # breaks ties so results themselves are never compared
     clocks = [-INF] * jobs

@@ -77,8 +77,8 @@ MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
     """idle_timeout: seconds of capture time after which a quiet SA is closed.
-    max_open: open SAs kept at most; beyond it the longest-idle one is closed (the cap
-    holds per process, so with ``--jobs`` it is reached later).
+    max_open: open SAs kept at most; beyond it the longest-idle one is closed (``--jobs``
+    shares it out among its workers).
     max_messages: messages kept per SA; later ones are counted, not stored.
     final_linger: seconds an SA whose outcome is already settled (refused with an error
     notify, deleted) stays open for late copies before it is concluded: a negotiation
