@@ -7,6 +7,7 @@ means (a header, an SA with a proposal, a notify) rather than a hex blob.
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 from pathlib import Path
 
@@ -101,3 +102,20 @@ def proposal(number: int, protocol: int, transforms: list[bytes], spi: bytes = b
 def message(items: list[tuple[int, bytes]], **kw: object) -> bytes:
     first, body = chain(*items)
     return header(np=first, body=body, **kw)  # type: ignore[arg-type]
+
+
+def lab_ready() -> None:
+    """Skip without root or strongSwan, but never in CI, where the lab must run."""
+    reason = None
+    if os.geteuid() != 0:
+        reason = "the lab needs root (network namespaces)"
+    elif not Path("/usr/lib/ipsec/charon").exists() or shutil.which("swanctl") is None:
+        reason = "strongSwan (charon, swanctl) is not installed"
+    elif shutil.which("tcpdump") is None or shutil.which("tshark") is None:
+        reason = "tcpdump and tshark are needed"
+    elif shutil.which("gcc") is None:
+        reason = "gcc is needed to build the lab's XFRM shim"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)

@@ -20,6 +20,8 @@ from pathlib import Path
 import dpkt
 import pytest
 
+from helpers import lab_ready
+
 from ikescope.api import decode_file
 from ikescope.wire.message import IkeMessage, NotifyPayload
 
@@ -177,23 +179,6 @@ def test_capture_uses_documentation_addresses_only(label: dict) -> None:
     for raw in seen:
         addr = ipaddress.ip_address(raw)
         assert any(addr in net for net in DOCUMENTATION_NETS), addr
-
-
-def lab_ready() -> None:
-    """Skip without root or strongSwan, but never in CI, where the lab must run."""
-    reason = None
-    if os.geteuid() != 0:
-        reason = "the lab needs root (network namespaces)"
-    elif not Path("/usr/lib/ipsec/charon").exists() or shutil.which("swanctl") is None:
-        reason = "strongSwan (charon, swanctl) is not installed"
-    elif shutil.which("tcpdump") is None or shutil.which("tshark") is None:
-        reason = "tcpdump and tshark are needed"
-    elif shutil.which("gcc") is None:
-        reason = "gcc is needed to build the lab's XFRM shim"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @pytest.mark.lab

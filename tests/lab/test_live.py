@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from helpers import lab_ready
 
 REPO = Path(__file__).resolve().parents[2]
 LABELS = {c["name"]: c
@@ -57,23 +58,6 @@ CASES = {
     # no_response beside it.
     "ikev2-responder-down": Case("silence", 14, label_root=False),
 }
-
-
-def lab_ready() -> None:
-    """Skip without root or strongSwan, but never in CI, where the lab must run."""
-    reason = None
-    if os.geteuid() != 0:
-        reason = "the lab needs root (network namespaces)"
-    elif not Path("/usr/lib/ipsec/charon").exists() or shutil.which("swanctl") is None:
-        reason = "strongSwan (charon, swanctl) is not installed"
-    elif shutil.which("tshark") is None:
-        reason = "tshark is needed to check the capture against the scenario"
-    elif shutil.which("gcc") is None:
-        reason = "gcc is needed to build the lab's XFRM shim"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def leftovers(base: Path) -> list[str]:
