@@ -199,6 +199,16 @@ def pluto_pair(alice: str = "", bob: str = "",
     return make
 
 
+def libreswan_bob(pluto: str = "", **alice: object) -> Configs:
+    """strongSwan alice against libreswan bob; FQDN identities, as libreswan's @names are."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        swan = pair(alice={"local_auth": {"id": "alice.example.org"},
+                           "remote_auth": {"id": "bob.example.org"}, **alice})
+        return {"alice": swan(hosts, topology)["alice"],
+                "bob": pluto_pair(bob=pluto, sides=("bob",))(hosts, topology)["bob"]}
+    return make
+
+
 def libreswan_alice(pluto: str = "", **bob: object) -> Configs:
     """libreswan alice against strongSwan bob; FQDN identities, as libreswan's @names are."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:

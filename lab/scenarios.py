@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from lab.charon import PLUGINS_USERSPACE_ESP
-from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, pair, pluto_pair
+from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
 MM = "MAIN_MODE"
@@ -227,6 +227,19 @@ SCENARIOS: list[Scenario] = [
         how="alice offers aes256-sha256-ecp256-modp2048 (KE for ecp256), bob accepts only modp2048",
         configs=pair(alice={"proposals": "aes256-sha256-ecp256-modp2048"}),
         play=initiate_ok,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.invalid_ke_retry", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(INVALID_KE_PAYLOAD,)),
+    ),
+    Scenario(
+        name="ikev2-invalid-ke-libreswan-responder",
+        summary="IKEv2 INVALID_KE_PAYLOAD from libreswan: strongSwan guesses ecp256, libreswan "
+                "wants modp2048, the retry with the same initiator SPI comes up",
+        how="strongSwan alice offers aes256-sha256-ecp256-modp2048 (KE for ecp256), libreswan "
+            "bob accepts only aes256-sha2_256;modp2048",
+        configs=libreswan_bob(proposals="aes256-sha256-ecp256-modp2048"),
+        play=initiate_ok,
+        software={"bob": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
                       root_cause="ike.invalid_ke_retry", failed_exchange="IKE_SA_INIT",
                       decisive_notifies=(INVALID_KE_PAYLOAD,)),
@@ -635,6 +648,21 @@ SCENARIOS: list[Scenario] = [
         how="alice offers aes256-sha256-modp2048, bob accepts only aes128-sha1-modp2048",
         configs=pair(version=1, bob={"proposals": "aes128-sha1-modp2048"}),
         play=initiate_fails,
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, INFO1)),),
+                      root_cause="ike.proposal_mismatch", failed_exchange=MM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-libreswan-strongswan-p1-mismatch",
+        summary="IKEv1 phase 1 proposals differ, libreswan initiator: strongSwan answers every "
+                "copy of main mode message 1 with NO_PROPOSAL_CHOSEN under a new responder "
+                "cookie, and libreswan, which ignores unauthenticated notifies, keeps resending",
+        how="libreswan alice offers aes256-sha2_256-modp2048, strongSwan bob accepts only "
+            "aes128-sha1-modp2048",
+        configs=libreswan_alice("ikev2=no", version=1, proposals="aes128-sha1-modp2048"),
+        play=initiate_fails,
+        software={"alice": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "failed", (MM, INFO1)),),
                       root_cause="ike.proposal_mismatch", failed_exchange=MM,
                       decisive_notifies=(NO_PROPOSAL_CHOSEN,)),

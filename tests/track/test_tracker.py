@@ -256,3 +256,35 @@ def test_ike_rekey_linked_by_spi_with_keys_and_by_timing_without() -> None:
     assert new.rekeyed_from == old.id and new.rekey_basis == "spi" and old.rekeyed_to == [new.id]
     old, new = api.track(api.decode_file(cap))
     assert new.rekeyed_from == old.id and new.rekey_basis == "timing" and old.rekeyed_to == []
+
+
+def _lab_sas(name: str) -> list:
+    from helpers import REPO
+    return list(api.track(api.decode_file(REPO / "pcaps" / name)))
+
+
+def test_ikev1_refusals_under_fresh_cookies_stay_one_sa_with_its_roles() -> None:
+    """strongSwan answers each copy of libreswan's main mode message 1 with NO-PROPOSAL-CHOSEN in an
+    Informational under a new responder cookie: one failed attempt, not one SA per copy with the
+    roles swapped."""
+    (sa,) = _lab_sas("ikev1-libreswan-strongswan-p1-mismatch.pcap")
+    assert (sa.initiator.address, sa.responder.address) == ("192.0.2.1", "192.0.2.2")
+    assert sa.outcome == "failed" and sa.chosen is None and sa.offered
+    refusals = [m for m in sa.messages if 14 in m.notifies]
+    assert len(refusals) >= 3 and not any(m.from_initiator for m in refusals)
+    assert len({m.frame for m in refusals}) == len(refusals)
+    assert sa.exchanges[0].retransmissions == len(refusals) - 1
+
+
+def test_ikev2_retry_answered_under_another_responder_spi_is_the_same_negotiation() -> None:
+    """libreswan puts its own SPI into INVALID_KE_PAYLOAD and another into the answer to the retry:
+    the IKE_AUTH under the second SPI continues the same SA, and the SA carries the SPI that stuck."""
+    from helpers import REPO
+    path = REPO / "pcaps" / "ikev2-invalid-ke-libreswan-responder.pcap"
+    answers = [d.message.header.rspi for _, d in api.decode_file(path)
+               if d.message.header.exchange == 34 and d.message.header.response]
+    assert len(answers) == 2 and answers[0] != answers[1], "the capture no longer shows two responder SPIs"
+    (sa,) = _lab_sas(path.name)
+    init, retry, auth = sa.exchanges
+    assert retry.attempt_of == init.index and retry.retry_reason == 17
+    assert sa.outcome == "established" and auth.answered and sa.rspi == answers[1]

@@ -45,6 +45,7 @@ from ..wire.numbers import (
     CERT_X509_SIGNATURE,
     CFG_V1_XAUTH_STATUS,
     EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
     EX_V1_MAIN,
     EX_V1_QUICK,
     EX_V1_TRANSACTION,
@@ -224,10 +225,12 @@ class Tracker:
         key = (1 if h.major <= 1 else 2, h.ispi, frozenset((dg.src, dg.dst)))
         st = self._get(key)
         if (st is not None and h.rspi != ZERO_SPI and st.sa.rspi != ZERO_SPI and h.rspi != st.sa.rspi
-                and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)):
+                and h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE)
+                and not (h.major <= 1 and h.exchange == EX_V1_INFORMATIONAL and st.queue != "up")):
             # Same initiator SPI, another responder SPI, past the first exchange: a new SA
-            # reusing the cookie. (A responder may answer each copy of a refused first
-            # request with a fresh SPI; those stay with the attempt they answer.)
+            # reusing the cookie. A responder may answer each copy of a refused first request
+            # with a fresh SPI, in IKEv1 also as an Informational under a fresh cookie while
+            # phase 1 is still open; those stay with the attempt they answer.
             closed.append(self._close(self._queues[st.queue].pop(key), dg.ts, dg.frame))
             st = None
         if st is None:
@@ -290,7 +293,11 @@ class Tracker:
         """Record one message; True when it may settle the SA's outcome (an error notify or a Delete)."""
         sa, h = st.sa, msg.header
         sa.last_ts = max(sa.last_ts, dg.ts)
-        if sa.rspi == ZERO_SPI and h.rspi != ZERO_SPI:
+        if h.rspi != ZERO_SPI and (sa.rspi == ZERO_SPI or (
+                h.exchange in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE) and h.rspi != sa.rspi
+                and (h.response if h.major >= 2 else dg.src == sa.responder.address))):
+            # The responder's SPI is the one of its latest answer to the first exchange: after
+            # INVALID_KE or COOKIE it may answer the retry under another SPI than the refusal.
             sa.rspi = h.rspi
         if dg.encap == "non-esp":
             sa.nat_t = True
