@@ -77,7 +77,8 @@ class Pluto:
             sh("certutil", "-N", "-d", f"sql:{nss}", "--empty-password")
 
     def start(self) -> None:
-        self.brief_log.unlink(missing_ok=True)
+        for stale in (self.brief_log, self.ctl):  # a killed pluto leaves its socket behind
+            stale.unlink(missing_ok=True)
         script = (f"mount -t tmpfs tmpfs /run && mount --bind {self.root}/usr/libexec /usr/libexec"
                   f" && exec env LD_PRELOAD={self.shim} {self.tool('pluto')} --nofork"
                   f" --config {self.dir}/ipsec.conf --rundir {self.dir} --nssdir {self.dir}/nss"

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from lab.charon import PLUGINS_USERSPACE_ESP
+from lab.charon import KEEP_LARVAL_SPIS, PLUGINS_USERSPACE_ESP
 from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
@@ -148,6 +148,18 @@ def dpd_then_crash(run: Run) -> None:
                           r"parsed INFORMATIONAL response 3 ", timeout=20)
     run.daemons["bob"].stop(signal.SIGKILL)
     run.wait_log("alice", r"giving up after \d+ retransmits", timeout=30)
+
+
+def peer_restarts(run: Run) -> None:
+    """bob crashes and comes back without his SAs; alice's liveness checks on the old SA get
+    no answer, she gives up on it and negotiates afresh, and the restarted bob accepts."""
+    run.initiate("alice")
+    bob = run.daemons["bob"]
+    bob.stop(signal.SIGKILL)
+    bob.start()
+    bob.load()
+    run.wait_log("alice", r"lab\[2\] established", timeout=60)
+    time.sleep(1)
 
 
 def v1_dpd(run: Run) -> None:
@@ -344,6 +356,33 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
                                     ended_by="dpd_timeout"),),
                       root_cause="ike.dpd_unanswered", failed_exchange="INFORMATIONAL"),
+    ),
+    Scenario(
+        name="ikev2-peer-restart",
+        summary="IKEv2 responder restarts and loses its SAs: alice's liveness checks on the old "
+                "IKE SA go unanswered, she gives up and negotiates a new one, which bob accepts",
+        how="dpd_delay 2s and dpd_action restart on alice; bob's charon is killed with SIGKILL "
+            "and started again with the same configuration",
+        configs=pair(alice={"options": {"dpd_delay": "2s"}, "child": {"dpd_action": "restart"}}),
+        play=peer_restarts,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                    ended_by="dpd_timeout"),
+                           SaExpect("alice", "established", V2_OK)),
+                      root_cause="ike.peer_lost_state", failed_exchange="INFORMATIONAL"),
+    ),
+    Scenario(
+        name="ikev2-libreswan-peer-restart",
+        summary="IKEv2 libreswan responder restarts and loses its SAs: strongSwan's liveness "
+                "checks on the old IKE SA find no SA there, then a new IKE SA comes up",
+        how="strongSwan alice with dpd_delay 2s and dpd_action restart; libreswan bob's pluto is "
+            "killed with SIGKILL and started again",
+        configs=libreswan_bob(options={"dpd_delay": "2s"}, child={"dpd_action": "restart"}),
+        play=peer_restarts,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                    ended_by="dpd_timeout"),
+                           SaExpect("alice", "established", V2_OK)),
+                      root_cause="ike.peer_lost_state", failed_exchange="INFORMATIONAL"),
     ),
     Scenario(
         name="ikev2-delete-unanswered",
@@ -742,6 +781,21 @@ SCENARIOS: list[Scenario] = [
         configs=pair(version=1, alice={"options": {"dpd_delay": "2s"}}),
         play=v1_dpd,
         expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-peer-restart",
+        summary="IKEv1 responder restarts and loses its SAs: alice's R-U-THERE checks on the old "
+                "ISAKMP SA go unanswered, she gives up and negotiates a new one, which bob accepts",
+        how="dpd_delay 2s, dpd_timeout 6s and dpd_action restart on alice; bob's charon is "
+            "killed with SIGKILL and started again with the same configuration",
+        configs=pair(version=1, alice={"options": {"dpd_delay": "2s", "dpd_timeout": "6s"},
+                                       "child": {"dpd_action": "restart"}}),
+        charon_options={"alice": KEEP_LARVAL_SPIS, "bob": KEEP_LARVAL_SPIS},
+        play=peer_restarts,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM, INFO1), ended_by="dpd_timeout"),
+                           SaExpect("alice", "established", (MM, QM))),
+                      root_cause="ike.peer_lost_state", failed_exchange=INFO1),
         ike_version="1",
     ),
     Scenario(

@@ -154,6 +154,10 @@ class SaRecord:
     # was the initiator, detail); at most MAX_ICMP kept
     unreachable: list[tuple[int, float, bool, str]] = field(default_factory=list)
     closed_at: tuple[float, float, int] | None = None
+    # A fresh negotiation between the same two addresses that began while this SA was up:
+    # (its SA id, its first time, its initiator's address, the frame of the first message its
+    # responder sent or None). A peer that ignores this SA but answers a new one has lost this SA.
+    successor: tuple[int, float, str, int | None] | None = None
 
     @property
     def duration(self) -> float:

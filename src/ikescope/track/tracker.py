@@ -103,6 +103,7 @@ class _State:
     exchanges: dict[tuple, int] = field(default_factory=dict)
     digests: dict[tuple[bool, bytes], int] = field(default_factory=dict)
     queue: str = "pending"  # "pending" (negotiating), "up" (established) or "final" (outcome settled)
+    supersedes: SaRecord | None = None  # the SA that was up between these peers when this one began afresh
 
 
 class Tracker:
@@ -241,6 +242,12 @@ class Tracker:
             st = _State(self._new_sa(msg, dg))
             if h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE):
                 st.queue = "up"  # joined after its negotiation: it came up before the capture started
+            else:
+                before = self._by_pair.get(frozenset((dg.src, dg.dst)))
+                if (before is not None and before.queue == "up" and before.sa.successor is None
+                        and (before.sa.version >= 2) == (h.major >= 2)):
+                    before.sa.successor = (st.sa.id, dg.ts, st.sa.initiator.address, None)
+                    st.supersedes = before.sa
             self._queues[st.queue][key] = st
         else:
             self._queues[st.queue].move_to_end(key)
@@ -305,6 +312,10 @@ class Tracker:
             sa.transport = "tcp"
         from_init = self._from_initiator(sa, msg, dg)
         response = self._is_response(st, msg, from_init)
+        old = st.supersedes
+        if old is not None and not from_init and old.successor is not None and old.successor[0] == sa.id:
+            old.successor = (*old.successor[:3], dg.frame)
+            st.supersedes = None
         digest = hashlib.blake2b(dg.payload, digest_size=16).digest()
         copy_of = st.digests.get((from_init, digest))
         # One pass over the payloads for everything the record keeps of them.

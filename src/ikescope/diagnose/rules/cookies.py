@@ -18,11 +18,13 @@ from ...track.records import Exchange, MessageRef, role_name, SaRecord
 from ...wire import registry as reg
 from ...wire.numbers import (
     EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
     EX_V1_MAIN,
     EX_V2_IKE_SA_INIT,
     EX_V2_INFORMATIONAL,
     N_V1_INVALID_COOKIE,
     N_V1_INVALID_SPI,
+    N_V1_R_U_THERE,
     N_V2_INVALID_IKE_SPI,
     N_V2_INVALID_SPI,
     PL_NONE,
@@ -34,25 +36,36 @@ from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, ev
 
 MAX_EVIDENCE = 5
 
-INVALID_SPI_ENTRY = CatalogEntry(
-    code="ike.invalid_spi",
+LOST_STATE = CatalogEntry(
+    code="ike.peer_lost_state",
     severity=Severity.ERROR,
-    title="Traffic for an SA the receiver does not have (invalid cookie or SPI)",
-    explanation="A gateway received IKE or IPsec traffic for an SA it does not know: it restarted, let the SA "
-                "expire, or deleted it while the other side still considers it up. Until the other side notices "
-                "(dead peer detection, its own expiry) the tunnel is up on one side only and its traffic is "
-                "dropped.",
-    wire="INVALID-COOKIE (4) or INVALID-SPI (11) in IKEv1; INVALID_IKE_SPI (4) or INVALID_SPI (11) in IKEv2; or "
-         "requests on an IKE SA after both sides acknowledged its deletion.",
-    remedy="Clear the stale SA on the side that still uses it (reset the tunnel there). Then find out why only "
-           "one side dropped it: enable dead peer detection on both sides with similar timers, align the "
-           "lifetimes, and check for a reboot or a failover on the side that sent the error.",
+    title="A peer lost the SA the other still uses (restart, crash, a deletion it missed)",
+    explanation="One gateway no longer has an SA the other keeps using: it restarted or crashed, let the SA "
+                "expire, or deleted it without the other noticing. Its traffic on the old SA finds nothing: "
+                "liveness checks go unanswered, or come back as INVALID-COOKIE / INVALID_SPI. When the same "
+                "peer accepts a fresh negotiation moments later, it is alive and reachable, so this is not a "
+                "path or a down peer: it has forgotten the SA. Until the other side gives up on the old SA, "
+                "the tunnel is up on one side only and its traffic is dropped.",
+    wire="Requests on an SA that was up (IKEv2 INFORMATIONAL liveness checks, IKEv1 encrypted informationals such "
+         "as R-U-THERE) that the peer no longer answers, followed by a new IKE_SA_INIT or main mode between the "
+         "same addresses that the peer does answer, often with ICMP port unreachable in between while its IKE "
+         "daemon was down; INVALID-COOKIE (4) or INVALID-SPI (11) in IKEv1, INVALID_IKE_SPI (4) or "
+         "INVALID_SPI (11) in IKEv2; requests on an IKE SA after both sides acknowledged its deletion.",
+    remedy="Look in the silent peer's log and system log for a restart, crash or failover at that time. Enable "
+           "dead peer detection on both sides with similar timers so a lost SA is noticed and renegotiated "
+           "quickly, align the lifetimes, and send INITIAL_CONTACT so a restarted peer tells the other to drop "
+           "its old SAs. If the tunnel stays half-up, reset it on the side that still lists the SA.",
     vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason code 21: invalid cookie"),
                  VendorRef("Huawei", "reason code 31: cookie mismatch"),
                  VendorRef("Huawei", "reason code 16: rekey no find old sa"),
                  VendorRef("Huawei", "reason code 17: rekey fail"),
-                 VendorRef("Clavister", "Ike_invalid_payload, Ike_invalid_cookie")),
+                 VendorRef("Clavister", "Ike_invalid_cookie (the tunnel initiates from one side only)")),
 )
+
+# A fresh negotiation this soon after an SA fell silent is read as its replacement.
+RESTART_WINDOW = 300.0
+# IKEv1 informationals at the end of an SA, one side only, at least this far apart: not a Delete pair.
+V1_SPACING = 1.0
 
 UNKNOWN_SA = CatalogEntry(
     code="ike.unknown_sa",
@@ -72,7 +85,7 @@ UNKNOWN_SA = CatalogEntry(
                  VendorRef("Huawei", "reason code 16: rekey no find old sa")),
 )
 
-ENTRIES = (INVALID_SPI_ENTRY, UNKNOWN_SA)
+ENTRIES = (LOST_STATE, UNKNOWN_SA)
 
 
 def _spi_text(m: MessageRef, n: int) -> str:
@@ -82,10 +95,72 @@ def _spi_text(m: MessageRef, n: int) -> str:
     return data.hex() if data else ""
 
 
-def invalid_spi(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+def peer_lost_state(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     yield from _readable_notify(sa)
     if sa.version == 2:
         yield from _after_delete(sa)
+    yield from _ignored_then_replaced(sa)
+
+
+def ignored_then_replaced(sa: SaRecord) -> tuple[list[MessageRef], int, float, int] | None:
+    """The requests at the end of an SA that was up which the peer never answered, when the same
+    peer then answered a fresh negotiation from the same asker: (those requests, the new SA, its
+    start, the frame of the peer's first answer in it). None when that did not happen."""
+    if sa.successor is None or sa.established_ts is None or not sa.messages:
+        return None
+    new_id, new_ts, new_initiator, answer = sa.successor
+    asker = sa.messages[-1].from_initiator
+    asker_addr = (sa.initiator if asker else sa.responder).address
+    if answer is None or new_initiator != asker_addr:
+        return None
+    peer_last = max((m.ts for m in sa.messages if m.from_initiator != asker), default=float("-inf"))
+    tail = [m for m in sa.messages if m.from_initiator == asker and m.ts > peer_last and not m.response]
+    if not tail or not 0 <= new_ts - tail[0].ts <= RESTART_WINDOW:
+        return None
+    if sa.version == 1:
+        # the informationals after the asker's last message of another kind (quick mode's third, say)
+        while tail and any(m.exchange != EX_V1_INFORMATIONAL for m in tail):
+            tail.pop(0)
+        if len(tail) < 2 or tail[-1].ts - tail[0].ts < V1_SPACING:
+            return None
+    elif len(tail) < 2 and new_ts - tail[-1].ts < 1.0:
+        return None  # one request just before the new negotiation: the asker may have moved on by itself
+    return tail, new_id, new_ts, answer
+
+
+def _ignored_then_replaced(sa: SaRecord) -> Iterable[Finding]:
+    found = ignored_then_replaced(sa)
+    if found is None:
+        return
+    tail, new_id, new_ts, answer = found
+    asker = tail[0].from_initiator
+    who, peer = role_name(asker), role_name(not asker)
+    peer_addr = tail[0].dst
+    checks = sa.version == 2 and all(m.inner_next == PL_NONE for m in tail)
+    readable_dpd = sa.version == 1 and any(N_V1_R_U_THERE in m.notifies for m in tail)
+    what = ("liveness checks" if checks or readable_dpd else
+            "encrypted informationals" if sa.version == 1 else "requests")
+    icmp = [u for u in sa.unreachable if u[1] >= tail[0].ts and u[2] == asker]
+    ev = [evidence(m, f"{what[:-1]} from the {who}, no answer" + (" (copy)" if m.retransmit_of else ""))
+          for m in tail[:MAX_EVIDENCE]]
+    ev += [Evidence(frame=u[0], ts=u[1], text=f"ICMP from {peer_addr}: {u[3]}") for u in icmp[:2]]
+    ev.append(Evidence(frame=answer, ts=new_ts, text=f"{peer} answers a fresh negotiation (SA {new_id})"))
+    down = (f"; ICMP port unreachable came back meanwhile, so its IKE daemon was not running: a restart"
+            if icmp else "")
+    summary = (f"the {peer} ({peer_addr}) stopped answering this SA ({len(tail)} {what} from the {who} over "
+               f"{tail[-1].ts - tail[0].ts:.1f} s), then answered a fresh negotiation (SA {new_id}) "
+               f"{new_ts - tail[0].ts:.1f} s after the first unanswered one: it lost this SA (restart, crash, "
+               f"or it dropped the SA without a Delete){down}")
+    if sa.version == 1 and not readable_dpd:
+        confidence, reason = Confidence.POSSIBLE, ("the informationals are encrypted: their rhythm is that of dead "
+                                                   "peer detection, and the keys would show R-U-THERE")
+    else:
+        confidence, reason = Confidence.LIKELY, (f"the {peer} is alive (it answers SA {new_id}) yet ignores "
+                                                 "this SA's requests; its own log would show the restart")
+    yield make(LOST_STATE, confidence, summary, sorted(ev, key=lambda e: (e.ts, e.frame)), sa=sa.id,
+               severity=Severity.WARNING, reason=reason,
+               details={"silent": peer, "requests": len(tail), "replaced_by": new_id,
+                        "icmp_unreachable": len(icmp)})
 
 
 def _readable_notify(sa: SaRecord) -> Iterable[Finding]:
@@ -108,7 +183,7 @@ def _readable_notify(sa: SaRecord) -> Iterable[Finding]:
         else:
             what = "an IKE SA it does not have (these cookies/SPIs are unknown to it)"
         went_on = any(e.answered and e.first_ts > m.ts for e in sa.exchanges)
-        yield make(INVALID_SPI_ENTRY, Confidence.CERTAIN,
+        yield make(LOST_STATE, Confidence.CERTAIN,
                    f"the {by} received traffic for {what}: {name}", ev, sa=sa.id,
                    severity=Severity.WARNING if went_on else None,
                    details={"notify": n, "name": name, "spi": spi, "sa_went_on": went_on},
@@ -136,7 +211,7 @@ def _after_delete(sa: SaRecord) -> Iterable[Finding]:
     senders = {role_name(m.from_initiator) for m in after}
     ev: list[Evidence] = [evidence(deleted[0], "the IKE SA is deleted"), evidence(deleted[1], "deletion acknowledged")]
     ev += [evidence(m, f"request from the {role_name(m.from_initiator)} on the deleted SA") for m in after[:MAX_EVIDENCE]]
-    yield make(INVALID_SPI_ENTRY, Confidence.LIKELY,
+    yield make(LOST_STATE, Confidence.LIKELY,
                f"{len(after)} request(s) from the {' and '.join(sorted(senders))} on the IKE SA after its deletion "
                f"was acknowledged (frame {deleted[1].frame}) go unanswered or are refused: a side still uses an "
                "SA that no longer exists",
@@ -195,4 +270,4 @@ def _encrypted_refusal(m: MessageRef) -> bool:
             and m.inner_next == PL_V2_N)
 
 
-SA_RULES = (invalid_spi, unknown_sa)
+SA_RULES = (peer_lost_state, unknown_sa)

@@ -27,6 +27,7 @@ from ...wire.numbers import (
     PL_V2_SA,
 )
 from ..context import RuleContext
+from .cookies import ignored_then_replaced
 from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, make
 
 # A request this close to the end of the capture, sent once, may just be cut off.
@@ -128,6 +129,8 @@ def _v2_unanswered(sa: SaRecord, inner: int) -> list[Exchange]:
 
 
 def dpd_unanswered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if ignored_then_replaced(sa) is not None:
+        return  # the peer is alive and answers a new SA: ike.peer_lost_state says what happened
     if sa.version == 2:
         yield from _v2_dpd(sa)
     else:
