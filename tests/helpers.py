@@ -19,7 +19,8 @@ from ikescope.track.tracker import Tracker
 from ikescope.wire.decode import decode_message
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "public"
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "public"
 
 
 PEER_A, PEER_B = "192.0.2.1", "198.51.100.2"
@@ -45,13 +46,18 @@ def run_rules(seq: list[Datagram], rules: tuple, ctx: RuleContext | None = None)
     return out
 
 
+def need_shared(path: Path) -> Path:
+    """``path`` in the shared material beside the repo, or a skip (a failure in CI, where it must be present)."""
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip(f"{path} is not present (clone the shared material beside the repo)")
+    return path
+
+
 def need_corpus() -> Path:
     """The public corpus, or a skip (a failure in CI, where it must be present)."""
-    if not CORPUS.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CORPUS} is missing in CI")
-        pytest.skip(f"{CORPUS} is not present (clone the shared material beside the repo)")
-    return CORPUS
+    return need_shared(CORPUS)
 
 
 def header(ispi: bytes = b"\x11" * 8, rspi: bytes = b"\0" * 8, np: int = 0, version: int = 0x20,
