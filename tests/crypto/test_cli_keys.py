@@ -34,10 +34,11 @@ def test_redaction_covers_decrypted_identities_and_addresses() -> None:
     assert '"identity": "id-' in r.output
 
 
-def test_analyze_is_certain_with_keys() -> None:
+def test_analyze_reads_the_refusal_with_keys() -> None:
     r = CliRunner().invoke(cli, ["analyze", "--format", "json", "--keys", str(KEYS), str(CAP)])
     finding = next(f for f in json.loads(r.output)["findings"] if f["code"] == "ike.auth_failed")
-    assert finding["confidence"] == "certain"
+    assert "notify is readable (decrypted)" in finding["confidence_reason"]
+    assert finding["confidence"] == "likely" and finding["alternatives"][0]["code"] == "ike.id_mismatch"
     r = CliRunner().invoke(cli, ["sas", "--format", "json", "--keys", str(KEYS), str(CAP)])
     assert r.exit_code == 0 and "alice@example.org" in r.output
 

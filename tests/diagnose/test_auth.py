@@ -75,12 +75,15 @@ def test_registered() -> None:
     assert auth.auth_failed in SA_RULES
 
 
-def test_v2_readable_authentication_failed_is_certain() -> None:
+def test_v2_readable_authentication_failed_is_likely_with_the_identity_as_alternative() -> None:
+    """The notify is readable, but a refused identity sends the same bytes as a wrong key."""
     seq = v2_init(1) + [sk(35, 1, 0x08, 35, 3, 0.02, True),
                         dg(message([v2_notify(24)], ispi=SPI_I, rspi=SPI_R, exchange=35, flags=0x20, msgid=1),
                            4, 0.03, False)]
     (f,) = findings(seq)
-    assert f.confidence.value == "certain" and f.frames == (3, 4) and f.root_cause
+    assert f.confidence.value == "likely" and f.frames == (3, 4) and f.root_cause
+    assert [a.code for a in f.alternatives] == ["ike.id_mismatch"]
+    assert f.confidence_reason.startswith("the AUTHENTICATION_FAILED notify is readable")
     assert f.details["refused_by"] == "responder" and "AUTHENTICATION_FAILED" in f.summary
 
 
@@ -177,10 +180,11 @@ def keyed(name: str, code: str) -> list:
     return [f for r in report.results for f in r.findings if f.code == code]
 
 
-def test_lab_keys_make_the_ikev2_verdict_certain() -> None:
-    """The same rule, no change: decrypted notifies are simply readable."""
+def test_lab_keys_read_the_ikev2_refusal() -> None:
+    """The same rule, no change: decrypted notifies are simply readable (and as ambiguous)."""
     (f,) = keyed("ikev2-psk-mismatch.pcap", CODE)
-    assert f.confidence.value == "certain" and f.root_cause and f.details["refused_by"] == "responder"
+    assert f.confidence.value == "likely" and f.root_cause and f.details["refused_by"] == "responder"
+    assert "(decrypted)" in f.confidence_reason and f.alternatives
 
 
 def test_lab_keys_show_ikev1_payload_malformed() -> None:

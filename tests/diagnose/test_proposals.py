@@ -60,7 +60,8 @@ def codes(fs: list) -> list[str]:
 def test_no_proposal_chosen_is_the_root_cause() -> None:
     fs = findings([dg(v2_offer(), 1, 0.0), dg(v2_notify_resp(14), 2, 0.01, False)])
     assert codes(fs)[0] == "ike.proposal_mismatch" and fs[0].root_cause
-    assert fs[0].frames == (1, 2) and fs[0].confidence.value == "certain"
+    assert fs[0].frames == (1, 2) and fs[0].confidence.value == "likely"
+    assert "no configuration for this initiator" in fs[0].alternatives[0].cause
     assert fs[0].details["offered"][0]["encryption"] == ["aes-cbc-256"]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .differential import possible
 from .finding import CatalogEntry
 from .engine import RULE_ERROR
 from .rules import ENTRIES
@@ -29,7 +30,10 @@ def markdown() -> str:
              "Severity: **error** means the negotiation failed because of it; **warning** means it may fail "
              "or misbehave; **info** is worth knowing. Each finding in a report also says how sure it is: "
              "*certain* (a notify or the decoder says so), *likely* (the pattern of messages says so) or "
-             "*possible* (one explanation among others).", ""]
+             "*possible* (one explanation among others). When a failed SA's root cause leaves the same "
+             "packets as other causes, the report lists those too, most plausible first, each with what would "
+             "tell it apart (a log line, the key file, a capture on the other side); such a root cause is never "
+             "*certain*. The entries below say which other causes each code may list.", ""]
     lines += ["| code | severity | title |", "|---|---|---|"]
     lines += [f"| [`{e.code}`](#{_anchor(e.code)}) | {e.severity.value} | {e.title} |" for e in _sorted(CATALOG.values())]
     for e in _sorted(CATALOG.values()):
@@ -40,6 +44,12 @@ def markdown() -> str:
         if e.vendor_refs:
             lines += ["", "**How gateways log it:**", ""]
             lines += [f"- {r.vendor}: {r.text}" for r in e.vendor_refs]
+        others = possible(e.code)
+        if others:
+            lines += ["", "**Other causes a report may list beside it** (when the evidence does not rule them "
+                          "out):", ""]
+            lines += [f"- {a.cause}" + (f" (`{a.code}`)" if a.code else "") + f". To tell: {a.tell_apart}"
+                      for a in others]
     lines += _seeds()
     return "\n".join(lines) + "\n"
 

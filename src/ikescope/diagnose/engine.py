@@ -18,6 +18,7 @@ from ..model import Datagram, NetEvent, Severity
 from ..track.records import SaRecord
 from ..wire.message import Decoded
 from .context import DiagnoseSettings, RuleContext
+from .differential import differential
 from .finding import CatalogEntry, Confidence, Finding, evidence, make
 from .rules import MESSAGE_RULES, NET_RULES, SA_RULES
 
@@ -73,8 +74,9 @@ class Diagnoser:
                 found.extend(rule(sa, self.context))
             except Exception as exc:  # noqa: BLE001 - a rule bug must not end the analysis
                 found.append(_rule_failed(rule, exc, sa))
+        ranked = differential(sa, rank(found), self.context)
         self.context.remember(sa)
-        return rank(found)
+        return ranked
 
     def net_event(self, ev: NetEvent) -> list[Finding]:
         return [f for rule in NET_RULES for f in rule(ev)]

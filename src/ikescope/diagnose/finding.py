@@ -67,6 +67,17 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another cause that fits a finding's evidence (see ``differential``): what it is, why the
+    packets fit it too, and what would tell it apart. ``code``: the finding it would be, if any."""
+
+    cause: str
+    why: str
+    tell_apart: str
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     severity: Severity
@@ -79,6 +90,7 @@ class Finding:
     details: Mapping[str, Any] = field(default_factory=dict)
     supporting: bool = False
     root_cause: bool = False
+    alternatives: tuple[Alternative, ...] = ()  # other causes that fit, most plausible first
     # the evidence's frames, sorted (ranking reads them often, so they are worked out once)
     frames: tuple[int, ...] = field(init=False, default=())
 

@@ -107,6 +107,13 @@ def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any]) -> It
             for r in rows:
                 yield (f"| {r['attribute']} | {cell(', '.join(r['a']) or '-')} | {cell(', '.join(r['b']) or '-')} "
                        f"| {'' if r['match'] else '**differs**'} |")
+        if f.get("alternatives"):
+            yield ""
+            yield "Other causes that fit the same packets:"
+            yield ""
+            for n, a in enumerate(f["alternatives"], 1):
+                code = f" (`{a['code']}`)" if a["code"] else ""
+                yield f"{n}. {cell(a['cause'])}{code}. To tell: {cell(a['tell_apart'])}"
         if f["vendor_refs"]:
             yield ""
             yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"])

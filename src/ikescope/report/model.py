@@ -40,6 +40,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "evidence": [{"frame": ev.frame, "time": ev.ts, "text": ev.text, "offset": ev.offset}
                      for ev in f.evidence],
         "details": dict(f.details),
+        "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": a.tell_apart}
+                         for a in f.alternatives],
     }
 
 

@@ -106,6 +106,11 @@ def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explai
         yield from _diff_lines(f["details"])
         if f["confidence"] != "certain" and f["confidence_reason"]:
             yield from wrap(f"Why {f['confidence']}: {f['confidence_reason']}", "      ")
+        if f.get("alternatives"):
+            yield "      Other causes that fit the same packets:"
+            for n, a in enumerate(f["alternatives"], 1):
+                code = f" ({a['code']})" if a["code"] else ""
+                yield from wrap(f"{a['cause']}{code}. To tell: {a['tell_apart']}", "         ", first=f"      {n}. ")
         if not explain:
             yield "      (what it means and what to check: as above)"
             yield ""
