@@ -150,11 +150,11 @@ class Decryptor:
         except _Closed as closed:
             return None, [closed.problem]
         if sk.type != PL_V2_SKF:
-            return _inner(plain, 2, sk.inner_next)
-        return self._fragment(h.ispi, h.rspi, h.message_id, h.initiator, sk, plain)
+            return _v2_inner(plain, sk.inner_next, keys, h.initiator)
+        return self._fragment(h.ispi, h.rspi, h.message_id, h.initiator, sk, plain, keys)
 
     def _fragment(self, ispi: bytes, rspi: bytes, message_id: int, from_initiator: bool, sk: EncryptedPayload,
-                  plain: bytes) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
+                  plain: bytes, keys: V2Keys) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
         """Keep one verified SKF fragment; the one completing its message yields the whole content."""
         number, total = sk.fragment_number or 0, sk.total_fragments or 0
         if not 0 < number <= total or total > MAX_FRAGMENTS:
@@ -171,7 +171,7 @@ class Decryptor:
         if len(st.parts) < total:
             return None, []
         del self._fragments[key]
-        return _inner(b"".join(st.parts[i] for i in range(1, total + 1)), 2, st.first_next)
+        return _v2_inner(b"".join(st.parts[i] for i in range(1, total + 1)), st.first_next, keys, from_initiator)
 
     # IKEv1 -----------------------------------------------------------------
 
@@ -289,6 +289,21 @@ def open_sk(keys: V2Keys, from_initiator: bool, wire: bytes, start: int, end: in
     return plain[:len(plain) - 1 - pad]
 
 
+def _v2_inner(plain: bytes, first: int, keys: V2Keys,
+              from_initiator: bool) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
+    """Verified IKEv2 content. The ICV proves the bytes are the sender's; a plaintext that is no
+    payload chain then means the table's encryption key or cipher for this direction is wrong
+    (SK_ei and SK_er swapped, another key length), not that the peer sent garbage."""
+    if _chain_end(plain, first, strict=False) != len(plain):
+        own, other = ("SK_ei", "SK_er") if from_initiator else ("SK_er", "SK_ei")
+        return None, [_problem(
+            "crypto.bad_plaintext",
+            f"the ICV verifies, but the {keys.encryption.name} plaintext with {own} from "
+            f"{keys.source or 'the key table'} line {keys.line} is no payload chain: {own} or the cipher in the "
+            f"table is wrong (swapped with {other}? another key length?)", length=len(plain))]
+    return _inner(plain, 2, first)
+
+
 def _inner(plain: bytes, version: int, first: int) -> tuple[tuple[Payload, ...], list[Problem]]:
     """Decode decrypted content with the project's decoder; its problems say they concern the plaintext."""
     payloads, problems = decode_chain(plain, version, first)
@@ -374,11 +389,12 @@ def _cbc(cipher: int | None, key: bytes, iv: bytes, body: bytes) -> bytes:
     return Cipher(algorithm, modes.CBC(iv)).decryptor().update(body)
 
 
-def _chain_end(plain: bytes, first: int) -> int | None:
-    """Where a well-formed IKEv1 payload chain in ``plain`` ends (the padding follows), or None."""
+def _chain_end(plain: bytes, first: int, strict: bool = True) -> int | None:
+    """Where a well-formed payload chain in ``plain`` ends (IKEv1's padding follows), or None.
+    ``strict``: the whole second byte is reserved (IKEv1); IKEv2 keeps its critical bit there."""
     pos, nxt = 0, first
     while nxt:
-        if pos + 4 > len(plain) or plain[pos + 1]:
+        if pos + 4 > len(plain) or plain[pos + 1] & (0xFF if strict else 0x7F):
             return None
         length = int.from_bytes(plain[pos + 2:pos + 4], "big")
         if length < 4 or pos + length > len(plain):
