@@ -96,7 +96,7 @@ class DecodeRun:
                  join: bool = True) -> None:
         self.path = str(path)
         self._reader = open_capture(path)
-        self._demux = Demux(esp_events=False)  # only IKE is read; ESP is counted
+        self._demux = Demux(esp_events=False)  # only IKE is decoded; ESP is counted
         self._keys = keys
         self._fragments = fragments
         self._join = join
@@ -138,7 +138,7 @@ class Pipeline:
         st = settings or Settings()
         self.input = input_index
         self.record = record if record is not None else InputRecord(path="")
-        self._demux = Demux(esp_events=False)
+        self._demux = Demux()  # ESP comes as sampled evidence that CHILD SAs carry traffic
         self._tracker = Tracker(st.tracker)
         self._diag = Diagnoser(st.diagnose)
         self._stage = Messages(st.keys)

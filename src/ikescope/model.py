@@ -97,7 +97,8 @@ class Datagram:
 class NetEvent:
     """A frame that is not an IKE message but still tells something.
 
-    kind: "esp" (ESP in UDP 4500), "keepalive" (RFC 3948 NAT keepalive),
+    kind: "esp" (ESP, plain or in UDP 4500 or TCP, sampled: see ``Demux``; ``spi`` is its SPI),
+    "keepalive" (RFC 3948 NAT keepalive),
     "icmp_unreachable" (an ICMP destination-unreachable quoting an IKE datagram;
     src/dst/ports are the quoted datagram's, ``problem`` says which ICMP code),
     "problem" (a network-level fault; see ``problem``).
@@ -111,3 +112,4 @@ class NetEvent:
     sport: int = 0
     dport: int = 0
     problem: Problem | None = None
+    spi: int | None = None

@@ -166,7 +166,7 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
     from .net import Demux
 
     jobs = pool.jobs
-    demux = Demux(esp_events=False)
+    demux = Demux()  # as api.Pipeline: ESP sampled, routed to the shard of its address pair
     # The open-SA cap is shared out, so N workers hold no more SAs than one process would.
     tracker = replace(settings.tracker, max_open=max(1, settings.tracker.max_open // jobs))
     for q in pool.inboxes:

@@ -199,4 +199,4 @@ def test_tcpdump_rfc3948_oobr_captures_hold_no_ike() -> None:
 
 def test_tcpdump_espudp1_is_esp_only() -> None:
     messages, events = pipeline("tcpdump/espudp1.pcap")
-    assert messages == [] and [e.kind for e in events] == ["esp"] * 8
+    assert messages == [] and {e.kind for e in events} == {"esp"}  # sampled: one report a flow a second

@@ -141,7 +141,6 @@ def test_esp_events_can_be_only_counted():
 def test_non_ike_traffic_is_dropped_and_counted(v6):
     others = [
         Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER) / ICMP(),
-        Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER, proto=50) / bytes(40),
         Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER) / TCP(sport=40000, dport=443) / b"GET /",
         Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER) / UDP(sport=5353, dport=53) / bytes(40),
         Ether(**MACS, type=0x0806) / bytes(28),
@@ -151,6 +150,20 @@ def test_non_ike_traffic_is_dropped_and_counted(v6):
     events = [e for i, p in enumerate(others) for e in demux.feed(frame(p, index=i + 1))]
     assert events == []
     assert demux.stats.frames == len(others) == demux.stats.non_ike
+
+
+def test_plain_esp_is_counted_and_reported_once_a_flow_a_second():
+    demux = Demux()
+    esp = [Ether(**MACS) / IP(src=INITIATOR, dst=RESPONDER, proto=50) / (b"\xca\xfe\x00\x01" + bytes(36)),
+           Ether(**MACS) / IP(src=RESPONDER, dst=INITIATOR, proto=50) / (b"\xbe\xef\x00\x02" + bytes(36))]
+    times = [0.0, 0.2, 0.4, 1.5]
+    events = [e for t in times for i, p in enumerate(esp) for e in demux.feed(frame(p, ts=t, index=1))]
+    assert demux.stats.esp == 8 and demux.stats.non_ike == 0
+    assert [(e.src, e.spi, e.ts) for e in events] == [
+        (INITIATOR, 0xCAFE0001, 0.0), (RESPONDER, 0xBEEF0002, 0.0),
+        (INITIATOR, 0xCAFE0001, 1.5), (RESPONDER, 0xBEEF0002, 1.5)]
+    quiet = Demux(esp_events=False)
+    assert [quiet.feed(frame(p, index=1)) for p in esp] == [[], []] and quiet.stats.esp == 2
 
 
 def test_ike_on_other_port_when_clearly_ike():

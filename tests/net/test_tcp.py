@@ -93,7 +93,7 @@ def test_several_messages_in_one_segment_and_esp():
     events = conn.send(b"IKETCP" + rfc8229(M1) + ESP + rfc8229(M3))
     assert [type(e).__name__ for e in events] == ["Datagram", "NetEvent", "Datagram"]
     assert [events[0].payload, events[2].payload] == [M1, M3]
-    assert events[1].kind == "esp"
+    assert events[1].kind == "esp" and events[1].spi == 0x0A0B0C0D
     assert conn.demux.stats.esp_in_tcp == 1 and conn.demux.stats.ike == 2
 
 

@@ -7,6 +7,9 @@ Rules:
    a mere symptom (``supporting``); retransmissions and silence caused by a
    mismatch are kept as evidence under it, not as headlines.
 3. Memory: the context keeps a bounded history of SAs per peer pair, nothing else.
+4. Traffic outranks inference: ESP seen both ways between the peers after the SA came up
+   proves a CHILD SA works, so guesses (not certainties) that NAT traversal or the CHILD SA
+   failed are dropped.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ def rank(findings: Iterable[Finding]) -> list[Finding]:
     return ordered
 
 
+# Inferred failures that ESP flowing both ways disproves (rule 4).
+ESP_CONTRADICTS = frozenset({"ike.nat_t_unsupported", "ike.nat_no_float", "ike.child_sa_rejected"})
+
 RULE_ERROR = CatalogEntry(
     code="ikescope.rule_error",
     severity=Severity.WARNING,
@@ -74,6 +80,8 @@ class Diagnoser:
                 found.extend(rule(sa, self.context))
             except Exception as exc:  # noqa: BLE001 - a rule bug must not end the analysis
                 found.append(_rule_failed(rule, exc, sa))
+        if sa.esp and sa.esp_both_ways(sa.established_ts):
+            found = [f for f in found if f.code not in ESP_CONTRADICTS or f.confidence is Confidence.CERTAIN]
         ranked = differential(sa, rank(found), self.context)
         self.context.remember(sa)
         return ranked

@@ -191,9 +191,7 @@ HUAWEI = Document("huawei-ipsec-negotiation-fails-alarm.txt", "Huawei: IPSEC/4/I
     _code(39, "local address mismatch", gap=_off(
         "The gateway compares the address it negotiates from with its own interface; the capture only "
         "shows the address in use.")),
-    _code(40, "nat detection fail", _on("ike.nat_t_unsupported", "corpus/public/ferozbaig96-pcaps/isakmp.pcap",
-                                        keys=True),
-          _on("ike.nat_no_float")),
+    _code(40, "nat detection fail", _on("ike.nat_t_unsupported"), _on("ike.nat_no_float")),
     _code(41, "ipsec tunnel number reaches limitation", gap=_off(LIMIT, "ike.no_response")),
     _code(42, "dynamic peers number reaches limitation", gap=_off(LIMIT, "ike.no_response")),
     _code(43, "none of user's interface is selected", gap=_off(

@@ -30,6 +30,8 @@ from ikescope.wire.numbers import PORT_IKE, PORT_NAT_T
 _UDP = 17
 _TCP = 6
 _ICMP = 1
+_ESP = 50
+_MAX_ESP_FLOWS = 4096  # ESP flows whose last report time is kept
 _ICMPV6 = 58
 # Destination-unreachable codes worth naming (RFC 792 for IPv4, RFC 4443 3.1 for IPv6).
 _ICMP_CODES = {4: {0: "network unreachable", 1: "host unreachable", 3: "port unreachable",
@@ -56,7 +58,8 @@ class DemuxStats(Mapping[str, int]):
 
     frames: every frame fed. non_ike: frames of a known link type that carried
     no IKE, ESP or keepalive (fragments are counted in ``fragments`` instead).
-    ike: Datagrams emitted; truncated: those cut by the snap length.
+    ike: Datagrams emitted; truncated: those cut by the snap length. esp: plain ESP
+    packets (IP protocol 50); esp_in_udp / esp_in_tcp: ESP encapsulated for NAT-T.
     reassembled: IP datagrams rebuilt from fragments. tcp_segments: segments of
     followed RFC 8229 streams. unknown_linktype: frames of a link type we
     cannot read. problems: NetEvents of kind "problem". icmp_unreachable: ICMP errors
@@ -65,6 +68,7 @@ class DemuxStats(Mapping[str, int]):
 
     frames: int = 0
     ike: int = 0
+    esp: int = 0
     esp_in_udp: int = 0
     esp_in_tcp: int = 0
     keepalives: int = 0
@@ -101,8 +105,10 @@ class Demux:
     reported) and ``max_tcp_streams`` followed TCP directions. ``tcp_ports``
     are the ports whose TCP streams are read as RFC 8229 even without the
     "IKETCP" prefix (a capture often starts after the prefix went by).
-    ``esp_events=False`` only counts ESP packets: a consumer that does not
-    look at them is spared one record per ESP packet, most of a gateway capture.
+    ``esp_events`` reports ESP as evidence that a CHILD SA carries traffic, sampled:
+    the first packet of each (source, destination, SPI) and then one a second, so
+    the stream of ESP that makes up most of a gateway capture costs a dictionary
+    lookup a packet, not a record. ``esp_events=False`` only counts ESP packets.
     """
 
     def __init__(
@@ -121,6 +127,7 @@ class Demux:
         self._unknown_linktypes: set[int] = set()
         self._names: dict[bytes, str] = {}
         self._esp_events = esp_events
+        self._esp_seen: dict[tuple[bytes, bytes, bytes], float] = {}  # (src, dst, SPI) -> last report
 
     def feed(self, frame: Frame) -> list[Datagram | NetEvent]:
         """Handle one frame; returns what it completes (often nothing)."""
@@ -164,7 +171,10 @@ class Demux:
             return
         proto = data[off + 9]
         if proto != _UDP and proto != _TCP:
-            if proto != _ICMP or not self._icmp(frame, data, l4, 4, out):
+            if proto == _ESP and not (data[off + 6] & 0x3F or data[off + 7]):
+                self._esp(out, frame.index, frame.ts, data[off + 12 : off + 16], data[off + 16 : off + 20], 0, 0,
+                          data[l4 : l4 + 4])
+            elif proto != _ICMP or not self._icmp(frame, data, l4, 4, out):
                 self.stats.non_ike += 1
             return
         total = data[off + 2] << 8 | data[off + 3]
@@ -204,7 +214,10 @@ class Demux:
                 self._fragment(frame, key, inner, word & 0xFFF8, data[body:end], end - body, bool(word & 1), out)
                 return
             if nh != _UDP and nh != _TCP:
-                if nh != _ICMPV6 or not self._icmp(frame, data, pos, 6, out):
+                if nh == _ESP:
+                    self._esp(out, frame.index, frame.ts, data[off + 8 : off + 24], data[off + 24 : off + 40], 0, 0,
+                              data[pos : pos + 4])
+                elif nh != _ICMPV6 or not self._icmp(frame, data, pos, 6, out):
                     self.stats.non_ike += 1
                 return
         if pos <= end and self._screen(nh, data, pos, off + 8, 16):
@@ -383,8 +396,7 @@ class Demux:
             self._datagram(out, frames, ts, src, dst, sport, dport, "udp", encap, message, truncated)
         elif kind is udp.Kind.ESP:
             self.stats.esp_in_udp += 1
-            if self._esp_events:
-                out.append(NetEvent("esp", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
+            self._esp(out, frames[-1], ts, src, dst, sport, dport, data[start : start + 4], count=False)
         elif kind is udp.Kind.KEEPALIVE:
             self.stats.keepalives += 1
             out.append(NetEvent("keepalive", frames[-1], ts, self._addr(src), self._addr(dst), sport, dport))
@@ -434,9 +446,7 @@ class Demux:
                 self._problem(out, item.problem, item.frame, item.ts, self._addr(src), self._addr(dst), sport, dport)
             elif item.esp:
                 self.stats.esp_in_tcp += 1
-                if self._esp_events:
-                    out.append(NetEvent("esp", item.frames[-1], item.ts, self._addr(src), self._addr(dst), sport,
-                                        dport))
+                self._esp(out, item.frames[-1], item.ts, src, dst, sport, dport, item.payload[:4], count=False)
             else:
                 self._datagram(
                     out, item.frames, item.ts, src, dst, sport, dport, "tcp", "tcp", item.payload, item.truncated
@@ -480,6 +490,22 @@ class Demux:
     ) -> None:
         self.stats.problems += 1
         out.append(NetEvent("problem", frame, ts, src, dst, sport, dport, problem))
+
+    def _esp(self, out: list[Datagram | NetEvent], frame: int, ts: float, src: bytes, dst: bytes, sport: int,
+             dport: int, spi: bytes, count: bool = True) -> None:
+        if count:
+            self.stats.esp += 1
+        if not self._esp_events or len(spi) < 4:
+            return
+        key = (src, dst, spi)
+        last = self._esp_seen.get(key)
+        if last is not None and ts - last < 1.0:
+            return
+        if last is None and len(self._esp_seen) >= _MAX_ESP_FLOWS:
+            del self._esp_seen[next(iter(self._esp_seen))]
+        self._esp_seen[key] = ts
+        out.append(NetEvent("esp", frame, ts, self._addr(src), self._addr(dst), sport, dport,
+                            spi=int.from_bytes(spi, "big")))
 
     def _addr(self, raw: bytes) -> str:
         """Address bytes as text, remembered: a capture repeats few addresses,

@@ -42,7 +42,7 @@ class Message:
     """One RFC 8229 frame taken out of a stream."""
 
     esp: bool
-    payload: bytes  # the IKE message (without length and marker); empty for ESP
+    payload: bytes  # the IKE message (without length and marker); for ESP its SPI
     frames: tuple[int, ...]
     ts: float
     truncated: bool
@@ -211,7 +211,7 @@ def _extract(d: _Direction) -> list[Message | Issue]:
             stop = size if hole is None else hole - d.start
             out.append(Message(False, bytes(d.buf[_MIN_FRAME:stop]), frames, ts, hole is not None))
         else:
-            out.append(Message(True, b"", frames, ts, False))
+            out.append(Message(True, bytes(d.buf[2:6]), frames, ts, False))  # the ESP SPI
         _consume(d, size)
     return out
 

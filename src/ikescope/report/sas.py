@@ -45,6 +45,13 @@ def exchange_dict(sa: SaRecord, ex: Exchange) -> dict[str, Any]:
     return d
 
 
+def _esp(sa: SaRecord) -> dict[str, Any]:
+    flows = [{"from": "initiator" if side else "responder", "spi": f"{spi:08x}", "first_frame": f[0],
+              "last_frame": f[2], "first_time": f[1], "last_time": f[3]}
+             for (side, spi), f in sorted(sa.esp.items(), key=lambda kv: kv[1][0])]
+    return {"both_ways": sa.esp_both_ways(sa.established_ts), "flows": flows}
+
+
 def sa_dict(sa: SaRecord) -> dict[str, Any]:
     """Everything ``sas`` shows about one IKE SA, JSON-ready."""
     nat = _nat_summary(sa)
@@ -60,6 +67,7 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "transport": sa.transport,
         "nat_t": sa.nat_t,
         "nat": nat,
+        "esp": _esp(sa),
         "outcome": sa.outcome,
         "outcome_detail": sa.outcome_detail,
         "first_frame": sa.messages[0].frame if sa.messages else None,

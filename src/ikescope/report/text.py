@@ -81,6 +81,10 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
     verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
     detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""
     yield from wrap(f"{verdict}{detail}", "         ")
+    esp = s.get("esp") or {}
+    if esp.get("both_ways"):
+        spis = ", ".join(sorted({f["spi"] for f in esp["flows"]}))
+        yield from wrap(f"ESP flows both ways (SPIs {spis}): a CHILD SA carries traffic", "         ")
     rc = s["root_cause"]
     if rc is not None:
         # On an SA that came up the top finding is a remark, not the reason it failed.

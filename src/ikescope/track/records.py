@@ -158,6 +158,15 @@ class SaRecord:
     # (its SA id, its first time, its initiator's address, the frame of the first message its
     # responder sent or None). A peer that ignores this SA but answers a new one has lost this SA.
     successor: tuple[int, float, str, int | None] | None = None
+    # ESP between the SA's two addresses while it was the latest SA between them, as sampled by the
+    # demultiplexer: (sent by the initiator's address, SPI) -> [first frame, first time, last frame,
+    # last time, reports]; at most MAX_ESP_FLOWS flows. ESP both ways proves a CHILD SA carries traffic.
+    esp: dict[tuple[bool, int], list] = field(default_factory=dict)
+
+    def esp_both_ways(self, since: float | None = None) -> bool:
+        """ESP went both ways between the peers (after ``since``, when given)."""
+        sides = {side for (side, _), flow in self.esp.items() if since is None or flow[3] >= since}
+        return sides == {True, False}
 
     @property
     def duration(self) -> float:

@@ -73,6 +73,7 @@ RESTART_WINDOW = 10.0
 MAX_ICMP = 50  # ICMP errors kept per SA
 MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
 MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
+MAX_ESP_FLOWS = 8  # ESP flows (direction, SPI) kept per SA
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,9 @@ class Tracker:
         """Attach an ICMP unreachable quoting an IKE datagram to the SA last seen between those peers;
         returns the SAs that went idle before it."""
         closed = self.tick(ev.ts)
+        if ev.kind == "esp" and ev.spi is not None:
+            self._esp(ev)
+            return closed
         if ev.kind != "icmp_unreachable":
             return closed
         st = self._by_pair.get(frozenset((ev.src, ev.dst)))
@@ -198,6 +202,19 @@ class Tracker:
         detail = ev.problem.detail if ev.problem is not None else "ICMP destination unreachable"
         sa.unreachable.append((ev.frame, ev.ts, ev.src == sa.initiator.address, detail))
         return closed
+
+    def _esp(self, ev: NetEvent) -> None:
+        st = self._by_pair.get(frozenset((ev.src, ev.dst)))
+        if st is None:
+            return
+        sa = st.sa
+        key = (ev.src == sa.initiator.address, ev.spi)
+        flow = sa.esp.get(key)
+        if flow is None:
+            if len(sa.esp) < MAX_ESP_FLOWS:
+                sa.esp[key] = [ev.frame, ev.ts, ev.frame, ev.ts, 1]
+        else:
+            flow[2], flow[3], flow[4] = ev.frame, ev.ts, flow[4] + 1
 
     @property
     def open_count(self) -> int:
