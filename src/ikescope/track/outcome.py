@@ -10,6 +10,7 @@ than IDr is, in practice, an error response. Such verdicts say "likely" in
 
 from __future__ import annotations
 
+from ..model import Severity
 from ..wire.registry import notify_is_error, notify_name
 from ..wire.numbers import (
     EX_V1_AGGRESSIVE,
@@ -117,10 +118,14 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         auth_resp = resp
         children: list[bool | None] = [_child_created(sa, last)]
     else:
-        # The SA was negotiated before the capture started: judge by what follows.
+        # The SA was negotiated before the capture started: judge by what follows. Messages the
+        # decoder could not read (a fuzzed header, an unknown version) prove no SA at all.
         answered = [e for e in sa.exchanges if e.answered]
-        sa.outcome = "established" if answered else "incomplete"
-        sa.outcome_detail = "negotiated before the capture started"
+        if all(any(p.severity is Severity.ERROR for p in m.problems) for m in sa.messages):
+            sa.outcome, sa.outcome_detail = "incomplete", "only malformed messages: no SA can be told from them"
+        else:
+            sa.outcome = "established" if answered else "incomplete"
+            sa.outcome_detail = "negotiated before the capture started"
         auth_resp = None
         children = []
     children += [_child_created(sa, e) for e in sa.exchanges if e.exchange == EX_V2_CREATE_CHILD_SA and e.answered]

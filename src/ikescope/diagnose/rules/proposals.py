@@ -29,6 +29,10 @@ from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import Suite, accepts, best_mismatch, diff, suites
 
+# Seconds an initiator refused with INVALID_KE_PAYLOAD may take to retry; a capture that ends
+# sooner after the refusal cannot show whether it did.
+RETRY_WAIT = 2.0
+
 
 PROPOSAL_MISMATCH = CatalogEntry(
     code="ike.proposal_mismatch",
@@ -342,11 +346,25 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 continue
         why = ("the initiator never retried" if retry_req is None else
                f"the retry used {reg.dh_group_name(retry_req.ke_group) if retry_req.ke_group else '?'} instead")
+        confidence, reason = Confidence.CERTAIN, "INVALID_KE_PAYLOAD names the group, in clear"
         if wanted is not None and offered_groups and wanted_name not in offered_groups:
             why = f"{wanted_name} is not among the groups the initiator offers ({', '.join(sorted(offered_groups))})"
-        yield make(DH_GROUP_MISMATCH, Confidence.CERTAIN,
+        elif retry_req is None and (unseen := _retry_unseeable(sa, resp)):
+            why, confidence = f"{unseen}, so whether it retried is not known", Confidence.POSSIBLE
+            reason = f"the refusal is readable, but {unseen}"
+            details["partial_capture"] = True
+        yield make(DH_GROUP_MISMATCH, confidence,
                    f"the responder wants {wanted_name}, but {why}", ev, sa=sa.id, exchange=ex.index,
-                   details=details, reason="INVALID_KE_PAYLOAD names the group, in clear")
+                   details=details, reason=reason)
+
+
+def _retry_unseeable(sa: SaRecord, refusal: MessageRef) -> str:
+    """Why the capture cannot show a retry after ``refusal``, or "" when it could have."""
+    if not any(m.from_initiator for m in sa.messages):
+        return "the capture holds no message from the initiator"
+    if sa.closed_at is not None and sa.closed_at[1] == float("inf") and sa.closed_at[0] - refusal.ts < RETRY_WAIT:
+        return f"the capture ends {sa.closed_at[0] - refusal.ts:.1f} s after the refusal"
+    return ""
 
 
 SA_RULES = (proposal_mismatch, child_proposal_mismatch, choice_not_offered, expected_proposals, expected_esp,
