@@ -93,6 +93,9 @@ class Redactor:
                 return self._place("spi", obj)
             if key in _ID_KEYS:
                 return self._place("id", obj)
+            if key == "to":  # a REDIRECT target: an address or a gateway's name
+                redacted = self.ip(obj)
+                return redacted if redacted != obj else self._place("id", obj)
             if key in _HEX_KEYS and obj:
                 return self._place("data", obj)
             if key == "path":

@@ -68,6 +68,7 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "nat_t": sa.nat_t,
         "nat": nat,
         "esp": _esp(sa),
+        "redirect": {"to": sa.redirect_to, "followed_as": sa.redirected_as, "of": sa.redirect_of},
         "outcome": sa.outcome,
         "outcome_detail": sa.outcome_detail,
         "first_frame": sa.messages[0].frame if sa.messages else None,

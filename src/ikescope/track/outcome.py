@@ -22,6 +22,7 @@ from ..wire.numbers import (
     EX_V2_IKE_SA_INIT,
     EX_V2_INFORMATIONAL,
     N_V2_COOKIE,
+    N_V2_REDIRECT,
     N_V2_INVALID_KE_PAYLOAD,
     PL_V2_D,
     PL_V2_IDR,
@@ -76,6 +77,14 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if sa.restarted_as is not None and resp is not None and N_V2_INVALID_KE_PAYLOAD in resp.notifies:
             sa.outcome = "restarted"
             sa.outcome_detail = f"INVALID_KE_PAYLOAD; the initiator started over as SA {sa.restarted_as}"
+            sa.failed_exchange = last.index
+            return
+        if sa.redirect_to is not None and resp is not None and N_V2_REDIRECT in resp.notifies:
+            followed = sa.redirected_as is not None
+            sa.outcome = "restarted" if followed else "incomplete"
+            sa.outcome_detail = (f"redirected to {sa.redirect_to} (REDIRECT, RFC 5685); " +
+                                 (f"the initiator followed as SA {sa.redirected_as}" if followed else
+                                  "no attempt there in the capture"))
             sa.failed_exchange = last.index
             return
         if errors or (resp and N_V2_COOKIE in resp.notifies):

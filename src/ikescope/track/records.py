@@ -162,6 +162,11 @@ class SaRecord:
     # demultiplexer: (sent by the initiator's address, SPI) -> [first frame, first time, last frame,
     # last time, reports]; at most MAX_ESP_FLOWS flows. ESP both ways proves a CHILD SA carries traffic.
     esp: dict[tuple[bool, int], list] = field(default_factory=dict)
+    # RFC 5685: the gateway the responder sent the initiator to, the SA in which the initiator went
+    # there, and, on that SA, the one it was redirected from
+    redirect_to: str | None = None
+    redirected_as: int | None = None
+    redirect_of: int | None = None
 
     def esp_both_ways(self, since: float | None = None) -> bool:
         """ESP went both ways between the peers (after ``since``, when given)."""

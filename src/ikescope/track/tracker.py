@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..model import Datagram, NetEvent
 from ..wire import vendors
-from ..wire.identity import identity_text, selector_text
+from ..wire.identity import gateway_identity, identity_text, selector_text
 from ..wire.message import (
     ConfigPayload,
     CertPayload,
@@ -56,6 +56,8 @@ from ..wire.numbers import (
     N_V2_INVALID_KE_PAYLOAD,
     N_V2_NAT_DETECTION_DESTINATION_IP,
     N_V2_NAT_DETECTION_SOURCE_IP,
+    N_V2_REDIRECT,
+    N_V2_REDIRECTED_FROM,
     PL_V1_NAT_D,
     PL_V1_NAT_D_DRAFT,
     PL_V1_VID,
@@ -131,6 +133,8 @@ class Tracker:
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
         # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
         self._refused_inits: dict[tuple[str, str], tuple[float, _State]] = {}
+        # (initiator address, gateway named by REDIRECT) -> (time, the redirected SA)
+        self._redirects: dict[tuple[str, str], tuple[float, SaRecord]] = {}
         self.undecodable = 0
         self._by_pair: dict[frozenset[str], _State] = {}  # the SA most recently active between two addresses
         self._rekey_spis: dict[bytes, tuple[float, tuple]] = {}  # new SPIi -> (time, key of the rekeyed SA)
@@ -181,7 +185,7 @@ class Tracker:
             closed.sort(key=lambda sa: sa.closed_at)  # type: ignore[arg-type,return-value]
         if now - self._last_aux_sweep >= 1.0:
             self._last_aux_sweep = now
-            for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis):
+            for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis, self._redirects):
                 for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
                     del table[k]
         return closed
@@ -387,12 +391,20 @@ class Tracker:
         if (h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and h.rspi == ZERO_SPI and h.initiator
                 and not any(e.exchange == EX_V2_IKE_SA_INIT for e in sa.exchanges)):
             self._link_restart(sa, ref)
+            self._link_redirect(sa, ref)
         sa.messages.append(ref)
         self._exchange(st, msg, ref, len(sa.messages) - 1)
         if copy_of is None:
             self._learn(sa, msg, ref)
         if h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and response and N_V2_INVALID_KE_PAYLOAD in notifies:
             self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
+        if h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and response and N_V2_REDIRECT in notifies:
+            target = gateway_identity(notify_data[notifies.index(N_V2_REDIRECT)])
+            if target is not None and sa.redirect_to is None:
+                sa.redirect_to = target
+                self._redirects[(sa.initiator.address, target)] = (dg.ts, sa)
+                # the new attempt names the gateway it was redirected from (REDIRECTED_FROM, RFC 5685 5)
+                self._redirects[(sa.initiator.address, "from " + sa.responder.address)] = (dg.ts, sa)
         if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not response:
             self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
         return settles
@@ -404,6 +416,15 @@ class Tracker:
             old.restarted_as, sa.restart_of = sa.id, old.id
             old.restart_frame = ref.frame
             old.restart_ke_group = ref.ke_group
+
+    def _link_redirect(self, sa: SaRecord, ref: MessageRef) -> None:
+        """A first IKE_SA_INIT to the gateway a recent REDIRECT named, from the redirected initiator."""
+        found = self._redirects.pop((ref.src, ref.dst), None)
+        if found is None and N_V2_REDIRECTED_FROM in ref.notifies and len(ref.notify_data) == len(ref.notifies):
+            origin = gateway_identity(ref.notify_data[ref.notifies.index(N_V2_REDIRECTED_FROM)])
+            found = self._redirects.pop((ref.src, f"from {origin}"), None)
+        if found is not None and abs(ref.ts - found[0]) < RESTART_WINDOW and found[1] is not sa:
+            found[1].redirected_as, sa.redirect_of = sa.id, found[1].id
 
     def _note_rekey(self, sa: SaRecord, p: SaPayload, ref: MessageRef) -> None:
         """Remember the new initiator SPI of an IKE SA rekey, to link the SA that will use it."""

@@ -53,3 +53,21 @@ def selector_text(ts: "TrafficSelector") -> str:
     proto = "" if ts.protocol == 0 else f" proto {ts.protocol}"
     ports = "" if (ts.start_port, ts.end_port) == (0, 65535) else f" ports {ts.start_port}-{ts.end_port}"
     return span + proto + ports
+
+
+# RFC 5685 4: gateway identity types of REDIRECT / REDIRECTED_FROM notify data.
+GW_IPV4, GW_IPV6, GW_FQDN = 1, 2, 3
+
+
+def gateway_identity(data: bytes) -> str | None:
+    """The gateway a REDIRECT names (or REDIRECTED_FROM recalls): its notify data is GW Ident
+    Type (1 byte), GW Ident Len (1 byte), the identity, then, in IKE_SA_INIT, a nonce copy.
+    None when the data is too short or of an unknown type."""
+    if len(data) < 2 or len(data) < 2 + data[1]:
+        return None
+    kind, raw = data[0], data[2:2 + data[1]]
+    if kind == GW_IPV4 and len(raw) == 4 or kind == GW_IPV6 and len(raw) == 16:
+        return address_text(raw)
+    if kind == GW_FQDN and raw:
+        return raw.decode("ascii", "replace")
+    return None
