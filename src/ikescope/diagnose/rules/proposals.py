@@ -10,6 +10,7 @@ what differs. Notify numbers: RFC 2408 3.14.1 (IKEv1), RFC 7296 3.10.1 (IKEv2).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from ...model import Severity
@@ -19,11 +20,14 @@ from ...wire.numbers import (
     EX_V1_AGGRESSIVE,
     EX_V1_INFORMATIONAL,
     EX_V1_MAIN,
+    EX_V1_QUICK,
+    EX_V2_CREATE_CHILD_SA,
     EX_V2_IKE_AUTH,
     EX_V2_IKE_SA_INIT,
     N_V1_NO_PROPOSAL_CHOSEN,
     N_V2_INVALID_KE_PAYLOAD,
     N_V2_NO_PROPOSAL_CHOSEN,
+    PROTO_ISAKMP,
 )
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
@@ -213,10 +217,11 @@ def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]
         details: dict[str, Any] = {}
         entry = CHILD_PROPOSAL_MISMATCH
         if request is not None and request.proposals:
-            offered = suites(sa.version, request.proposals)
+            offered = _offered_child(sa, request)
             details["offered"] = _suite_rows(offered)
             if ctx.settings.expect_esp:
                 details["diff"] = diff(offered, list(ctx.settings.expect_esp))
+                details["diff_against"] = "the expected configuration (--expect-esp)"
                 differing = best_mismatch(offered, list(ctx.settings.expect_esp))
                 details["differing"] = differing
                 if differing == ["dh"]:
@@ -226,11 +231,27 @@ def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]
 
 
 def _request_for(sa: SaRecord, resp: MessageRef) -> MessageRef | None:
+    """The request ``resp`` refuses: the same exchange in IKEv2; in IKEv1 a refusal travels in a
+    separate Informational, so the latest quick mode offer from the other side before it."""
+    if sa.version == 1 and resp.exchange == EX_V1_INFORMATIONAL:
+        offers = [m for m in sa.messages if m.exchange == EX_V1_QUICK and m.from_initiator != resp.from_initiator
+                  and m.frame < resp.frame and m.proposals and m.retransmit_of is None]
+        return offers[-1] if offers else None
     for m in sa.messages:
         if (m.message_id == resp.message_id and m.exchange == resp.exchange and m.from_initiator != resp.from_initiator
                 and m.frame < resp.frame and m.retransmit_of is None):
             return m
     return None
+
+
+def _offered_child(sa: SaRecord, request: MessageRef) -> list[Suite]:
+    """A CHILD SA offer as suites. A CREATE_CHILD_SA (like quick mode) offers PFS by listing a DH
+    group, so a proposal without one says "no PFS"; IKE_AUTH never carries the group."""
+    offered = suites(sa.version, request.proposals or ())
+    if sa.version == 2 and request.exchange == EX_V2_CREATE_CHILD_SA:
+        offered = [s if s.get("dh") else Suite(s.number, {**s.values, "dh": frozenset({"no PFS"})})
+                   for s in offered]
+    return offered
 
 
 def choice_not_offered(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
@@ -278,12 +299,14 @@ def expected_esp(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     --expect-esp. IKE_AUTH carries no KE, so a DH/PFS group is compared only for
     CREATE_CHILD_SA and quick mode (RFC 7296 1.2)."""
     expected = list(ctx.settings.expect_esp)
-    answers = [(f, props) for f, by_init, props in sa.child_proposals if not by_init and props]
+    # CREATE_CHILD_SA also rekeys the IKE SA itself: only ESP/AH proposals are CHILD SAs
+    answers = [(f, props) for f, by_init, props in sa.child_proposals
+               if not by_init and props and props[0].protocol != PROTO_ISAKMP]
     if not expected or not answers:
         return
     frame, props = answers[-1]
-    chosen = suites(sa.version, props[:1])
     msg = next((m for m in sa.messages if m.frame == frame), None)
+    chosen = suites(sa.version, props[:1]) if msg is None else _offered_child(sa, replace(msg, proposals=props[:1]))
     ignore: tuple[str, ...] = ("protocol", "lifetime", "encapsulation")
     if msg is not None and msg.exchange == EX_V2_IKE_AUTH:
         ignore += ("dh",)
