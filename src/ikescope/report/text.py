@@ -130,7 +130,14 @@ def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explai
 def _diff_lines(details: dict[str, Any]) -> Iterable[str]:
     rows = details.get("diff")
     if not rows:
-        for s in details.get("offered", ())[:8]:
+        offered = details.get("offered") or ()
+        if offered and not all(isinstance(s, dict) for s in offered):
+            # plain values (a lifetime, a mode) offered against those chosen
+            chosen = details.get("chosen") or ()
+            yield from wrap(f"offered {', '.join(map(str, offered))}"
+                            + (f"; chosen {', '.join(map(str, chosen))}" if chosen else ""), "      ")
+            return
+        for s in offered[:8]:
             parts = [f"{k} {'/'.join(v)}" for k, v in s.items() if k not in ("number", "protocol") and v]
             yield from wrap(f"offered #{s['number']}: " + ", ".join(parts), "      ")
         return
