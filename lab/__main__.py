@@ -1,4 +1,6 @@
-"""`python -m lab all | list | relabel | NAME...`: regenerate lab captures into pcaps/.
+"""`python -m lab all | list | relabel | score | NAME...`: regenerate lab captures into pcaps/.
+
+`score` compares ikescope's diagnosis of the captures with their labels (no root needed).
 
 `relabel` rewrites labels.json and README.md from the captures already there, for a change
 to a scenario's expectation or wording: new captures would change every byte (SPIs,
@@ -24,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
-    parser.add_argument("names", nargs="+", help="scenario names, 'all', 'list' or 'relabel'")
+    parser.add_argument("names", nargs="+", help="scenario names, 'all', 'list', 'relabel' or 'score'")
     parser.add_argument("--out", type=Path, default=REPO / "pcaps",
                         help="where captures, keys, logs and labels go (default: pcaps/)")
     parser.add_argument("--work", type=Path, default=REPO / "lab" / "work",
@@ -36,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.names == ["relabel"]:
         return relabel(args.out)
+    if args.names == ["score"]:
+        from lab.score import render
+        print(render(args.out), end="")
+        return 0
     names = [s.name for s in SCENARIOS] if args.names == ["all"] else args.names
     unknown = [n for n in names if n not in BY_NAME]
     if unknown:
