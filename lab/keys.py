@@ -160,8 +160,13 @@ def write_tables(pcap: Path, logs: list[Path], stem: Path) -> list[Path]:
             v2 += blocks
             v1.update((k.icookie, k.key) for k in v1keys)
     written = []
-    rows2 = v2_rows(v2, ike_messages(pcap)) if v2 else []
-    for suffix, rows in (("ikev1_decryption_table", [f"{c},{k.hex()}" for c, k in v1.items()]),
+    msgs = ike_messages(pcap) if v2 or v1 else []
+    rows2 = v2_rows(v2, msgs) if v2 else []
+    # IKEv1 keys only for SAs with an encrypted message in the capture (a scanner's aggressive mode
+    # answer derives keys that nothing on the wire uses)
+    encrypted = {m[:8].hex() for m in msgs if m[17] >> 4 == 1 and m[19] & 1}
+    rows1 = [f"{c},{k.hex()}" for c, k in v1.items() if c in encrypted]
+    for suffix, rows in (("ikev1_decryption_table", rows1),
                          ("ikev2_decryption_table", rows2)):
         path = Path(f"{stem}.{suffix}")
         path.unlink(missing_ok=True)

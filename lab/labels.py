@@ -33,6 +33,7 @@ ROOT_CAUSES = {
     "ike.delete_unacknowledged": "a DELETE is never acknowledged (the peer is gone)",
     "ike.peer_lost_state": "a peer lost its SAs (restart, crash): the other's requests on the old SA "
                            "find nothing there, and a fresh negotiation is accepted",
+    "ike.probe": "a scanner (ike-scan) sends first messages only, to see what the gateway answers",
     "ike.large_unfragmented": "a message too large for one packet, sent without IKE "
                               "fragmentation, is lost as IP fragments on the path",
 }

@@ -162,6 +162,18 @@ def peer_restarts(run: Run) -> None:
     time.sleep(1)
 
 
+def scanned(run: Run) -> None:
+    """ike-scan from alice's host: a main mode probe, an aggressive mode probe with an identity
+    (whose answer carries a hash of the pre-shared key), and an IKEv2 probe; one packet each,
+    as the scanner sends them, and nothing after the answers."""
+    alice = run.hosts["alice"]
+    bob = run.hosts["bob"].addr
+    for args in (["--retry=1"], ["--retry=1", "--aggressive", "--id=alice@example.org"],
+                 ["--retry=1", "--ikev2"]):
+        alice.run("ike-scan", *args, bob, check=False)
+        time.sleep(0.5)
+
+
 def v1_dpd(run: Run) -> None:
     run.initiate("alice")
     run.wait_log("alice", r"(?s)N\(DPD_ACK\).*N\(DPD_ACK\)", timeout=20)
@@ -797,6 +809,25 @@ SCENARIOS: list[Scenario] = [
                            SaExpect("alice", "established", (MM, QM))),
                       root_cause="ike.peer_lost_state", failed_exchange=INFO1),
         ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-ike-scan-probes",
+        summary="ike-scan probes a gateway that allows weak IKEv1 proposals and aggressive mode with "
+                "a pre-shared key: main mode, aggressive mode and IKEv2 probes, each one request and "
+                "its answer",
+        how="bob (strongSwan) accepts 3des-sha1-modp1024 in main and aggressive mode for "
+            "alice@example.org; alice's host runs ike-scan 1.9 three times (default main mode, "
+            "--aggressive --id=alice@example.org, --ikev2); no daemon on alice",
+        configs=pair(version=0, bob={"proposals": "3des-sha1-modp1024,aes256-sha256-modp2048",
+                                     "options": {"aggressive": "yes"}}),
+        charon_options={"bob": AGGRESSIVE_PSK_OK},
+        play=scanned,
+        daemons=("bob",),
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM,)),
+                           SaExpect("alice", "failed", ("AGGRESSIVE",)),
+                           SaExpect("alice", "failed", ("IKE_SA_INIT",))),
+                      root_cause="ike.probe"),
+        ike_version="1+2",
     ),
     Scenario(
         name="ikev1-xauth-modecfg",

@@ -10,6 +10,8 @@ Rules:
 4. Traffic outranks inference: ESP seen both ways between the peers after the SA came up
    proves a CHILD SA works, so guesses (not certainties) that NAT traversal or the CHILD SA
    failed are dropped.
+5. A probe is not a negotiation: on an SA a scanner started, its probe finding replaces the
+   audit and the cross-SA inferences that would read it as a tunnel.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def rank(findings: Iterable[Finding]) -> list[Finding]:
 # Inferred failures that ESP flowing both ways disproves (rule 4).
 ESP_CONTRADICTS = frozenset({"ike.nat_t_unsupported", "ike.nat_no_float", "ike.child_sa_rejected"})
 
+# What a probe's own finding says better (rule 5): the audit of what the answer gave away, and
+# inferences that take the probe for a negotiation (a second mode, another version, a loop).
+PROBE_SUBSUMES = frozenset({"ike.weak_crypto", "ike.aggressive_psk", "ike.exchange_mode_mismatch",
+                            "ike.version_mismatch", "ike.negotiation_loop", "ike.no_response"})
+
 RULE_ERROR = CatalogEntry(
     code="ikescope.rule_error",
     severity=Severity.WARNING,
@@ -82,6 +89,8 @@ class Diagnoser:
                 found.append(_rule_failed(rule, exc, sa))
         if sa.esp and sa.esp_both_ways(sa.established_ts):
             found = [f for f in found if f.code not in ESP_CONTRADICTS or f.confidence is Confidence.CERTAIN]
+        if any(f.code == "ike.probe" for f in found):
+            found = [f for f in found if f.code not in PROBE_SUBSUMES]
         ranked = differential(sa, rank(found), self.context)
         self.context.remember(sa)
         return ranked
