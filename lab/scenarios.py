@@ -826,7 +826,7 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "failed", (MM,)),
                            SaExpect("alice", "failed", ("AGGRESSIVE",)),
                            SaExpect("alice", "failed", ("IKE_SA_INIT",))),
-                      root_cause="ike.probe"),
+                      root_cause="ike.probe", failed_exchange=MM),
         ike_version="1+2",
     ),
     Scenario(
