@@ -249,6 +249,17 @@ def _hex(value: str, what: str, length: int | None = None) -> bytes:
     return raw
 
 
+def _unknown_algorithm(what: str, value: str) -> tuple[str, str]:
+    """The problem for an algorithm field ikescope cannot use. Its value is quoted only when it reads as a
+    name: hex there is most likely a key in the wrong column, and a key is never printed."""
+    if re.fullmatch(r"\s*(0[xX])?[0-9a-fA-F]{8,}\s*", value):
+        return "crypto.bad_key_line", (f"the {what} algorithm field holds hexadecimal bytes, not a name; "
+                                       "are the fields in Wireshark's order?")
+    if len(value) > 60 or not value.isprintable():
+        return "crypto.bad_key_line", f"the {what} algorithm field is not an algorithm name"
+    return "crypto.unsupported_algorithm", f"{what} algorithm {value!r} is not one ikescope knows"
+
+
 def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
     if f[0].upper().startswith(("IPV4", "IPV6", "ANY")):
         raise _Bad("crypto.bad_key_line", "this is an ESP SA line (Wireshark's esp_sa table); ikescope reads "
@@ -258,10 +269,10 @@ def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
                                           f"SK_ai, SK_ar, integrity), this one {len(f)}")
     enc = ENCRYPTIONS.get(_algorithm_key(f[4]))
     if enc is None:
-        raise _Bad("crypto.unsupported_algorithm", f"encryption algorithm {f[4]!r} is not one ikescope knows")
+        raise _Bad(*_unknown_algorithm("encryption", f[4]))
     integ = INTEGRITIES.get(_algorithm_key(f[7]))
     if integ is None:
-        raise _Bad("crypto.unsupported_algorithm", f"integrity algorithm {f[7]!r} is not one ikescope knows")
+        raise _Bad(*_unknown_algorithm("integrity", f[7]))
     key_length = enc.key_length + enc.salt
     return V2Keys(spi_i=_hex(f[0], "SPIi", 8), spi_r=_hex(f[1], "SPIr", 8),
                   sk_ei=_hex(f[2], "SK_ei", key_length), sk_er=_hex(f[3], "SK_er", key_length), encryption=enc,
