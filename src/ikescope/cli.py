@@ -2,15 +2,17 @@
 
 This is the only module that writes to the terminal or decides an exit code.
 Known failures (``IkescopeError``: a missing file, a file that is not a
-capture, a bad --expect value) become one line on stderr and status 2;
-nothing else is caught, so a real bug still shows its traceback to whoever
-reports it.
+capture, a bad --expect value) become one line on stderr and status 2. Any
+other exception is a defect in ikescope: one line names it as such, with its
+type and place, and the status is 70 (EX_SOFTWARE), so a crash is never read
+as a finding or as bad input; IKESCOPE_TRACEBACK=1 adds the traceback.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -20,7 +22,7 @@ from . import __version__, api
 from .crypto.keys import KeyStore, load_key_files
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
-from .errors import IkescopeError
+from .errors import IkescopeError, WorkerCrash, where_raised
 from .report import messages as msgview
 from .report import sas as sasview
 from .report import stream
@@ -31,10 +33,12 @@ from .track.tracker import TrackerSettings
 
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE in sysexits.h: an internal software error
 # Files smaller than this are read too fast for a progress bar to help.
 PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 
-FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+# A directory or a device is refused when opened, in one line (click's check would print four).
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 REDACT = click.option("--redact", is_flag=True,
                       help="Replace addresses, identities, SPIs and vendor-private data with placeholders.")
 LADDER = click.option("--ladder", is_flag=True, help="Draw each IKE SA as a sequence diagram.")
@@ -53,7 +57,39 @@ def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
     return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _internal_error(exc: Exception) -> str:
+    """The one line for an exception nothing expected: named as ikescope's defect, with where it was
+    raised, and never its message, which may quote the capture or the keys."""
+    what = str(exc) if isinstance(exc, WorkerCrash) else f"{type(exc).__name__} at {where_raised(exc)}"
+    return (f"ikescope: internal error: {what}; this is a defect in ikescope {__version__}, not a finding "
+            "about the input: please report it to the ikescope maintainers with this line and the command line "
+            "(IKESCOPE_TRACEBACK=1 prints the traceback)")
+
+
+# Exceptions main() turns into a status of their own: usage errors, Ctrl-C, a closed pipe.
+_PASSED_ON = (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit, BrokenPipeError)
+
+
+class _Commands(click.Group):
+    """The command group: a known failure of any command becomes its one line and status 2, anything
+    else an internal error, so the console script and an embedding ``CliRunner`` behave alike."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IkescopeError as exc:
+            click.echo(f"ikescope: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except _PASSED_ON:
+            raise
+        except Exception as exc:
+            if os.environ.get("IKESCOPE_TRACEBACK"):
+                traceback.print_exc(file=sys.stderr)
+            click.echo(_internal_error(exc), err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikescope")
 def cli() -> None:
     """Explain IKE/ISAKMP negotiations found in packet captures."""
@@ -362,8 +398,5 @@ def main() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(EXIT_USAGE if e.exit_code == 2 else e.exit_code)
-    except IkescopeError as e:
-        click.echo(f"ikescope: {e}", err=True)
-        sys.exit(EXIT_USAGE)
     except BrokenPipeError:
         sys.exit(0)

@@ -27,9 +27,11 @@ with ``--jobs``; so may one whose timestamps go backwards.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import multiprocessing as mp
 import queue
+import time
 import zlib
 from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +39,7 @@ from itertools import count
 from typing import Any
 
 from .diagnose.engine import Diagnoser
+from .errors import WorkerCrash, where_raised
 from .model import Datagram, Frame, NetEvent
 from .report.model import CaptureFinding, FindingRendered, InputRecord, SaRendered, SaResult
 from .track.records import SaRecord
@@ -45,6 +48,7 @@ from .track.tracker import Tracker
 BATCH = 2048  # items dispatched between two ticks
 IN_FLIGHT = 4  # batches a worker may have queued; the parent waits beyond, bounding memory
 INF = float("inf")
+LIVENESS_EVERY = 1.0  # seconds between two checks that the workers still run, while waiting for them
 
 Key = tuple  # (phase, a, b, c, seq)
 
@@ -102,6 +106,15 @@ class _Shard:
 
 
 def _worker(inbox: Any, outbox: Any, wid: int) -> None:
+    """Runs ``_serve`` and, should it raise, tells the parent what and where instead of dying silently
+    (the parent would wait for its answer forever)."""
+    try:
+        _serve(inbox, outbox, wid)
+    except Exception as exc:
+        outbox.put((wid, "error", f"{type(exc).__name__} at {where_raised(exc)} in a --jobs worker process", None))
+
+
+def _serve(inbox: Any, outbox: Any, wid: int) -> None:
     """Messages: ("start", settings, input, ladder), ("items", [(seq|None, item)], tick), ("last",),
     ("end", end_ts), None. A datagram travels as the tuple of its fields (pickled in C, unlike a
     dataclass), everything returned as plain report records."""
@@ -149,11 +162,35 @@ class Pool:
         for p in self.procs:
             p.start()
 
+    def get(self, block: bool = True) -> tuple:
+        """The next answer of any worker; raises WorkerCrash when a worker failed or is gone
+        (and queue.Empty when ``block`` is false and nothing is there)."""
+        while True:
+            try:
+                msg = self.outbox.get(block=block, timeout=LIVENESS_EVERY if block else None)
+            except queue.Empty:
+                if not block:
+                    raise
+                gone = [p.exitcode for p in self.procs if not p.is_alive()]
+                if gone:
+                    raise WorkerCrash(f"a --jobs worker process ended with status {gone[0]}") from None
+                continue
+            if msg[1] == "error":
+                raise WorkerCrash(msg[2])
+            return msg
+
     def close(self) -> None:
         for q in self.inboxes:
             q.put(None)
+        deadline = time.monotonic() + 10
         for p in self.procs:
-            p.join(timeout=10)
+            # A worker exits only once what it queued is read: after a failure the parent no longer
+            # reads, so the leftovers are drained here.
+            while p.is_alive() and time.monotonic() < deadline:
+                p.join(timeout=0.05)
+                with contextlib.suppress(queue.Empty, OSError, ValueError):
+                    while True:
+                        self.outbox.get_nowait()
             if p.is_alive():
                 p.terminate()
 
@@ -182,7 +219,7 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
     def collect(block: bool) -> None:
         while True:
             try:
-                wid, kind, out, tick = pool.outbox.get(block=block)
+                wid, kind, out, tick = pool.get(block)
             except queue.Empty:
                 return
             block = False
@@ -241,7 +278,7 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
     for q in pool.inboxes:
         q.put(("last",))
     for _ in range(jobs):
-        _, _, shard_last, _ = pool.outbox.get()
+        _, _, shard_last, _ = pool.get()
         last = max(last, shard_last)
     for wid, q in enumerate(pool.inboxes):
         q.put(("end", last))

@@ -5,7 +5,7 @@ stays flat however large the capture is, and it never raises for a damaged
 record: a capture cut off mid-write (the usual state of a file copied while
 tcpdump still runs) yields every complete frame and then sets ``truncated``.
 Only a file that cannot be opened or does not start like a capture raises
-``CaptureError``.
+``CaptureError``, and only a regular file or standard input is opened.
 
 dpkt parses the pcapng block bodies (interface options, packet blocks); the
 framing loop is ours because dpkt's readers keep only the first interface,
@@ -28,6 +28,7 @@ from typing import BinaryIO
 import dpkt
 import dpkt.pcapng as ng
 
+from ikescope.capture.files import NotAFile, open_regular
 from ikescope.errors import CaptureError
 from ikescope.model import Frame
 
@@ -57,6 +58,13 @@ _PCAPNG_BOM = 0x1A2B3C4D
 # making us allocate gigabytes.
 _MAX_RECORD_LEN = 1 << 20
 _MAX_BLOCK_LEN = 16 << 20
+# gzip shrinks a capture 2 to 30 times, a flood of identical zero-padded packets about
+# 100 times; zeros shrink a thousand times, so a small file can stand for terabytes of
+# empty records (a decompression bomb). Past a first stretch, which spares small
+# files, reading stops once the data has inflated more than this; a capture that is
+# really so repetitive reads whole once gunzip has inflated it.
+MAX_INFLATE_RATIO = 200
+INFLATE_RATIO_AFTER = 8 << 20
 _TSRESOL_OPT = 9
 _TSOFFSET_OPT = 14
 
@@ -81,24 +89,30 @@ STDIN = "-"  # the path that names standard input, as tcpdump's ``-w -`` writes 
 def open_capture(path: str | Path) -> CaptureReader:
     """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
 
-    Raises CaptureError for a missing or unreadable file or one that is not a
-    capture, so the caller learns of it before iterating. The file is only
-    peeked at, never rewound, so a pipe works too (``<(zcat old.pcap.gz)``), and
-    ``-`` reads standard input (``tcpdump -U -w - | ikescope analyze -``).
+    Raises CaptureError for a missing or unreadable file, one that is not a
+    regular file, or one that is not a capture, so the caller learns of it
+    before iterating. The input is only peeked at, never rewound, so ``-`` reads
+    standard input, a pipe included (``tcpdump -U -w - | ikescope analyze -``).
     """
     p = Path(path)
     try:
         if str(path) == STDIN:
+            if sys.stdin.isatty():
+                raise CaptureError(f"{p}: standard input is a terminal; send a capture to it through a pipe "
+                                   "(tcpdump -U -w - | ikescope analyze -)")
             raw = open(sys.stdin.fileno(), "rb", closefd=False)  # noqa: SIM115 - fd 0 stays open
         else:
-            raw = open(p, "rb")  # noqa: SIM115 - the reader owns and closes it
+            raw = open_regular(p)
+    except NotAFile as exc:
+        hint = "; to read a stream, give - and send it to standard input" if "pipe" in str(exc) else ""
+        raise CaptureError(f"{p}: {exc}, not a capture file{hint}") from None
     except OSError as exc:
         raise CaptureError(f"cannot open {p}: {exc.strerror or exc}") from None
     try:
-        head = raw.peek(4)[:4]
+        head = raw.peek(4)[:4]  # type: ignore[attr-defined]
         stream: BinaryIO = raw
         if head[:2] == _GZIP_MAGIC:
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+            stream = _Inflating(raw)  # type: ignore[assignment]
             try:
                 head = stream.peek(4)[:4]  # type: ignore[attr-defined]
             except (OSError, EOFError, zlib.error) as exc:
@@ -118,6 +132,53 @@ def open_capture(path: str | Path) -> CaptureReader:
     except CaptureError:
         raw.close()
         raise
+
+
+class _Counting:
+    """The compressed side of a gzip stream, counting the bytes gzip took from it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.count = 0
+        self.mode = "rb"  # GzipFile asks its file object for a mode
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self.count += len(data)
+        return data
+
+
+class _Inflating:
+    """gzip-compressed input, refused beyond ``MAX_INFLATE_RATIO`` (see there).
+
+    Raises ``_Truncated`` from a read, so the frames before the limit are analysed and
+    the input is marked as cut, with the limit as the reason.
+    """
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._in = _Counting(raw)
+        self._gz = gzip.GzipFile(fileobj=self._in, mode="rb")  # type: ignore[call-overload]
+        self._out = 0
+
+    def peek(self, n: int) -> bytes:
+        return self._gz.peek(n)
+
+    def read(self, n: int) -> bytes:
+        return self._counted(self._gz.read(n))
+
+    def read1(self, n: int) -> bytes:
+        return self._counted(self._gz.read1(n))
+
+    def close(self) -> None:
+        self._gz.close()
+
+    def _counted(self, data: bytes) -> bytes:
+        self._out += len(data)
+        if self._out > INFLATE_RATIO_AFTER and self._out > MAX_INFLATE_RATIO * self._in.count:
+            raise _Truncated(f"reading stopped after {self._out >> 20} MiB: {self._in.count} bytes of gzip data "
+                             f"inflated to {self._out}, more than {MAX_INFLATE_RATIO} times over, which a "
+                             "capture never does (a decompression bomb)")
+        return data
 
 
 class CaptureReader:
@@ -337,7 +398,9 @@ def _packet_block(btype: int, block: bytes, order: str, interfaces: list[_Interf
         raise _Truncated(f"damaged packet block for frame {index}: {exc}") from None
     iface = _interface(interfaces, iface_id, index)
     ts = iface.tsoffset + ((blk.ts_high << 32) | blk.ts_low) / iface.divisor
-    data = bytes(blk.pkt_data)
+    # A captured length beyond the block would reach into its trailing length field: the data
+    # ends where the block's 28-byte header and 4-byte trailer leave off.
+    data = bytes(blk.pkt_data[: len(block) - 32])
     return Frame(index, ts, iface.linktype, data, max(blk.pkt_len, len(data)))
 
 

@@ -16,30 +16,39 @@ Algorithm names are Wireshark's ("AES-CBC-128 [RFC3602]", "HMAC_SHA2_256_128
 leave it out. Key material never appears in a problem, a repr or a log.
 
 ``parse_table`` is pure; ``load_key_files`` is the one place here that reads
-files, and the only failure it raises is a file that cannot be read at all.
+files. It raises for a file that cannot be a key table at all (missing, not a
+regular file, binary, too large, or without one well-formed line), so a wrong
+``--keys`` argument stops the command with one line instead of a hang or a
+page of warnings.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..capture.files import NotAFile, open_regular
 from ..errors import IkescopeError
 from ..model import Problem, Severity
 
 V1 = "ikev1"
 V2 = "ikev2"
 
-# A table with more lines than this is not a key table; the cap keeps a wrong
-# --keys argument (a capture, a log) from filling memory with problems.
+# Beyond these a file is not a key table. A save-keys line is at most about 600
+# characters (two SPIs, four keys of up to 64 bytes in hex, two names), so the
+# limits leave room for a table of 100,000 SAs and keep a wrong --keys argument
+# (a capture, a log, /dev/zero) from filling memory or taking minutes to parse.
+MAX_FILE_BYTES = 64 << 20
 MAX_LINES = 100_000
+MAX_LINE_CHARS = 4096
 MAX_PROBLEMS = 100
 
 
 class KeyFileError(IkescopeError):
-    """A key file named on the command line is missing or unreadable."""
+    """A key file named on the command line is missing, unreadable or not a key table."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +249,17 @@ def _hex(value: str, what: str, length: int | None = None) -> bytes:
     return raw
 
 
+def _unknown_algorithm(what: str, value: str) -> tuple[str, str]:
+    """The problem for an algorithm field ikescope cannot use. Its value is quoted only when it reads as a
+    name: hex there is most likely a key in the wrong column, and a key is never printed."""
+    if re.fullmatch(r"\s*(0[xX])?[0-9a-fA-F]{8,}\s*", value):
+        return "crypto.bad_key_line", (f"the {what} algorithm field holds hexadecimal bytes, not a name; "
+                                       "are the fields in Wireshark's order?")
+    if len(value) > 60 or not value.isprintable():
+        return "crypto.bad_key_line", f"the {what} algorithm field is not an algorithm name"
+    return "crypto.unsupported_algorithm", f"{what} algorithm {value!r} is not one ikescope knows"
+
+
 def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
     if f[0].upper().startswith(("IPV4", "IPV6", "ANY")):
         raise _Bad("crypto.bad_key_line", "this is an ESP SA line (Wireshark's esp_sa table); ikescope reads "
@@ -249,10 +269,10 @@ def _v2_entry(f: list[str], source: str, line: int) -> V2Keys:
                                           f"SK_ai, SK_ar, integrity), this one {len(f)}")
     enc = ENCRYPTIONS.get(_algorithm_key(f[4]))
     if enc is None:
-        raise _Bad("crypto.unsupported_algorithm", f"encryption algorithm {f[4]!r} is not one ikescope knows")
+        raise _Bad(*_unknown_algorithm("encryption", f[4]))
     integ = INTEGRITIES.get(_algorithm_key(f[7]))
     if integ is None:
-        raise _Bad("crypto.unsupported_algorithm", f"integrity algorithm {f[7]!r} is not one ikescope knows")
+        raise _Bad(*_unknown_algorithm("integrity", f[7]))
     key_length = enc.key_length + enc.salt
     return V2Keys(spi_i=_hex(f[0], "SPIi", 8), spi_r=_hex(f[1], "SPIr", 8),
                   sk_ei=_hex(f[2], "SK_ei", key_length), sk_er=_hex(f[3], "SK_er", key_length), encryption=enc,
@@ -275,6 +295,8 @@ def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[l
 
     kind: ``"ikev1"`` or ``"ikev2"``; None lets each line's field count decide
     (2 fields: IKEv1, 8: IKEv2). ``Problem.offset`` is the 1-based line number.
+    Only the first ``MAX_LINES`` lines are read, and a line longer than
+    ``MAX_LINE_CHARS`` is a problem without being parsed.
     """
     entries: list[KeyEntry] = []
     problems: list[Problem] = []
@@ -283,8 +305,10 @@ def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[l
         line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith("#"):
             continue
-        fields = split_fields(line)
         try:
+            if len(line) > MAX_LINE_CHARS:
+                raise _Bad("crypto.bad_key_line", f"over {MAX_LINE_CHARS} characters long, which no key table line is")
+            fields = split_fields(line)
             if fields is None:
                 raise _Bad("crypto.bad_key_line", "a quoted field is not closed")
             line_kind = kind or (V1 if len(fields) == 2 else V2)
@@ -297,20 +321,43 @@ def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[l
     return entries, problems
 
 
-def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
-    """Read key tables into one store (raises KeyFileError for a file that cannot be read).
+def _read_table(p: Path) -> str:
+    """The text of a key file, or KeyFileError saying in one line why it cannot be a key table."""
+    try:
+        with open_regular(p) as f:
+            # The size said first, so a huge file is refused unread; the read is bounded as well,
+            # for files whose size says nothing (those of /proc).
+            data = f.read(MAX_FILE_BYTES + 1) if os.fstat(f.fileno()).st_size <= MAX_FILE_BYTES else None
+    except NotAFile as exc:
+        raise KeyFileError(f"key file {p}: {exc}, not a key table") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {p}: {exc.strerror or exc}") from None
+    if data is None or len(data) > MAX_FILE_BYTES:
+        raise KeyFileError(f"key file {p}: larger than {MAX_FILE_BYTES >> 20} MiB, not a key table")
+    if b"\0" in data:  # text never holds one; captures, executables and random bytes do
+        raise KeyFileError(f"key file {p}: binary data, not a key table")
+    text = data.decode("utf-8", errors="replace")
+    if len(text.splitlines()) > MAX_LINES:
+        raise KeyFileError(f"key file {p}: more than {MAX_LINES} lines, not a key table")
+    return text
 
-    The table kind comes from the file name when it says ikev1/ikev2, else from each line.
+
+def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
+    """Read key tables into one store; raises KeyFileError for a file that is not one (see the module).
+
+    The table kind comes from the file name when it says ikev1/ikev2, else from each line. A file
+    none of whose lines is well-formed is refused; a file with lines for algorithms ikescope does not
+    know is only warned about, since the other tables may still open the capture.
     """
     entries: list[KeyEntry] = []
     problems: list[Problem] = []
     for path in paths:
         p = Path(path)
-        try:
-            text = p.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            raise KeyFileError(f"cannot read key file {p}: {exc.strerror or exc}") from None
-        found, bad = parse_table(text, kind_of(p.name), str(p))
+        found, bad = parse_table(_read_table(p), kind_of(p.name), str(p))
+        malformed = [b for b in bad if b.code == "crypto.bad_key_line"]
+        if not found and malformed and len(malformed) == len(bad):
+            first = malformed[0].detail.removeprefix(f"{p}: ").removesuffix("; line skipped")
+            raise KeyFileError(f"key file {p}: not a key table, no line of it is one ({first})")
         entries += found
         problems += bad
     return KeyStore.of(entries, problems)

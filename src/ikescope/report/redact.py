@@ -72,9 +72,25 @@ class Redactor:
                 out = out.replace(value, holder)
         return _HEX_RUN.sub(lambda m: self._hex(m.group(0)), out)
 
+    def _learn(self, obj: Any, key: str = "") -> None:
+        """Give every identity in ``obj`` its placeholder, so that free text is redacted even where it
+        comes first: a finding's summary quotes the certificate subject its details carry."""
+        if isinstance(obj, dict):
+            if key == "identities" or ("side" in obj and "value" in obj):
+                self._place("id", str(obj.get("value", "")))
+            for k, v in obj.items():
+                self._learn(v, k)
+        elif isinstance(obj, list):
+            for v in obj:
+                self._learn(v, key)
+        elif isinstance(obj, str) and obj and key in _ID_KEYS:
+            self._place("id", obj)
+
     def doc(self, obj: Any, key: str = "") -> Any:
         """A redacted copy of a JSON-like structure."""
         if isinstance(obj, dict):
+            if not key:  # a whole document (nested ones come with their key): its identities first
+                self._learn(obj)
             if key == "identities" or ("side" in obj and "value" in obj):
                 obj = {**obj, "value": self._place("id", str(obj.get("value", "")))}
             if "vendor_ids" == key:

@@ -70,7 +70,9 @@ class ReportStream:
             sa_doc, findings, ladder = event.sa_doc, event.findings, event.ladder
             group = self.summary.add_sa(sa_doc, findings, event.peers, event.when)
             if self._redactor is not None:
-                sa_doc, findings = self._red(sa_doc), self._red(findings)
+                # One document, so the SA's root cause summary is redacted with what its findings name.
+                both = self._red({"sa": sa_doc, "findings": findings})
+                sa_doc, findings = both["sa"], both["findings"]
                 ladder = [self._redactor.text(line) for line in ladder]
             self.sa(sa_doc, findings, ladder if self._ladder is not None else [],
                     None if group is None else group.count)
