@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..track.nat import verdict as nat_verdict
 from ..track.records import Exchange, MessageRef, SaRecord
 from ..wire import registry as reg
 from .messages import proposal_dict
@@ -54,7 +55,7 @@ def _esp(sa: SaRecord) -> dict[str, Any]:
 
 def sa_dict(sa: SaRecord) -> dict[str, Any]:
     """Everything ``sas`` shows about one IKE SA, JSON-ready."""
-    nat = _nat_summary(sa)
+    nat = nat_verdict(sa)
     return {
         "id": sa.id,
         "version": sa.version,
@@ -66,7 +67,8 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "mode": sa.mode,
         "transport": sa.transport,
         "nat_t": sa.nat_t,
-        "nat": nat,
+        "nat": nat.text(sa.nat_t),
+        "nat_behind": nat.roles,
         "esp": _esp(sa),
         "redirect": {"to": sa.redirect_to, "followed_as": sa.redirected_as, "of": sa.redirect_of},
         "outcome": sa.outcome,
@@ -102,21 +104,6 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "deleted_by": None if sa.deleted_by_initiator is None else
         ("initiator" if sa.deleted_by_initiator else "responder"),
     }
-
-
-def _nat_summary(sa: SaRecord) -> str:
-    """What the NAT-D hashes say, in a few words."""
-    if not sa.nat_d:
-        return "no NAT-D" if not sa.nat_t else "NAT-T in use, no NAT-D seen"
-    behind = []
-    for side, label in ((True, "initiator"), (False, "responder")):
-        # A side's own address is the "src" hash it sends and the "dst" hash the peer sends.
-        hashes = [ok for _, fi, kind, ok in sa.nat_d if (fi == side and kind == "src") or (fi != side and kind == "dst")]
-        if hashes and not any(hashes):
-            behind.append(label)
-    if not behind:
-        return "no NAT detected"
-    return "NAT in front of the " + " and ".join(behind)
 
 
 # --- text ----------------------------------------------------------------------------------------
