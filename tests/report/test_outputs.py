@@ -72,7 +72,9 @@ def test_streamed_json_and_jsonl_follow_the_schema_and_say_what_the_document_say
             if rec["kind"] == "input"] == doc["inputs"]
     # an SA's findings follow it at once, so a log pipeline sees them together
     kinds = [r["kind"] for r in records]
-    assert kinds[-len(doc["inputs"]) - len(doc["groups"]):] == ["input"] * len(doc["inputs"]) + ["group"] * len(doc["groups"])
+    tail = ["input"] * len(doc["inputs"]) + ["peer_pair"] * len(doc["peer_pairs"]) + ["group"] * len(doc["groups"])
+    assert kinds[-len(tail):] == tail
+    assert [r for r, rec in zip(strip, records) if rec["kind"] == "peer_pair"] == doc["peer_pairs"]
 
 
 def test_schema_rejects_a_broken_document(monkeypatch: pytest.MonkeyPatch) -> None:

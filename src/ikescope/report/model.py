@@ -55,11 +55,12 @@ class InputRecord:
     truncated: bool = False
     truncated_detail: str = ""
     net: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # why the file could not be read at all (it was not analysed)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "frames": self.frames, "ike_messages": self.ike_messages,
                 "first_time": self.first_ts, "last_time": self.last_ts, "truncated": self.truncated,
-                "truncated_detail": self.truncated_detail, "net": self.net}
+                "truncated_detail": self.truncated_detail, "net": self.net, "error": self.error}
 
 
 @dataclass(slots=True)
@@ -73,6 +74,15 @@ class InputStarted:
 @dataclass(slots=True)
 class InputEnded:
     """Input ``index`` is read to its end; ``record`` holds what it counted."""
+
+    index: int
+    record: InputRecord
+
+
+@dataclass(slots=True)
+class InputFailed:
+    """Input ``index`` could not be read at all (missing, not a capture); ``record.error`` says
+    why. The other inputs are still analysed, so one wrong name does not cost the whole run."""
 
     index: int
     record: InputRecord
@@ -153,7 +163,7 @@ class FindingRendered:
         return self.record
 
 
-Event = InputStarted | SaResult | SaRendered | CaptureFinding | FindingRendered | InputEnded
+Event = InputStarted | SaResult | SaRendered | CaptureFinding | FindingRendered | InputEnded | InputFailed
 
 
 def peers(sa: SaRecord) -> tuple[str, str]:
@@ -174,7 +184,7 @@ class Report:
             self.results.append(event)
         elif isinstance(event, CaptureFinding):
             self.capture_findings.append(event)
-        elif isinstance(event, InputEnded):
+        elif isinstance(event, (InputEnded, InputFailed)):
             self.inputs.append(event.record)
 
     def findings(self) -> list[Finding]:
@@ -199,4 +209,5 @@ def document(inputs: list[dict[str, Any]], sas: list[dict[str, Any]], findings: 
              summary: Summary) -> dict[str, Any]:
     """The JSON report, the one shape every format renders."""
     return {"schema_version": SCHEMA_VERSION, "inputs": inputs, "sas": sas, "findings": findings,
-            "groups": [g.to_dict() for g in summary.groups()], "totals": summary.totals()}
+            "groups": [g.to_dict() for g in summary.groups()], "peer_pairs": summary.peer_pairs(),
+            "totals": summary.totals()}
