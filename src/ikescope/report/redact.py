@@ -79,6 +79,9 @@ class Redactor:
                 obj = {**obj, "value": self._place("id", str(obj.get("value", "")))}
             if "vendor_ids" == key:
                 return obj
+            if isinstance(obj.get("vendor"), str):
+                # A named vendor ID payload: its bytes are a published constant, like its name.
+                return {k: v if k in ("vendor", "data_hex") else self.doc(v, k) for k, v in obj.items()}
             return {k: self.doc(v, k) for k, v in obj.items()}
         if isinstance(obj, list):
             if key == "spis":

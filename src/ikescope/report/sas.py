@@ -165,7 +165,10 @@ def _proposal_text(p: dict[str, Any]) -> str:
         for a in t.get("attributes", ()):
             if a.get("name") in ("Key Length", "KEY_LENGTH"):
                 name += f"-{a.get('value')}"
-            elif "value_name" in a:
+            elif "unit" in a:  # a life duration, in the unit its life type names
+                name += f" life {a['value']} s ({a['value_text']})" if a["unit"] == "seconds" else \
+                    f" life {a['value_text']}"
+            elif "value_name" in a and a["name"] not in ("Life Type", "SA Life Type"):
                 name += f" {a['value_name']}"
         parts.append(name)
     return f"#{p['number']} {p['protocol_name']}: " + ", ".join(parts)
