@@ -115,7 +115,8 @@ def test_redaction_leaks_nothing_in_any_format(name: str, monkeypatch: pytest.Mo
     for out in outputs:
         assert out.strip()
         for secret in secrets:
-            assert not re.search(rf"(?<![\w.:]){re.escape(secret)}(?![\w.:])", out), (secret, out[:300])
+            # the secret whole: not part of a longer address or version, but "a...b" pairs count
+            assert not re.search(rf"(?<![\w:])(?<!\d\.){re.escape(secret)}(?![\w:])(?!\.\d)", out), (secret, out[:300])
 
 
 @pytest.mark.parametrize("name", PCAPS)
