@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from ..diagnose.catalog import LOG_PLACEHOLDERS
 from . import names
 from .names import input_labels
 from .sas import version_label
@@ -43,6 +44,12 @@ def when(ts: float | None) -> str:
         return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return f"{ts:.6f}"
+
+
+def placeholders(refs: list[dict[str, Any]]) -> str:
+    """What the placeholders left in gateway log lines stand for (the SA could not fill them
+    in), as "<IP> is the peer's address; ..."; empty when none is left."""
+    return "; ".join(f"{k} is {v}" for k, v in LOG_PLACEHOLDERS.items() if any(k in r["text"] for r in refs))
 
 
 def _attempts(n: int) -> str:
@@ -192,7 +199,9 @@ def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any], label
                 yield f"{n}. {cell(a['cause'])}{code}. To tell: {cell(a['tell_apart'])}"
         if f["vendor_refs"]:
             yield ""
-            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"])
+            gloss = placeholders(f["vendor_refs"])
+            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"]) + \
+                (f" ({cell(gloss)})" if gloss else "")
         yield ""
         yield f"Check: {cell(f['remedy'])}"
     t = totals["findings"]

@@ -20,7 +20,27 @@ from .summary import Summary
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def log_line(text: str, sa: SaRecord | None) -> str:
+    """Gateway log wording as it would read for ``sa``: the IKEv1 mode and the peers' addresses
+    filled in. The initiating gateway sends its request "to" the responder, which receives it
+    "from" the initiator; strongSwan's responder names "<addresses>" as its own, then the
+    initiator's. What the SA cannot tell keeps its placeholder (``LOG_PLACEHOLDERS``)."""
+    if sa is None or "<" not in text:
+        return text
+    if sa.version == 1 and sa.mode:
+        text = text.replace("<Symbol> Mode", f"{sa.mode.capitalize()} Mode")
+    ini, resp = sa.initiator.address, sa.responder.address
+    return text.replace("to <IP>", f"to {resp}").replace("from <IP>", f"from {ini}") \
+        .replace("<addresses>", f"{resp}...{ini}")
+
+
+def _vendor_ref(vendor: str, template: str, sa: SaRecord | None) -> dict[str, str]:
+    text = log_line(template, sa)
+    return {"vendor": vendor, "text": text, **({"template": template} if text != template else {})}
+
+
+def finding_dict(f: Finding, sa: SaRecord | None = None) -> dict[str, Any]:
+    """A finding as a report record; ``sa`` (its SA) fills in the gateways' log lines."""
     e = CATALOG.get(f.code)
     return {
         "code": f.code,
@@ -36,11 +56,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "title": e.title if e else f.code,
         "explanation": e.explanation if e else "",
         "remedy": e.remedy if e else "",
-        "vendor_refs": [{"vendor": r.vendor, "text": r.text} for r in (e.vendor_refs if e else ())],
+        "vendor_refs": [_vendor_ref(r.vendor, r.text, sa) for r in (e.vendor_refs if e else ())],
         "evidence": [{"frame": ev.frame, "time": ev.ts, "text": ev.text, "offset": ev.offset}
                      for ev in f.evidence],
         "details": dict(f.details),
-        "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": a.tell_apart}
+        "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": log_line(a.tell_apart, sa)}
                          for a in f.alternatives],
     }
 
@@ -111,7 +131,7 @@ class SaResult:
         return d
 
     def finding_docs(self) -> list[dict[str, Any]]:
-        return [{"input": self.input, **finding_dict(f)} for f in self.findings]
+        return [{"input": self.input, **finding_dict(f, self.sa)} for f in self.findings]
 
     def render(self, ladder: Callable[[SaRecord], list[str]] | None = None) -> SaRendered:
         """The SA as report records only: what a report needs once the record itself is gone."""

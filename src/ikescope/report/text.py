@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import names
-from .markdown import listed_pairs, pair_line
+from .markdown import listed_pairs, pair_line, placeholders
 from .names import input_labels
 from .sas import version_label
 
@@ -155,7 +155,8 @@ def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explai
         yield from wrap(f"Check: {f['remedy']}", "      ")
         if f["vendor_refs"]:
             refs = "; ".join(f"{r['vendor']}: \"{r['text']}\"" for r in f["vendor_refs"])
-            yield from wrap(f"Gateway logs: {refs}", "      ")
+            gloss = placeholders(f["vendor_refs"])
+            yield from wrap(f"Gateway logs: {refs}" + (f" ({gloss})" if gloss else ""), "      ")
     yield ""
 
 
