@@ -46,6 +46,7 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
                                                "fresh negotiation and the tunnel came back"),),
     "ike.peer_unreachable": ((Severity.WARNING, "when the peer answered other messages of the SA, so the ICMP "
                                                 "errors may concern only some of them"),),
+    "ike.probe": ((Severity.INFO, "when the responder refused the probe and gave away no crackable hash"),),
     "ike.proposal_mismatch": ((Severity.WARNING, "when the negotiation recovered and the SA came up"),),
     "ike.response_without_request": ((Severity.INFO, "when only the first responses lack their requests: the "
                                                      "capture started late"),),
