@@ -20,7 +20,9 @@ from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
 from .model import Datagram, Frame, NetEvent, Tick
-from .report.model import CaptureFinding, Event, InputEnded, InputRecord, InputStarted, Report, SaResult
+from .errors import CaptureError
+from .report.model import (CaptureFinding, Event, InputEnded, InputFailed, InputRecord, InputStarted, Report,
+                           SaResult)
 from .net import Demux
 from .track.records import SaRecord
 from .track.fragments import V1Defragmenter, fragment_of
@@ -223,16 +225,32 @@ def _with_progress(reader: CaptureReader, path: str, hook: ProgressHook | None) 
         yield frame
 
 
+def _open_all(paths: Iterable[str | Path], keep_going: bool) -> list[tuple[str, CaptureReader | CaptureError]]:
+    out: list[tuple[str, CaptureReader | CaptureError]] = []
+    for p in paths:
+        try:
+            out.append((str(p), open_capture(p)))
+        except CaptureError as exc:
+            if not keep_going:
+                for _, reader in out:
+                    if isinstance(reader, CaptureReader):
+                        reader.close()
+                raise
+            out.append((str(p), exc))
+    return out
+
+
 def run(paths: Iterable[str | Path], settings: Settings | None = None,
         progress: ProgressHook | None = None, jobs: int | None = 1,
-        ladder: Callable[[SaRecord], list[str]] | None = None) -> Iterator[Event]:
+        ladder: Callable[[SaRecord], list[str]] | None = None, keep_going: bool = False) -> Iterator[Event]:
     """Analyse capture files as a stream of events: each input's start, every SA as it
     closes, capture-level findings, each input's end with its counts. Nothing is kept
     once handed on, so a capture of any length runs in bounded memory.
 
-    Every file is opened before the first event (raises CaptureError for an unreadable
-    one), so a wrong name fails before any output. ``progress(path, bytes_read, size)``
-    is called now and then while a file is read.
+    Every file is opened before the first event, so a wrong name is known before any
+    output: it raises CaptureError, or with ``keep_going`` becomes an ``InputFailed``
+    event in its place and the other files are analysed. ``progress(path, bytes_read,
+    size)`` is called now and then while a file is read.
 
     ``jobs``: processes to spread each capture over (``parallel``); None picks the
     machine's cores for captures of at least ``PARALLEL_MIN_BYTES`` and one process
@@ -241,13 +259,16 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
     ``FindingRendered``), their ladders drawn by ``ladder``.
     """
     st = settings or Settings()
-    readers = [(str(p), open_capture(p)) for p in paths]
-    sizes = [reader.progress()[1] or 0 for _, reader in readers]
+    readers = _open_all(paths, keep_going)
+    sizes = [reader.progress()[1] or 0 for _, reader in readers if isinstance(reader, CaptureReader)]
     if jobs is None:
         jobs = (os.cpu_count() or 1) if any(size >= PARALLEL_MIN_BYTES for size in sizes) else 1
     pool = parallel.Pool(jobs) if jobs > 1 else None
     try:
         for index, (path, reader) in enumerate(readers):
+            if isinstance(reader, CaptureError):
+                yield InputFailed(index, InputRecord(path=path, error=str(reader)))
+                continue
             rec = InputRecord(path=path)
             yield InputStarted(index, path)
             frames = _with_progress(reader, path, progress)

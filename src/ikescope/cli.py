@@ -6,6 +6,8 @@ capture, a bad --expect value) become one line on stderr and status 2. Any
 other exception is a defect in ikescope: one line names it as such, with its
 type and place, and the status is 70 (EX_SOFTWARE), so a crash is never read
 as a finding or as bad input; IKESCOPE_TRACEBACK=1 adds the traceback.
+A file that cannot be read among several does not stop the others: they are
+reported, then one line per unreadable file, then status 2.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from . import __version__, api
 from .crypto.keys import KeyStore, load_key_files
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
-from .errors import IkescopeError, WorkerCrash, where_raised
+from .errors import CaptureError, IkescopeError, WorkerCrash, where_raised
 from .report import messages as msgview
 from .report import sas as sasview
 from .report import stream
 from .model import Frame, NetEvent, Problem, Tick
-from .report.model import InputEnded, InputRecord, InputStarted
+from .report.model import InputEnded, InputFailed, InputRecord, InputStarted
 from .report.redact import Redactor
 from .track.tracker import TrackerSettings
 
@@ -178,18 +180,21 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
                             audit=not no_audit)
     keys = _keys(key_files)
     options: dict[str, Any] = {"redactor": Redactor() if redact else None,
-                               "ladder": sasview.render_ladder if ladder else None}
+                               "ladder": sasview.render_ladder if ladder else None, "paths": files}
     if fmt in ("text", "markdown"):
         options["everything"] = everything
     if fmt == "jsonl":
         options["flush"] = sys.stdout.flush
     out = stream.FORMATS[fmt](_coloured_write if fmt == "text" and _colour() else sys.stdout.write, **options)
     hook, stop = _progress_hook()
+    unreadable: list[str] = []
     try:
         for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
-                             ladder=options["ladder"]):
+                             ladder=options["ladder"], keep_going=True):
             out.feed(event)
+            if isinstance(event, InputFailed):
+                unreadable.append(event.record.error or event.record.path)
             if isinstance(event, InputEnded) and event.record.truncated:
                 rec = event.record
                 click.echo(f"ikescope: {rec.path}: {rec.truncated_detail or 'the file is cut short'}; "
@@ -199,9 +204,30 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     out.close()
     if keys is not None and (note := out.keys_note()):
         click.echo(f"ikescope: {note}", err=True)
+    _unreadable_exit(unreadable)
     counts = out.summary.findings
     if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
         sys.exit(EXIT_FINDINGS)
+
+
+def _unreadable_exit(errors: list[str]) -> None:
+    """After the report of the readable files: one line per unreadable one, and status 2."""
+    for error in errors:
+        click.echo(f"ikescope: {error}", err=True)
+    if errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _open_runs(files: tuple[str, ...], keys: KeyStore | None, fragments: bool = False
+               ) -> tuple[list[api.DecodeRun], list[str]]:
+    """Every file opened before any output; the unreadable ones give their error instead."""
+    runs, errors = [], []
+    for f in files:
+        try:
+            runs.append(api.decode_file(f, keys, fragments=fragments))
+        except CaptureError as e:
+            errors.append(str(e))
+    return runs, errors
 
 
 @cli.command()
@@ -214,7 +240,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
 def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...]) -> None:
     """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
     keys = _keys(key_files)
-    runs = [api.decode_file(f, keys) for f in files]  # a bad name fails before any output
+    runs, errors = _open_runs(files, keys)
     r = Redactor() if redact else None
 
     def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
@@ -225,16 +251,17 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
                 d, lines = r.doc(d), [r.text(line) for line in lines]
             yield d, lines
 
-    if fmt == "json":
+    if fmt == "json" and runs:
         docs = ((run.path, (d for d, _ in records(run)), run.info) for run in runs)
         for chunk in msgview.render_json(docs, key="sas"):
             sys.stdout.write(chunk)
-        return
-    for run in runs:
-        if len(runs) > 1:
-            _write_text(f"== {run.path}\n")
-        for d, lines in records(run):
-            _write_text("\n".join(sasview.render_text([d], {d["id"]: lines})) + "\n")
+    elif fmt == "text":
+        for run in runs:
+            if len(files) > 1:
+                _write_text(f"== {run.path}\n")
+            for d, lines in records(run):
+                _write_text("\n".join(sasview.render_text([d], {d["id"]: lines})) + "\n")
+    _unreadable_exit(errors)
 
 
 @cli.command()
@@ -246,7 +273,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
 def decode(files: tuple[str, ...], fmt: str, redact: bool, key_files: tuple[str, ...]) -> None:
     """Print every IKE message in FILES with its payloads."""
     keys = _keys(key_files)
-    runs = [api.decode_file(f, keys, fragments=True) for f in files]  # a bad name fails before any output
+    runs, errors = _open_runs(files, keys, fragments=True)
     r = Redactor() if redact else None
 
     def records(run: api.DecodeRun) -> Iterator[dict[str, Any]]:
@@ -255,18 +282,19 @@ def decode(files: tuple[str, ...], fmt: str, redact: bool, key_files: tuple[str,
             yield r.doc(d) if r is not None else d
 
     out = sys.stdout
-    if fmt == "json":
+    if fmt == "json" and runs:
         for chunk in msgview.render_json((run.path, records(run), run.info) for run in runs):
             out.write(chunk)
-        return
-    for run in runs:
-        if len(runs) > 1:
-            out.write(f"== {run.path}\n")
-        _write_lines(msgview.render_text(records(run)))
-        info = run.info()
-        out.write(f"-- {info['ike_messages']} IKE messages in {info['frames']} frames\n")
-        if info["truncated"]:
-            click.echo(f"ikescope: {run.path}: {info['truncated_detail']}", err=True)
+    elif fmt == "text":
+        for run in runs:
+            if len(files) > 1:
+                out.write(f"== {run.path}\n")
+            _write_lines(msgview.render_text(records(run)))
+            info = run.info()
+            out.write(f"-- {info['ike_messages']} IKE messages in {info['frames']} frames\n")
+            if info["truncated"]:
+                click.echo(f"ikescope: {run.path}: {info['truncated_detail']}", err=True)
+    _unreadable_exit(errors)
 
 
 def _write_lines(lines: Iterable[str]) -> None:

@@ -101,7 +101,7 @@ def test_text_lists_a_few_examples_then_the_group(flood: str) -> None:
     assert "ike.proposal_mismatch" not in groups
     assert f"{FLOOD - GROUP_EXAMPLES} more IKE SAs like those listed are counted in the groups below" in out
     assert out.rstrip().endswith(f"Totals: {FLOOD + 1} IKE SAs; " + out.rstrip().rsplit("IKE SAs; ", 1)[1])
-    assert len(out.splitlines()) < 150
+    assert len(out.splitlines()) < 160  # 201 SAs, yet a few screens
     everything = run("--all", flood)
     assert everything.count("\n  SA ") == FLOOD + 1
 
@@ -114,13 +114,18 @@ def test_markdown_table_holds_the_examples_and_the_groups_follow(flood: str) -> 
     assert "### Groups" in out and f"{FLOOD} IKE SAs" in out and "### Findings" in out
 
 
-def test_jsonl_is_one_valid_record_a_line_ending_with_the_group(flood: str) -> None:
+def test_jsonl_is_one_valid_record_a_line_ending_with_the_pairs_and_the_group(flood: str) -> None:
     defs = SCHEMA["$defs"]
     records = [json.loads(line) for line in run("--format", "jsonl", flood).splitlines()]
     for rec in records:
         jsonschema.validate(rec, {"$defs": defs, **defs[rec["kind"]]})
     assert sum(r["kind"] == "sa" for r in records) == FLOOD + 1
-    assert [r["kind"] for r in records[-2:]] == ["input", "group"] and records[-1]["count"] == FLOOD
+    pairs = SOURCES + 1  # every flooding source with the responder, and the two gateways that mismatch
+    assert [r["kind"] for r in records[-pairs - 2:]] == ["input"] + ["peer_pair"] * pairs + ["group"]
+    assert records[-1]["count"] == FLOOD
+    flooding = [r for r in records if r["kind"] == "peer_pair" and r["peers"][1] == "198.51.100.1"]
+    assert len(flooding) == SOURCES
+    assert all(r["status"] == "never_up" and r["failed"] == r["sas"] == FLOOD // SOURCES for r in flooding)
 
 
 def test_redacted_groups_name_no_address(flood: str) -> None:
@@ -132,3 +137,14 @@ def test_redacted_groups_name_no_address(flood: str) -> None:
 def test_the_flood_spread_over_processes_reads_the_same(flood: str) -> None:
     for fmt in ("json", "text", "markdown"):
         assert run("--jobs", "2", "--format", fmt, flood) == run("--jobs", "1", "--format", fmt, flood), fmt
+
+
+def test_streamed_reports_of_several_files_name_each_sa_file(flood: str) -> None:
+    other = str(REPO / "pcaps" / "ikev2-psk-success.pcap")
+    text = run(flood, other)
+    assert "examples: SA 1 in flood.pcap (frames" in text and "\n== " + other in text
+    heads = [line for line in text.splitlines() if line.startswith("    ERROR ike.")]  # under their SAs
+    assert len(heads) == GROUP_EXAMPLES + 1 and all(" in flood.pcap, frames " in h for h in heads)
+    md = run("--format", "markdown", flood, other)
+    assert "| file | SA | version |" in md and "| flood.pcap | 1 | IKEv2 |" in md
+    assert "SA 1 in flood.pcap (frames" in md

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..model import Severity
 from .differential import possible
 from .finding import CatalogEntry
 from .engine import RULE_ERROR
@@ -16,6 +17,69 @@ from .rules import ENTRIES
 from .seeds import DOCUMENTS, Capture, Condition, Document, Status
 
 CATALOG: dict[str, CatalogEntry] = {e.code: e for e in (*ENTRIES, RULE_ERROR)}
+
+# The severities a code is reported with besides its catalog severity, and when. A rule
+# lowers a code that the SA survived or that another finding explains, and raises one
+# that ended the SA; the page says so, so a report never shows a severity the page does
+# not. tests/diagnose/test_catalog_severities.py reads the rules to keep this complete.
+OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
+    "ike.certreq_without_cert": ((Severity.ERROR, "when the SA failed"),),
+    "ike.child_sa_rejected": ((Severity.WARNING, "when the same packets also fit a reauthentication or a childless "
+                                                 "initiation (RFC 6023), or when only the rekeying of a CHILD SA "
+                                                 "was refused"),),
+    "ike.dh_group_mismatch": ((Severity.WARNING, "when the negotiation recovered and the SA came up"),),
+    "ike.encapsulation_mismatch": ((Severity.WARNING, "when the CHILD SA came up all the same, in the mode the "
+                                                      "responder chose"),),
+    "ike.exchange_mode_mismatch": ((Severity.WARNING, "on an SA that came up, while another SA between the same "
+                                                      "peers used the other mode"),),
+    "ike.fragments_incomplete": ((Severity.WARNING, "when the incomplete set is a response, or its exchange was "
+                                                    "answered all the same"),),
+    "ike.lifetime_mismatch": ((Severity.ERROR, "when one of the SAs compared failed"),),
+    "ike.malformed": ((Severity.WARNING, "when the decoder rates the fault a warning (a reserved bit set, bytes "
+                                         "after the message, an unknown payload that is not critical)"),
+                      (Severity.INFO, "when the decoder rates it a note (an unknown IKEv2 payload that is not "
+                                      "critical)")),
+    "ike.malformed_reported": ((Severity.WARNING, "when PAYLOAD-MALFORMED answers an encrypted IKEv1 phase 1 "
+                                                  "message: the pre-shared keys most likely differ, which "
+                                                  "ike.auth_failed reports"),),
+    "ike.peer_lost_state": ((Severity.WARNING, "when the SA went on after the refusal, or the peer answered a "
+                                               "fresh negotiation and the tunnel came back"),),
+    "ike.peer_unreachable": ((Severity.WARNING, "when the peer answered other messages of the SA, so the ICMP "
+                                                "errors may concern only some of them"),),
+    "ike.probe": ((Severity.INFO, "when the responder refused the probe and gave away no crackable hash"),),
+    "ike.proposal_mismatch": ((Severity.WARNING, "when the negotiation recovered and the SA came up"),),
+    "ike.response_without_request": ((Severity.INFO, "when only the first responses lack their requests: the "
+                                                     "capture started late"),),
+    "ike.retransmission": ((Severity.INFO, "when every retransmitted request was answered in the end"),),
+    "ike.version_mismatch": ((Severity.WARNING, "on an SA that came up, while another SA between the same peers "
+                                                "used the other version"),),
+    "ike.weak_crypto": ((Severity.INFO, "when the algorithms are only deprecated (3DES, SHA-1, the 1024- and "
+                                        "1536-bit MODP groups, the RFC 5114 groups), none broken"),),
+    "ike.xauth_cfg": ((Severity.ERROR, "when the gateway could not assign an address (INTERNAL_ADDRESS_FAILURE), "
+                                       "or an XAuth / mode config request went unanswered and the tunnel stopped "
+                                       "there"),
+                      (Severity.WARNING, "when such a request went unanswered but the tunnel went on, or no quick "
+                                         "mode followed the last exchange (the credentials may have been "
+                                         "refused)")),
+    "net.fragments_lost": ((Severity.WARNING, "when the first fragment is missing, so the datagram may not have "
+                                              "been IKE"),),
+}
+
+
+# What the placeholders in the vendor documents' log lines stand for; the page explains them and
+# the reports fill in what an SA tells (``report.model``).
+LOG_PLACEHOLDERS: dict[str, str] = {
+    "<Symbol>": "the exchange mode, Main or Aggressive (after \"Recv:\", the payloads received)",
+    "<IP>": "the peer's address",
+    "<IP start>/<IP end>": "the first and last address of a range",
+    "<#d>": "the number of a rule in the gateway's table",
+    "<addresses>": "the gateway's own address, then the peer's (strongSwan: 192.0.2.2...192.0.2.1)",
+}
+
+
+def severities(code: str) -> set[Severity]:
+    """Every severity a finding of ``code`` may be reported with."""
+    return {CATALOG[code].severity, *(sev for sev, _ in OTHER_SEVERITIES.get(code, ()))}
 
 
 def entry(code: str) -> CatalogEntry:
@@ -33,14 +97,23 @@ def markdown() -> str:
              "*possible* (one explanation among others). When a failed SA's root cause leaves the same "
              "packets as other causes, the report lists those too, most plausible first, each with what would "
              "tell it apart (a log line, the key file, a capture on the other side); such a root cause is never "
-             "*certain*. The entries below say which other causes each code may list.", ""]
+             "*certain*. The entries below say which other causes each code may list.", "",
+             "A code has one severity, but some findings matter more or less where they occur: a refused "
+             "proposal on a negotiation that recovered is a warning, weak algorithms that are only deprecated "
+             "are worth knowing. The table gives such a code's other severities in brackets, and its entry "
+             "says when each applies.", "",
+             "Gateway log lines are quoted as the vendor documents print them; a part in angle brackets "
+             "stands for what the gateway fills in: " + "; ".join(f"`{k}`: {v}" for k, v in LOG_PLACEHOLDERS.items())
+             + ".", ""]
     lines += ["| code | severity | title |", "|---|---|---|"]
-    lines += [f"| [`{e.code}`](#{_anchor(e.code)}) | {e.severity.value} | {e.title} |" for e in _sorted(CATALOG.values())]
+    lines += [f"| [`{e.code}`](#{_anchor(e.code)}) | {_severity_cell(e)} | {e.title} |" for e in _sorted(CATALOG.values())]
     for e in _sorted(CATALOG.values()):
         versions = " and ".join(f"IKEv{v}" for v in e.versions)
         lines += ["", f"## {e.code}", "", f"**{e.title}** — {e.severity.value}, {versions}"
-                  + (" (a symptom: ranked below the root cause)" if e.supporting else ""), "",
-                  e.explanation, "", f"**On the wire:** {e.wire}", "", f"**What to check:** {e.remedy}"]
+                  + (" (a symptom: ranked below the root cause)" if e.supporting else ""), ""]
+        lines += [f"Reported as **{sev.value}** {when}." for sev, when in OTHER_SEVERITIES.get(e.code, ())]
+        lines += [""] if e.code in OTHER_SEVERITIES else []
+        lines += [e.explanation, "", f"**On the wire:** {e.wire}", "", f"**What to check:** {e.remedy}"]
         if e.vendor_refs:
             lines += ["", "**How gateways log it:**", ""]
             lines += [f"- {r.vendor}: {r.text}" for r in e.vendor_refs]
@@ -52,6 +125,11 @@ def markdown() -> str:
                       for a in others]
     lines += _seeds()
     return "\n".join(lines) + "\n"
+
+
+def _severity_cell(e: CatalogEntry) -> str:
+    others = [sev.value for sev, _ in OTHER_SEVERITIES.get(e.code, ())]
+    return e.severity.value + (f" ({', '.join(others)})" if others else "")
 
 
 def _seeds() -> list[str]:

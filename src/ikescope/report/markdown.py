@@ -8,10 +8,13 @@ its evidence, the diff and the gateway wording appear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from ..diagnose.catalog import LOG_PLACEHOLDERS
+from . import names
+from .names import input_labels
 from .sas import version_label
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -19,6 +22,13 @@ _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 TABLE_HEAD = ("| SA | version | initiator | responder | outcome | root cause / top finding |",
               "|---|---|---|---|---|---|")
+# With several inputs the table names each SA's file, since SA names repeat across files.
+TABLE_HEAD_FILES = ("| file | SA | version | initiator | responder | outcome | root cause / top finding |",
+                    "|---|---|---|---|---|---|---|")
+
+
+def table_head(labels: Sequence[str]) -> tuple[str, str]:
+    return TABLE_HEAD_FILES if labels else TABLE_HEAD
 
 
 def cell(text: object) -> str:
@@ -36,59 +46,132 @@ def when(ts: float | None) -> str:
         return f"{ts:.6f}"
 
 
-def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None) -> str:
-    """``ladders`` maps an SA id to its ladder lines, shown in a code block under the SA table."""
+def placeholders(refs: list[dict[str, Any]]) -> str:
+    """What the placeholders left in gateway log lines stand for (the SA could not fill them
+    in), as "<IP> is the peer's address; ..."; empty when none is left."""
+    return "; ".join(f"{k} is {v}" for k, v in LOG_PLACEHOLDERS.items() if any(k in r["text"] for r in refs))
+
+
+def _attempts(n: int) -> str:
+    return f"{n} failed attempt{'' if n == 1 else 's'}"
+
+
+def pair_line(p: dict[str, Any], labels: Sequence[str] = ()) -> str:
+    """The state at the end of the input of a peer pair whose tunnel came up (``listed_pairs``), as
+    a sentence shared by text and Markdown: "up since ..., after 1 failed attempt (the last: SA 3,
+    ike.proposal_mismatch)"."""
+    def sa(ref: dict[str, Any]) -> str:
+        return names.where(ref["sa"], ref["input"], labels)
+
+    last = p["last_failure"]
+    last_text = f"the last: {sa(last)}, {last['code'] or 'no finding'}" if last else ""
+    before, after = p["failed_before"], p["failed_after"]
+    head = f"{p['peers'][0]} <-> {p['peers'][1]}: "
+    if p["status"] == "up":
+        text = f"up since {when(p['since'])} ({sa(p['sa'])})"
+    elif p["status"] == "faulty":
+        text = f"came up at {when(p['since'])} ({sa(p['sa'])}), with an error: {p['code']}"
+    else:
+        text = f"down since {when(p['since'])}: {sa(p['sa'])} came up and was deleted"
+    if before:
+        text += f", after {_attempts(before)}" + (f" ({last_text})" if not after else "")
+    if after:
+        text += f"; {_attempts(after)} since ({last_text})"
+    return head + text
+
+
+def render(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]] | None = None) -> str:
+    """``ladders`` maps (input, SA id) to the SA's ladder lines, shown in a code block under the SA table."""
     return "\n".join(_lines(doc, ladders or {})) + "\n"
 
 
 def input_line(inp: dict[str, Any]) -> str:
+    if inp.get("error"):
+        return f"- `{inp['path']}`: **not analysed**: {cell(inp['error'])}"
     cut = " — **the file is cut short**, analysed up to the cut" if inp["truncated"] else ""
     return (f"- `{inp['path']}`: {when(inp['first_time'])} to {when(inp['last_time'])}, "
             f"{inp['frames']} frames, {inp['ike_messages']} IKE messages{cut}")
 
 
-def sa_row(s: dict[str, Any]) -> str:
+def sa_row(s: dict[str, Any], labels: Sequence[str] = ()) -> str:
+    """A row of the SA table; ``labels`` (the inputs' short names) adds the file column."""
     ver = version_label(s["version"], s["mode"])
     rc = s["root_cause"]
     cause = f"`{rc['code']}` ({rc['confidence']})" if rc else "-"
     if rc and s["outcome"] in ("established", "deleted") and rc["severity"] != "error":
         cause += " (remark; the SA came up)"
     outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
-    return (f"| {s['id']} | {ver} | {cell(s['initiator'])} | {cell(s['responder'])} | "
+    file = f"{cell(labels[s['input']])} | " if labels else ""
+    return (f"| {file}{s['id']} | {ver} | {cell(s['initiator'])} | {cell(s['responder'])} | "
             f"{cell(outcome)} | {cause} |")
 
 
-def ladder_blocks(ladders: dict[int, list[str]]) -> list[str]:
+def pairs_lines(pairs: list[dict[str, Any]], totals: dict[str, Any], labels: Sequence[str] = (),
+                everything: bool = True) -> list[str]:
+    """The state of the pairs of peers ``listed_pairs`` picks, the worst first."""
+    listed, rest = listed_pairs(pairs, everything)
+    if not listed:
+        return []
+    out = ["### Peer pairs", ""] + [f"- {cell(pair_line(p, labels))}" for p in listed]
+    if rest:
+        out.append(f"- ({rest} more peer pairs; --all lists them)")
+    if totals.get("unpaired_sas"):
+        out.append(f"- ({totals['unpaired_sas']} IKE SAs of further peer pairs are counted, not summarised)")
+    return out + [""]
+
+
+# Beyond this many, a report lists only the pairs in the worst state (--all lists them all).
+MAX_PAIRS_LISTED = 30
+_PAIR_ORDER = {"faulty": 0, "down": 1, "up": 2}
+
+
+def listed_pairs(pairs: list[dict[str, Any]], everything: bool) -> tuple[list[dict[str, Any]], int]:
+    """The pairs a human report lists, in the worst state first, and how many more it leaves out.
+
+    Those are the pairs whose tunnel came up at some point and that had more than one IKE SA:
+    their state at the end is what the SA verdicts alone do not say. A single SA's verdict
+    says it all, and so do the verdicts (or the group) of a pair that never came up."""
+    several = sorted((p for p in pairs if p["sas"] > 1 and p["status"] != "never_up"),
+                     key=lambda p: _PAIR_ORDER[p["status"]])
+    if everything or len(several) <= MAX_PAIRS_LISTED:
+        return several, 0
+    return several[:MAX_PAIRS_LISTED], len(several) - MAX_PAIRS_LISTED
+
+
+def ladder_blocks(ladders: dict[tuple[int, int], list[str]], labels: Sequence[str] = ()) -> list[str]:
+    """``ladders`` maps (input, SA id) to the SA's ladder lines."""
     out = []
-    for sa_id, lines in ladders.items():
-        out += [f"SA {sa_id}:", "```", *lines, "```", ""]
+    for (inp, sa_id), lines in ladders.items():
+        out += [f"{names.where(sa_id, inp, labels)}:", "```", *lines, "```", ""]
     return out
 
 
-def _lines(doc: dict[str, Any], ladders: dict[int, list[str]]) -> Iterable[str]:
+def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> Iterable[str]:
+    labels = input_labels([inp["path"] for inp in doc["inputs"]])
     yield "## IKE analysis"
     yield ""
     for inp in doc["inputs"]:
         yield input_line(inp)
     yield ""
     if doc["sas"]:
-        yield from TABLE_HEAD
+        yield from table_head(labels)
         for s in doc["sas"]:
-            yield sa_row(s)
+            yield sa_row(s, labels)
         yield ""
-    yield from ladder_blocks(ladders)
-    yield from findings_lines(doc["findings"], doc["totals"])
+    yield from pairs_lines(doc["peer_pairs"], doc["totals"], labels)
+    yield from ladder_blocks(ladders, labels)
+    yield from findings_lines(doc["findings"], doc["totals"], labels)
 
 
-def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any]) -> Iterable[str]:
+def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any], labels: Sequence[str] = ()) -> Iterable[str]:
     """The findings, errors and root causes first, then the totals line."""
-    findings = sorted(findings, key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["sa"] or 0))
+    findings = sorted(findings, key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"], f["sa"] or 0))
     if not findings:
         yield "No findings."
         return
     yield "### Findings"
     for f in findings:
-        where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
+        where = names.where(f["sa"], f["input"], labels)
         root = ", root cause" if f["root_cause"] else ""
         yield ""
         yield f"**{f['severity'].upper()}** `{f['code']}` — {where}{root}, {f['confidence']}"
@@ -116,7 +199,9 @@ def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any]) -> It
                 yield f"{n}. {cell(a['cause'])}{code}. To tell: {cell(a['tell_apart'])}"
         if f["vendor_refs"]:
             yield ""
-            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"])
+            gloss = placeholders(f["vendor_refs"])
+            yield "Gateway logs: " + "; ".join(f"{r['vendor']} `{cell(r['text'])}`" for r in f["vendor_refs"]) + \
+                (f" ({cell(gloss)})" if gloss else "")
         yield ""
         yield f"Check: {cell(f['remedy'])}"
     t = totals["findings"]

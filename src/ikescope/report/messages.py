@@ -4,8 +4,11 @@ a compact text tree drawn from that same dict, so JSON and text never disagree.
 Numbers are kept next to their names (``"exchange": 34, "exchange_name":
 "IKE_SA_INIT"``) because an engineer comparing with a gateway log or Wireshark
 needs both; names come from ``wire.registry`` and unknown values read
-``UNKNOWN(n)``. Key material is never shown: KE data, nonces, AUTH and hash
-contents appear only as lengths.
+``UNKNOWN(n)``. Values are shown as the peers meant them where their meaning
+is documented: vendor IDs by name, mode-config addresses and XAuth status,
+lifetimes with their unit, the gateway a REDIRECT points to. Key material is
+never shown: KE data, nonces, AUTH and hash contents, XAuth passwords and
+answers appear only as lengths.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 from ..crypto.certs import cert_info
 from ..model import Datagram, Problem
 from ..wire import registry as reg
-from ..wire.identity import address_text, identity_text
+from ..wire import vendors
+from ..wire.identity import GW_FQDN, GW_IPV4, GW_IPV6, address_text, gateway_identity, identity_text
 from ..wire.message import (
     Attribute,
     AuthPayload,
@@ -47,10 +51,14 @@ from ..wire.message import (
 )
 from ..wire.numbers import (
     N_V2_INVALID_KE_PAYLOAD,
+    N_V2_REDIRECT,
+    N_V2_REDIRECTED_FROM,
     PL_V1_HASH,
     PL_V1_NONCE,
     PL_V1_SIG,
+    PL_V1_VID,
     PL_V2_NONCE,
+    PL_V2_V,
     TS_IPV4_ADDR_RANGE,
     TS_IPV6_ADDR_RANGE,
 )
@@ -96,9 +104,32 @@ def _transform_dicts(version: int, protocol: int, transforms: tuple[Transform, .
         else:
             td = {"number": t.number, **td}
         if t.attributes:
-            td["attributes"] = [attribute_dict(version, protocol, a) for a in t.attributes]
+            td["attributes"] = _with_lifetimes([attribute_dict(version, protocol, a) for a in t.attributes])
         out.append(td)
     return tuple(out)
+
+
+def _with_lifetimes(attrs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each IKEv1 life duration with its unit, which the life type before it names
+    (RFC 2409 Appendix A, RFC 2407 4.5): "15840" alone does not say seconds or kilobytes."""
+    unit = None
+    for a in attrs:
+        if a["name"] in ("Life Type", "SA Life Type"):
+            unit = a.get("value_name")
+        elif a["name"] in ("Life Duration", "SA Life Duration") and "value" in a and unit is not None:
+            a["unit"] = unit
+            a["value_text"] = duration_text(a["value"]) if unit == "seconds" else f"{a['value']} {unit}"
+    return attrs
+
+
+def duration_text(seconds: int) -> str:
+    """A duration as days, hours, minutes and seconds: "4 h 24 min" for 15840."""
+    parts = []
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        if seconds >= size:
+            parts.append(f"{seconds // size} {unit}")
+            seconds %= size
+    return " ".join(parts) or "0 s"
 
 
 def selector_dict(ts: TrafficSelector) -> dict[str, Any]:
@@ -156,6 +187,8 @@ def payload_dict(version: int, p: Payload) -> dict[str, Any]:
             d["data_length"] = len(p.data)
             if p.notify_type in _NOTIFY_INT_DATA.get(version, ()) and len(p.data) <= 4:
                 d["data_value"] = int.from_bytes(p.data, "big")
+            if version == 2 and p.notify_type in (N_V2_REDIRECT, N_V2_REDIRECTED_FROM):
+                d.update(_gateway(p.data))
     elif isinstance(p, DeletePayload):
         d["protocol"] = p.protocol
         d["protocol_name"] = reg.protocol_name(version, p.protocol)
@@ -165,8 +198,7 @@ def payload_dict(version: int, p: Payload) -> dict[str, Any]:
     elif isinstance(p, ConfigPayload):
         d["cfg_type"] = p.cfg_type
         d["cfg_type_name"] = reg.cfg_type_name(version, p.cfg_type)
-        d["attributes"] = [{"type": a.type, "name": reg.cfg_attribute_name(version, a.type),
-                            "length": len(a.value) if isinstance(a.value, bytes) else 2} for a in p.attributes]
+        d["attributes"] = [cfg_attribute_dict(version, a) for a in p.attributes]
     elif isinstance(p, EapPayload):
         d["code"] = p.code
         if p.eap_type is not None:
@@ -190,8 +222,75 @@ def payload_dict(version: int, p: Payload) -> dict[str, Any]:
         d["data_length"] = len(p.data)
         if not secret:
             d["data_hex"] = p.data.hex()
+        vid = vendors.identify(p.data) if p.type == (PL_V2_V if version == 2 else PL_V1_VID) else None
+        if vid is not None:
+            d["vendor"] = vid.name
     elif isinstance(p, UnknownPayload):
         d["data_length"] = len(p.data)
+    return d
+
+
+_GW_IDENT = {GW_IPV4: "IPv4", GW_IPV6: "IPv6", GW_FQDN: "FQDN"}
+
+
+def _gateway(data: bytes) -> dict[str, Any]:
+    """The gateway a REDIRECT sends the initiator to, or a REDIRECTED_FROM names (RFC 5685 4.2,
+    4.3): identity type, length, identity; in IKE_SA_INIT the initiator's nonce follows."""
+    if len(data) < 2 or len(data) < 2 + data[1]:
+        return {}
+    kind, length = data[0], data[1]
+    gw: dict[str, Any] = {"type": kind, "type_name": _GW_IDENT.get(kind, f"UNKNOWN({kind})"), "length": length}
+    ident = gateway_identity(data)
+    if ident is None:
+        gw["data_hex"] = data[2:2 + length].hex()
+    else:
+        gw["identity" if kind == GW_FQDN else "address"] = ident
+    out: dict[str, Any] = {"gateway": gw}
+    if len(data) > 2 + length:
+        out["nonce_length"] = len(data) - 2 - length
+    return out
+
+
+# Mode-config and XAuth attributes by what their value is (the names agree in IKEv1 and IKEv2;
+# draft-ietf-ipsec-isakmp-mode-cfg-05 3.3, RFC 7296 3.15.1, draft-beaulieu-ike-xauth-02 4.2).
+_CFG_ADDRESSES = {"INTERNAL_IP4_ADDRESS", "INTERNAL_IP4_NETMASK", "INTERNAL_IP4_DNS", "INTERNAL_IP4_NBNS",
+                  "INTERNAL_IP4_DHCP", "INTERNAL_IP6_ADDRESS", "INTERNAL_IP6_NETMASK", "INTERNAL_IP6_DNS",
+                  "INTERNAL_IP6_NBNS", "INTERNAL_IP6_DHCP", "INTERNAL_IP4_SUBNET", "INTERNAL_IP6_SUBNET",
+                  "P_CSCF_IP4_ADDRESS", "P_CSCF_IP6_ADDRESS"}
+_CFG_TEXT = {"APPLICATION_VERSION", "XAUTH-MESSAGE", "XAUTH-DOMAIN", "UNITY_BANNER", "UNITY_DEF_DOMAIN"}
+_CFG_ENUMS = {"XAUTH-STATUS": {0: "FAIL", 1: "OK"},
+              "XAUTH-TYPE": {0: "Generic", 1: "RADIUS-CHAP", 2: "OTP", 3: "S/KEY"}}
+# Credentials and the answers to challenges: only their length is ever shown.
+_CFG_SECRET = {"XAUTH-USER-PASSWORD", "XAUTH-PASSCODE", "XAUTH-ANSWER", "XAUTH-NEXT-PIN", "XAUTH-CHALLENGE"}
+
+
+def cfg_attribute_dict(version: int, a: Attribute) -> dict[str, Any]:
+    """A configuration attribute with its value where its meaning is known; a request leaves
+    the values empty, so only the names show what is asked for."""
+    name = reg.cfg_attribute_name(version, a.type)
+    raw = a.value
+    d: dict[str, Any] = {"type": a.type, "name": name, "length": len(raw) if isinstance(raw, bytes) else 2}
+    if isinstance(raw, bytes) and not raw or name in _CFG_SECRET:
+        return d
+    number = raw if isinstance(raw, int) else int.from_bytes(raw, "big") if len(raw) <= 4 else None
+    if name in _CFG_ENUMS and number is not None:
+        d["value"] = number
+        d["value_name"] = _CFG_ENUMS[name].get(number, f"UNKNOWN({number})")
+    elif name == "INTERNAL_ADDRESS_EXPIRY" and number is not None:
+        d["value"] = number
+        d["value_text"] = duration_text(number)
+    elif name in _CFG_ADDRESSES and isinstance(raw, bytes) and len(raw) in (4, 8, 16, 17, 32):
+        # An address, or (subnets, IKEv2 IPv6) an address and its mask or prefix length.
+        size = 4 if len(raw) in (4, 8) else 16
+        d["address"] = address_text(raw[:size])
+        if len(raw) == 2 * size:
+            d["netmask"] = address_text(raw[size:])
+        elif len(raw) == 17:
+            d["prefix"] = raw[16]
+    elif name in _CFG_TEXT and isinstance(raw, bytes) and raw.isascii() and raw.decode("ascii").isprintable():
+        d["text"] = raw.decode("ascii")
+    elif name == "XAUTH-USER-NAME" and isinstance(raw, bytes):
+        d["identity"] = raw.decode("utf-8", "replace")
     return d
 
 
@@ -266,12 +365,13 @@ def _message_lines(r: dict[str, Any]) -> Iterable[str]:
     where = f"{_ep(r['src'], r['sport'])} -> {_ep(r['dst'], r['dport'])}"
     if r["encap"] != "plain":
         where += f" [{r['encap']}]"
+    stamp = time_text(r["time"])
     if "version" not in r:
-        yield f"#{frames} {r['time']:.6f} {where} (no IKE header)"
+        yield f"#{frames} {stamp} {where} (no IKE header)"
     else:
         ver = "IKEv2" if r["version"].startswith("2") else "IKEv1" if r["version"].startswith("1") else f"v{r['version']}"
         flags = "/".join(r["flag_names"]) or "-"
-        yield (f"#{frames} {r['time']:.6f} {where} {ver} {r['exchange_name']} [{flags}] "
+        yield (f"#{frames} {stamp} {where} {ver} {r['exchange_name']} [{flags}] "
                f"msgid {r['message_id']} len {r['length']}")
         yield f"    SPIs {r['ispi']} {r['rspi']}"
         major = int(r["version"].split(".")[0])
@@ -289,6 +389,15 @@ def _message_lines(r: dict[str, Any]) -> Iterable[str]:
 
 def _ep(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
+
+
+def time_text(ts: float) -> str:
+    """A capture time as a UTC date and time to the microsecond; a time no calendar can show
+    stays a number."""
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{ts:.6f}"
 
 
 def _payload_lines(major: int, p: dict[str, Any], ind: str) -> Iterable[str]:
@@ -320,14 +429,38 @@ def _payload_lines(major: int, p: dict[str, Any], ind: str) -> Iterable[str]:
 def _attr_text(a: dict[str, Any]) -> str:
     if "value_name" in a:
         return f"{a['name']}={a['value_name']}"
+    if "value_text" in a:
+        return f"{a['name']}={a['value']} ({a['value_text']})"
     if "value" in a:
         return f"{a['name']}={a['value']}"
     return f"{a['name']}=0x{a['value_hex']}"
 
 
+def _cfg_attr_text(a: dict[str, Any]) -> str:
+    """A configuration attribute: its value when shown, else its length (none in a request)."""
+    if "address" in a:
+        mask = f"/{a['netmask']}" if "netmask" in a else f"/{a['prefix']}" if "prefix" in a else ""
+        return f"{a['name']}={a['address']}{mask}"
+    for key in ("text", "identity"):
+        if key in a:
+            return f"{a['name']}={a[key]!r}" if key == "text" else f"{a['name']}={a[key]}"
+    if "value" in a:
+        return _attr_text(a)
+    return a["name"] + (f" ({a['length']} bytes)" if a["length"] else "")
+
+
+def _gateway_text(p: dict[str, Any]) -> str:
+    gw = p["gateway"]
+    ident = gw.get("address") or gw.get("identity") or gw.get("data_hex", "")
+    nonce = f", nonce {p['nonce_length']} bytes" if "nonce_length" in p else ""
+    return f"gateway {gw['type_name']} {ident} ({gw['length']} bytes{nonce})"
+
+
 def _payload_detail(p: dict[str, Any]) -> str:
     if "notify_name" in p:
         extra = f" data={p['data_value']}" if "data_value" in p else ""
+        if "gateway" in p:
+            extra = " " + _gateway_text(p)
         return f"{p['notify_name']}{extra}"
     if "group_name" in p:
         return f"{p['group_name']} ({p['data_length']} bytes)"
@@ -345,11 +478,13 @@ def _payload_detail(p: dict[str, Any]) -> str:
     if "fragment_id" in p:
         return f"id {p['fragment_id']} #{p['number']}{' last' if p['last'] else ''} ({p['data_length']} bytes)"
     if "cfg_type_name" in p:
-        return f"{p['cfg_type_name']} " + ", ".join(a["name"] for a in p["attributes"])
+        return f"{p['cfg_type_name']} " + ", ".join(_cfg_attr_text(a) for a in p["attributes"])
     if "eap_type_name" in p:
         return f"code {p['code']} {p['eap_type_name']}"
     if "address" in p:
         return p["address"]
+    if "vendor" in p:
+        return p["vendor"]
     if "data_hex" in p:
         return p["data_hex"]
     if "data_length" in p:

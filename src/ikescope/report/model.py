@@ -20,7 +20,27 @@ from .summary import Summary
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def log_line(text: str, sa: SaRecord | None) -> str:
+    """Gateway log wording as it would read for ``sa``: the IKEv1 mode and the peers' addresses
+    filled in. The initiating gateway sends its request "to" the responder, which receives it
+    "from" the initiator; strongSwan's responder names "<addresses>" as its own, then the
+    initiator's. What the SA cannot tell keeps its placeholder (``LOG_PLACEHOLDERS``)."""
+    if sa is None or "<" not in text:
+        return text
+    if sa.version == 1 and sa.mode:
+        text = text.replace("<Symbol> Mode", f"{sa.mode.capitalize()} Mode")
+    ini, resp = sa.initiator.address, sa.responder.address
+    return text.replace("to <IP>", f"to {resp}").replace("from <IP>", f"from {ini}") \
+        .replace("<addresses>", f"{resp}...{ini}")
+
+
+def _vendor_ref(vendor: str, template: str, sa: SaRecord | None) -> dict[str, str]:
+    text = log_line(template, sa)
+    return {"vendor": vendor, "text": text, **({"template": template} if text != template else {})}
+
+
+def finding_dict(f: Finding, sa: SaRecord | None = None) -> dict[str, Any]:
+    """A finding as a report record; ``sa`` (its SA) fills in the gateways' log lines."""
     e = CATALOG.get(f.code)
     return {
         "code": f.code,
@@ -36,11 +56,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "title": e.title if e else f.code,
         "explanation": e.explanation if e else "",
         "remedy": e.remedy if e else "",
-        "vendor_refs": [{"vendor": r.vendor, "text": r.text} for r in (e.vendor_refs if e else ())],
+        "vendor_refs": [_vendor_ref(r.vendor, r.text, sa) for r in (e.vendor_refs if e else ())],
         "evidence": [{"frame": ev.frame, "time": ev.ts, "text": ev.text, "offset": ev.offset}
                      for ev in f.evidence],
         "details": dict(f.details),
-        "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": a.tell_apart}
+        "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": log_line(a.tell_apart, sa)}
                          for a in f.alternatives],
     }
 
@@ -55,11 +75,12 @@ class InputRecord:
     truncated: bool = False
     truncated_detail: str = ""
     net: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # why the file could not be read at all (it was not analysed)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "frames": self.frames, "ike_messages": self.ike_messages,
                 "first_time": self.first_ts, "last_time": self.last_ts, "truncated": self.truncated,
-                "truncated_detail": self.truncated_detail, "net": self.net}
+                "truncated_detail": self.truncated_detail, "net": self.net, "error": self.error}
 
 
 @dataclass(slots=True)
@@ -73,6 +94,15 @@ class InputStarted:
 @dataclass(slots=True)
 class InputEnded:
     """Input ``index`` is read to its end; ``record`` holds what it counted."""
+
+    index: int
+    record: InputRecord
+
+
+@dataclass(slots=True)
+class InputFailed:
+    """Input ``index`` could not be read at all (missing, not a capture); ``record.error`` says
+    why. The other inputs are still analysed, so one wrong name does not cost the whole run."""
 
     index: int
     record: InputRecord
@@ -101,7 +131,7 @@ class SaResult:
         return d
 
     def finding_docs(self) -> list[dict[str, Any]]:
-        return [{"input": self.input, **finding_dict(f)} for f in self.findings]
+        return [{"input": self.input, **finding_dict(f, self.sa)} for f in self.findings]
 
     def render(self, ladder: Callable[[SaRecord], list[str]] | None = None) -> SaRendered:
         """The SA as report records only: what a report needs once the record itself is gone."""
@@ -153,7 +183,7 @@ class FindingRendered:
         return self.record
 
 
-Event = InputStarted | SaResult | SaRendered | CaptureFinding | FindingRendered | InputEnded
+Event = InputStarted | SaResult | SaRendered | CaptureFinding | FindingRendered | InputEnded | InputFailed
 
 
 def peers(sa: SaRecord) -> tuple[str, str]:
@@ -174,7 +204,7 @@ class Report:
             self.results.append(event)
         elif isinstance(event, CaptureFinding):
             self.capture_findings.append(event)
-        elif isinstance(event, InputEnded):
+        elif isinstance(event, (InputEnded, InputFailed)):
             self.inputs.append(event.record)
 
     def findings(self) -> list[Finding]:
@@ -199,4 +229,5 @@ def document(inputs: list[dict[str, Any]], sas: list[dict[str, Any]], findings: 
              summary: Summary) -> dict[str, Any]:
     """The JSON report, the one shape every format renders."""
     return {"schema_version": SCHEMA_VERSION, "inputs": inputs, "sas": sas, "findings": findings,
-            "groups": [g.to_dict() for g in summary.groups()], "totals": summary.totals()}
+            "groups": [g.to_dict() for g in summary.groups()], "peer_pairs": summary.peer_pairs(),
+            "totals": summary.totals()}

@@ -20,7 +20,8 @@ _SPI_KEYS = {"ispi", "rspi", "spi"}
 _ID_KEYS = {"identity", "subject", "issuer"}  # certificate names identify peers too
 _HEX_KEYS = {"data_hex", "value_hex"}
 # A candidate address in free text: dotted quads, and colon groups that ipaddress then confirms.
-_CANDIDATES = (re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"),
+# A dot may touch a quad when no digit is beyond it: strongSwan logs a pair as "a...b".
+_CANDIDATES = (re.compile(r"(?<!\w)(?<!\d\.)\d{1,3}(?:\.\d{1,3}){3}(?!\w)(?!\.\d)"),
                re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:\.\d{1,3}){0,3}(?![\w:])"))
 _HEX_RUN = re.compile(r"\b[0-9a-f]{16,}\b")
 
@@ -95,6 +96,9 @@ class Redactor:
                 obj = {**obj, "value": self._place("id", str(obj.get("value", "")))}
             if "vendor_ids" == key:
                 return obj
+            if isinstance(obj.get("vendor"), str):
+                # A named vendor ID payload: its bytes are a published constant, like its name.
+                return {k: v if k in ("vendor", "data_hex") else self.doc(v, k) for k, v in obj.items()}
             return {k: self.doc(v, k) for k, v in obj.items()}
         if isinstance(obj, list):
             if key == "spis":

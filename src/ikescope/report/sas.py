@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..track.nat import verdict as nat_verdict
 from ..track.records import Exchange, MessageRef, SaRecord
 from ..wire import registry as reg
 from .messages import proposal_dict
@@ -54,7 +55,7 @@ def _esp(sa: SaRecord) -> dict[str, Any]:
 
 def sa_dict(sa: SaRecord) -> dict[str, Any]:
     """Everything ``sas`` shows about one IKE SA, JSON-ready."""
-    nat = _nat_summary(sa)
+    nat = nat_verdict(sa)
     return {
         "id": sa.id,
         "version": sa.version,
@@ -66,7 +67,8 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "mode": sa.mode,
         "transport": sa.transport,
         "nat_t": sa.nat_t,
-        "nat": nat,
+        "nat": nat.text(sa.nat_t),
+        "nat_behind": nat.roles,
         "esp": _esp(sa),
         "redirect": {"to": sa.redirect_to, "followed_as": sa.redirected_as, "of": sa.redirect_of},
         "outcome": sa.outcome,
@@ -102,21 +104,6 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "deleted_by": None if sa.deleted_by_initiator is None else
         ("initiator" if sa.deleted_by_initiator else "responder"),
     }
-
-
-def _nat_summary(sa: SaRecord) -> str:
-    """What the NAT-D hashes say, in a few words."""
-    if not sa.nat_d:
-        return "no NAT-D" if not sa.nat_t else "NAT-T in use, no NAT-D seen"
-    behind = []
-    for side, label in ((True, "initiator"), (False, "responder")):
-        # A side's own address is the "src" hash it sends and the "dst" hash the peer sends.
-        hashes = [ok for _, fi, kind, ok in sa.nat_d if (fi == side and kind == "src") or (fi != side and kind == "dst")]
-        if hashes and not any(hashes):
-            behind.append(label)
-    if not behind:
-        return "no NAT detected"
-    return "NAT in front of the " + " and ".join(behind)
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -178,7 +165,10 @@ def _proposal_text(p: dict[str, Any]) -> str:
         for a in t.get("attributes", ()):
             if a.get("name") in ("Key Length", "KEY_LENGTH"):
                 name += f"-{a.get('value')}"
-            elif "value_name" in a:
+            elif "unit" in a:  # a life duration, in the unit its life type names
+                name += f" life {a['value']} s ({a['value_text']})" if a["unit"] == "seconds" else \
+                    f" life {a['value_text']}"
+            elif "value_name" in a and a["name"] not in ("Life Type", "SA Life Type"):
                 name += f" {a['value_name']}"
         parts.append(name)
     return f"#{p['number']} {p['protocol_name']}: " + ", ".join(parts)
@@ -192,15 +182,17 @@ _LADDER_QUIET_NOTIFY = {16388, 16389, 16430, 16431, 16406, 16417, 16418, 20, 130
 
 
 def render_ladder(sa: SaRecord) -> list[str]:
-    """A plain-text sequence diagram: one arrow per message, copies marked."""
+    """A plain-text sequence diagram: one arrow per message, copies marked.
+
+    A label too long for its arrow goes on below it, between the lifelines, whole
+    names at a time: a notify's name cut in half could be any of several.
+    """
     left = _ep(sa.initiator.address, sa.initiator.port)
     right = _ep(sa.responder.address, sa.responder.port)
     lines = [f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"]
     for m in sa.messages:
-        label = _ladder_label(sa, m)
-        arrow_body = f" {label} "
-        if len(arrow_body) > LADDER_WIDTH - 2:
-            arrow_body = arrow_body[: LADDER_WIDTH - 3] + "~"
+        first, *rest = _fit(_ladder_label(sa, m), LADDER_WIDTH - 4)  # room for the arrow's ends
+        arrow_body = f" {first} "
         pad = LADDER_WIDTH - len(arrow_body)
         if m.from_initiator:
             arrow = "-" * (pad // 2) + arrow_body + "-" * (pad - pad // 2 - 1) + ">"
@@ -208,24 +200,40 @@ def render_ladder(sa: SaRecord) -> list[str]:
             arrow = "<" + "-" * (pad // 2 - 1) + arrow_body + "-" * (pad - pad // 2)
         copy = f"  (copy of #{m.retransmit_of})" if m.retransmit_of is not None else ""
         lines.append(f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}")
+        lines += [f"    {'':>6} |{'   ' + more:<{LADDER_WIDTH}}|" for more in rest]
     return lines
+
+
+def _fit(units: list[str], width: int) -> list[str]:
+    """``units`` joined by spaces into lines of at most ``width`` characters, never splitting one
+    (a single unit longer than a line, which no registry name is, is cut and marked)."""
+    lines: list[str] = []
+    for unit in units:
+        if len(unit) > width - 3:
+            unit = unit[: width - 4] + "~"
+        if lines and len(lines[-1]) + 1 + len(unit) <= (width if len(lines) == 1 else width - 3):
+            lines[-1] += " " + unit
+        else:
+            lines.append(unit)
+    return lines or [""]
 
 
 # Short IKEv1 exchange names for the ladder, where the registry's full names do not fit.
 _V1_SHORT = {2: "MM", 4: "AM", 5: "INFO", 6: "CFG", 32: "QM"}
 
 
-def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
+def _ladder_label(sa: SaRecord, m: MessageRef) -> list[str]:
+    """The label of a message's arrow, as units that are never split across lines."""
     if sa.version == 1:
         name = _V1_SHORT.get(m.exchange, reg.exchange_name(1, m.exchange))
-        msgid = f"{m.message_id:08x}" if m.message_id else ""
+        head = f"{name} {m.message_id:08x}" if m.message_id else name
         keys = [reg.payload_name(1, t) for t in m.payloads if t not in _LADDER_QUIET[1]]
         keys += ["N(" + reg.notify_name(1, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
         if m.encrypted:
             keys.append("{encrypted}")
         if len(m.frames) > 1:
             keys.append(f"[{len(m.frames)} frames]")
-        return " ".join(x for x in (name, msgid, *keys) if x)
+        return [head, *keys]
     name = reg.exchange_name(sa.version, m.exchange)
     kind = "resp" if m.response else "req"
     if len(m.frames) > 1:
@@ -236,4 +244,4 @@ def _ladder_label(sa: SaRecord, m: MessageRef) -> str:
         keys.append("SK{" + reg.payload_name(sa.version, m.inner_next) + "..}")
     elif m.encrypted:
         keys.append("encrypted")
-    return f"{name} {kind} {m.message_id} {' '.join(keys)}".replace("  ", " ")
+    return [f"{name} {kind} {m.message_id}", *keys]

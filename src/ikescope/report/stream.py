@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from ..track.records import SaRecord
 from . import markdown as mdreport
 from . import text as textreport
-from .model import (SCHEMA_VERSION, CaptureFinding, Event, FindingRendered, InputEnded, InputStarted, SaRendered,
-                    SaResult, document)
+from .model import (SCHEMA_VERSION, CaptureFinding, Event, FindingRendered, InputEnded, InputFailed, InputStarted,
+                    SaRendered, SaResult, document)
+from .names import input_labels, where
 from .redact import Redactor
 from .summary import GROUP_EXAMPLES, Summary, came_up
 
@@ -47,17 +48,28 @@ class ReportStream:
     """Takes the analysis events of one run; subclasses write one format.
 
     ``ladder`` draws an SA's ladder (text and Markdown only); ``redactor``
-    replaces addresses, identities and SPIs in everything written.
+    replaces addresses, identities and SPIs in everything written; ``paths``
+    are the inputs of the run, so that with several of them every SA is named
+    with its file from the first line written. Nothing is written when no
+    input could be read: the command then only says why on stderr.
     """
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None) -> None:
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 paths: Sequence[str] = ()) -> None:
         self.write = write
         self.summary = Summary()
         self.inputs: list[dict[str, Any]] = []
+        self.labels = input_labels(paths)
+        self.read_any = False  # an input could be opened, so there is a report to write
         self._redactor = redactor
         self._ladder = ladder
         self.unopened: dict[str, list[int]] = {}  # decryption problem code -> first frames
         self._unopened_counts: dict[str, int] = {}
+
+    @property
+    def nothing_read(self) -> bool:
+        """Every input named was unreadable: there is no report, only the errors."""
+        return not self.read_any and bool(self.inputs)
 
     def _red(self, obj: Any) -> Any:
         return self._redactor.doc(obj) if self._redactor is not None else obj
@@ -81,11 +93,16 @@ class ReportStream:
             group = self.summary.add_capture_finding(doc)
             self.capture_finding(self._red(doc), group.count)
         elif isinstance(event, InputStarted):
+            self.read_any = True
             self.input_started(event.index, event.path)
         elif isinstance(event, InputEnded):
             doc = self._red(event.record.to_dict())
             self.inputs.append(doc)
             self.input_ended(event.index, doc)
+        elif isinstance(event, InputFailed):
+            doc = self._red(event.record.to_dict())
+            self.inputs.append(doc)
+            self.input_failed(event.index, doc)
 
     def _note_keys(self, unopened: list[tuple[str, int]]) -> None:
         for code, frame in unopened:
@@ -107,6 +124,9 @@ class ReportStream:
     def groups(self) -> list[dict[str, Any]]:
         return [self._red(g.to_dict()) for g in self.summary.groups()]
 
+    def peer_pairs(self) -> list[dict[str, Any]]:
+        return [self._red(p) for p in self.summary.peer_pairs()]
+
     # -- what each format writes -----------------------------------------------------------------
 
     def input_started(self, index: int, path: str) -> None:
@@ -122,6 +142,9 @@ class ReportStream:
     def input_ended(self, index: int, doc: dict[str, Any]) -> None:
         """An input is read to its end; ``doc`` is its entry in ``inputs``."""
 
+    def input_failed(self, index: int, doc: dict[str, Any]) -> None:
+        """An input could not be read; ``doc`` is its entry in ``inputs``, with the error."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -134,15 +157,25 @@ def _dumps(obj: Any) -> str:
 class JsonStream(ReportStream):
     """One JSON document (``docs/report.schema.json``), ``sas`` first, one SA a line."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None) -> None:
-        super().__init__(write, redactor, None)
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+                 paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, None, paths)
         self._sa_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._capture_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._sas = 0
-        self.write(f'{{"schema_version": {SCHEMA_VERSION},\n"sas": [')
+        self._began = False  # the document opens with the first readable input
+
+    def input_started(self, index: int, path: str) -> None:
+        self._begin()
+
+    def _begin(self) -> None:
+        if not self._began:
+            self._began = True
+            self.write(f'{{"schema_version": {SCHEMA_VERSION},\n"sas": [')
 
     def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
            nth: int | None) -> None:
+        self._begin()
         self.write(("\n" if self._sas == 0 else ",\n") + _dumps(sa_doc))
         self._sas += 1
         for f in findings:
@@ -152,6 +185,11 @@ class JsonStream(ReportStream):
         self._capture_findings.write(_dumps(doc) + "\n")
 
     def close(self) -> None:
+        if self.nothing_read:
+            for spool in (self._sa_findings, self._capture_findings):
+                spool.close()
+            return
+        self._begin()
         self.write("\n],\n\"findings\": [")
         first = True
         for spool in (self._sa_findings, self._capture_findings):
@@ -161,16 +199,17 @@ class JsonStream(ReportStream):
                 first = False
             spool.close()
         self.write(f"\n],\n\"inputs\": {_dumps(self.inputs)},\n\"groups\": {_dumps(self.groups())},\n"
-                   f"\"totals\": {_dumps(self.summary.totals())}}}\n")
+                   f"\"peer_pairs\": {_dumps(self.peer_pairs())},\n\"totals\": {_dumps(self.summary.totals())}}}\n")
 
 
 class JsonlStream(ReportStream):
     """One JSON object a line, each tagged with its kind, written as soon as it is known."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 flush: Callable[[], Any] | None = None) -> None:
-        super().__init__(write, redactor, None)
+                 flush: Callable[[], Any] | None = None, paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, None, paths)
         self._flush = flush or (lambda: None)
+        self._failed: list[dict[str, Any]] = []  # unreadable inputs before any readable one, held
 
     def _line(self, kind: str, obj: dict[str, Any]) -> None:
         self.write(_dumps({"schema_version": SCHEMA_VERSION, "kind": kind, **obj}) + "\n")
@@ -190,14 +229,30 @@ class JsonlStream(ReportStream):
         self._line("input", {"input": index, **doc})
         self._flush()
 
+    def input_started(self, index: int, path: str) -> None:
+        for doc in self._failed:
+            self._line("input", doc)
+        self._failed = []
+
+    def input_failed(self, index: int, doc: dict[str, Any]) -> None:
+        if not self.read_any:
+            self._failed.append({"input": index, **doc})
+            return
+        self.input_ended(index, doc)
+
     def close(self) -> None:
+        if self.nothing_read:
+            return
+        for p in self.peer_pairs():
+            self._line("peer_pair", p)
         for g in self.groups():
             self._line("group", g)
         self._flush()
 
 
-def group_lines(g: dict[str, Any]) -> list[str]:
-    """A group as a few plain-text lines, shared by text and Markdown."""
+def group_lines(g: dict[str, Any], labels: Sequence[str] = ()) -> list[str]:
+    """A group as a few plain-text lines, shared by text and Markdown; ``labels`` name the
+    example SAs' files when the report has several."""
     what = g["code"] if g["code"] else f"{g['outcome']} with no finding"
     kind = "IKE SAs" if g["of"] == "sa" else "times"
     lines = [f"{what}: {g['count']} {kind}, {mdreport.when(g['first_time'])} to {mdreport.when(g['last_time'])}; {g['pattern']}"]
@@ -206,8 +261,8 @@ def group_lines(g: dict[str, Any]) -> list[str]:
             top = ", ".join(f"{p['address']} ({p['sas']})" for p in g[side])
             lines.append(f"{side}: {top}" + (f", ... ({g['distinct_' + side]} in all)"
                                             if g["distinct_" + side] > len(g[side]) else ""))
-    examples = ", ".join((f"SA {e['sa']}" if e["sa"] is not None else "capture") +
-                         f" (frames {','.join(map(str, e['frames'][:6]))})" for e in g["examples"])
+    examples = ", ".join(where(e["sa"], e["input"], labels) + f" (frames {','.join(map(str, e['frames'][:6]))})"
+                         for e in g["examples"])
     lines.append(f"examples: {examples}")
     if g["summary"]:
         lines.append(f"first: {g['summary']}")
@@ -218,8 +273,8 @@ class _Buffered(ReportStream):
     """Holds the first events so a small report is rendered whole, as before; then streams."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 everything: bool = False, at_once: bool = False) -> None:
-        super().__init__(write, redactor, ladder)
+                 everything: bool = False, at_once: bool = False, paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, ladder, paths)
         self.everything = everything
         self._held: list[tuple] | None = None if at_once else []  # live output streams from the start
         self._held_sas = 0
@@ -258,6 +313,12 @@ class _Buffered(ReportStream):
         else:
             self._stream_end(index, doc)
 
+    def input_failed(self, index: int, doc: dict[str, Any]) -> None:
+        if self._held is not None:
+            self._held.append(("failed", index, doc))
+        else:
+            self._stream_failed(index, doc)
+
     def _maybe_spill(self) -> None:
         """Past the buffer, print what was held in the streamed layout and stream from now on."""
         if self._held is None or (self._held_sas <= BUFFER_SAS and self._held_findings <= BUFFER_FINDINGS):
@@ -271,6 +332,8 @@ class _Buffered(ReportStream):
                 self._stream_capture(*item[1:])
             elif item[0] == "start":
                 self._stream_start(*item[1:])
+            elif item[0] == "failed":
+                self._stream_failed(*item[1:])
             else:
                 self._stream_end(*item[1:])
 
@@ -278,12 +341,15 @@ class _Buffered(ReportStream):
         if self._held is None:
             self._stream_close()
             return
+        if self.nothing_read:
+            return
         sas = [it[1] for it in self._held if it[0] == "sa"]
         findings = [f for it in self._held if it[0] == "sa" for f in it[2]]
         findings += [it[1] for it in self._held if it[0] == "capture"]
-        ladders = {it[1]["id"]: it[3] for it in self._held if it[0] == "sa" and it[3]}
+        ladders = {(it[1]["input"], it[1]["id"]): it[3] for it in self._held if it[0] == "sa" and it[3]}
         doc = document(self.inputs, sas, findings, self.summary)
         doc["groups"] = self.groups()
+        doc["peer_pairs"] = self.peer_pairs()
         self.write(self.render_whole(doc, ladders))
 
     def _listed(self, nth: int | None) -> bool:
@@ -301,7 +367,7 @@ class _Buffered(ReportStream):
         return [f for f in findings if f["severity"] != "info"]
 
     # -- format hooks
-    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
         raise NotImplementedError
 
     def _stream_begin(self) -> None:
@@ -320,6 +386,9 @@ class _Buffered(ReportStream):
     def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _stream_failed(self, index: int, doc: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     def _stream_close(self) -> None:
         raise NotImplementedError
 
@@ -328,14 +397,14 @@ class TextStream(_Buffered):
     """The default report. Streamed, each SA that needs attention is followed by its findings."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 everything: bool = False, at_once: bool = False) -> None:
-        super().__init__(write, redactor, ladder, everything, at_once)
+                 everything: bool = False, at_once: bool = False, paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, ladder, everything, at_once, paths)
         self._input_sas = 0
         self._input_quiet = 0
         self._input_counted = 0
         self._explained: set[str] = set()
 
-    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
         return textreport.render(doc, ladders, everything=self.everything)
 
     def _lines(self, lines: Any) -> None:
@@ -378,7 +447,7 @@ class TextStream(_Buffered):
         """A finding's lines; its code's explanation only the first time the code is shown."""
         explain = self.everything or f["code"] not in self._explained
         self._explained.add(f["code"])
-        return textreport.finding_lines(f, up, explain=explain)
+        return textreport.finding_lines(f, up, explain=explain, labels=self.labels)
 
     def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
         cut = " (the file is cut short: analysed up to the cut)" if doc["truncated"] else ""
@@ -393,14 +462,18 @@ class TextStream(_Buffered):
         out.append("")
         self._lines(out)
 
+    def _stream_failed(self, index: int, doc: dict[str, Any]) -> None:
+        self._lines([textreport.input_failed_line(doc), ""])
+
     def _stream_close(self) -> None:
-        out: list[str] = []
+        t = self.summary.totals()
+        out: list[str] = textreport.pairs_lines(self.peer_pairs(), t, self.labels, self.everything)
         groups = self.groups()
         if groups:
             out.append("Groups")
             for g in groups:
                 sev = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}.get(g["severity"] or "", "     ")
-                first, *rest = group_lines(g)
+                first, *rest = group_lines(g, self.labels)
                 out.extend(textreport.wrap(first, "      ", first=f"{sev} "))
                 for line in rest:
                     out.extend(textreport.wrap(line, "        ", first="      - "))
@@ -409,7 +482,6 @@ class TextStream(_Buffered):
             counts = ", ".join(f"{code} x{n}" for code, n in sorted(self.hidden_info.items()))
             out.extend(textreport.wrap(f"(info findings not listed, --all lists them: {counts})", ""))
             out.append("")
-        t = self.summary.totals()
         f = t["findings"]
         out.append(f"Totals: {t['sas']} IKE SAs; {f['error']} errors, {f['warning']} warnings, {f['info']} info")
         self._lines(out)
@@ -420,17 +492,17 @@ class MarkdownStream(_Buffered):
     (at most ``GROUP_EXAMPLES`` per root cause, so a bounded number) follow it, then the groups."""
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
-                 everything: bool = False) -> None:
-        super().__init__(write, redactor, ladder, everything)
+                 everything: bool = False, paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, ladder, everything, paths=paths)
         self._findings: list[dict[str, Any]] = []
-        self._ladders: dict[int, list[str]] = {}
+        self._ladders: dict[tuple[int, int], list[str]] = {}
         self._sa_outcomes: dict[tuple[int, int], str] = {}
 
-    def render_whole(self, doc: dict[str, Any], ladders: dict[int, list[str]]) -> str:
+    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
         return mdreport.render(doc, ladders)
 
     def _stream_begin(self) -> None:
-        self.write("## IKE analysis\n\n" + "\n".join(mdreport.TABLE_HEAD) + "\n")
+        self.write("## IKE analysis\n\n" + "\n".join(mdreport.table_head(self.labels)) + "\n")
 
     def _stream_start(self, index: int, path: str) -> None:
         """Inputs are listed after the table, once their counts are known."""
@@ -443,10 +515,10 @@ class MarkdownStream(_Buffered):
             self._shown_findings([f for f in findings if f["severity"] == "info"])
             return
         self.listed += 1
-        self.write(mdreport.sa_row(sa_doc) + "\n")
+        self.write(mdreport.sa_row(sa_doc, self.labels) + "\n")
         self._findings.extend(self._shown_findings(findings))
         if ladder:
-            self._ladders[sa_doc["id"]] = ladder
+            self._ladders[(sa_doc["input"], sa_doc["id"])] = ladder
 
     def _stream_capture(self, doc: dict[str, Any], nth: int) -> None:
         if self.everything or (doc["severity"] != "info" and nth <= GROUP_EXAMPLES):
@@ -457,24 +529,28 @@ class MarkdownStream(_Buffered):
     def _stream_end(self, index: int, doc: dict[str, Any]) -> None:
         """Listed with the others at the end."""
 
+    def _stream_failed(self, index: int, doc: dict[str, Any]) -> None:
+        """Listed with the others at the end."""
+
     def _stream_close(self) -> None:
         out = [""]
         if self.counted:
             out += [f"{self.counted} more IKE SAs like those in the table are counted in the groups below.", ""]
         out += [mdreport.input_line(inp) for inp in self.inputs] + [""]
-        out += mdreport.ladder_blocks(self._ladders)
+        out += mdreport.pairs_lines(self.peer_pairs(), self.summary.totals(), self.labels, self.everything)
+        out += mdreport.ladder_blocks(self._ladders, self.labels)
         groups = self.groups()
         if groups:
             out += ["### Groups", ""]
             for g in groups:
-                first, *rest = group_lines(g)
+                first, *rest = group_lines(g, self.labels)
                 out.append(f"- **{(g['severity'] or g['outcome']).upper()}** {mdreport.cell(first)}")
                 out += [f"  - {mdreport.cell(line)}" for line in rest]
             out.append("")
         if self.hidden_info:
             counts = ", ".join(f"`{code}` x{n}" for code, n in sorted(self.hidden_info.items()))
             out += [f"Info findings not listed: {counts}.", ""]
-        out += list(mdreport.findings_lines(self._findings, self.summary.totals()))
+        out += list(mdreport.findings_lines(self._findings, self.summary.totals(), self.labels))
         self.write("\n".join(out) + "\n")
 
 

@@ -7,9 +7,12 @@ the explanation paragraphs, the fixed lines stay short).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import names
+from .markdown import listed_pairs, pair_line, placeholders
+from .names import input_labels
 from .sas import version_label
 
 WIDTH = 80
@@ -23,9 +26,9 @@ MAX_SAS_LISTED = 30
 MAX_FINDINGS_LISTED = 60
 
 
-def render(doc: dict[str, Any], ladders: dict[int, list[str]] | None = None, verbose: bool = True,
+def render(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]] | None = None, verbose: bool = True,
            everything: bool = False) -> str:
-    """``ladders`` maps an SA id to ladder lines drawn under its verdict; ``everything`` lists
+    """``ladders`` maps (input, SA id) to ladder lines drawn under its verdict; ``everything`` lists
     every SA and finding even in a large capture."""
     return "\n".join(_lines(doc, ladders or {}, verbose, everything)) + "\n"
 
@@ -42,8 +45,17 @@ def wrap(text: str, indent: str, first: str | None = None) -> list[str]:
                           subsequent_indent=indent) or [indent.rstrip()])
 
 
-def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, everything: bool) -> Iterable[str]:
+def input_failed_line(inp: dict[str, Any]) -> str:
+    return f"{inp['error']} (not analysed)"
+
+
+def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]], verbose: bool, everything: bool) -> Iterable[str]:
+    labels = input_labels([inp["path"] for inp in doc["inputs"]])
     for idx, inp in enumerate(doc["inputs"]):
+        if inp.get("error"):
+            yield input_failed_line(inp)
+            yield ""
+            continue
         sas = [s for s in doc["sas"] if s["input"] == idx]
         cut = " (the file is cut short: analysed up to the cut)" if inp["truncated"] else ""
         yield f"{inp['path']}: {inp['frames']} frames, {inp['ike_messages']} IKE messages, {len(sas)} IKE SAs{cut}"
@@ -51,8 +63,9 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, ev
         if len(shown) < len(sas):
             yield f"  ({len(sas) - len(shown)} IKE SAs came up with nothing to report and are not listed; --all lists them)"
         for s in shown:
-            yield from sa_lines(s, ladders.get(s["id"], ()))
+            yield from sa_lines(s, ladders.get((idx, s["id"]), ()))
         yield ""
+    yield from pairs_lines(doc["peer_pairs"], doc["totals"], labels, everything)
     findings = sorted(doc["findings"], key=lambda f: (_ORDER[f["severity"]], not f["root_cause"], f["input"],
                                                        f["sa"] or 0, f["frames"][:1]))
     outcomes = {(s["input"], s["id"]): s["outcome"] for s in doc["sas"]}
@@ -69,9 +82,26 @@ def _lines(doc: dict[str, Any], ladders: dict[int, list[str]], verbose: bool, ev
         yield from wrap(f"(info findings not listed, --all lists them: {counts})", "  ")
         yield ""
     for f in findings:
-        yield from finding_lines(f, outcomes.get((f["input"], f["sa"])) in ("established", "deleted"), verbose)
+        yield from finding_lines(f, outcomes.get((f["input"], f["sa"])) in ("established", "deleted"), verbose,
+                                 labels=labels)
     t = doc["totals"]["findings"]
     yield f"Totals: {doc['totals']['sas']} IKE SAs; {t['error']} errors, {t['warning']} warnings, {t['info']} info"
+
+
+def pairs_lines(pairs: list[dict[str, Any]], totals: dict[str, Any], labels: Sequence[str] = (),
+                everything: bool = False) -> list[str]:
+    """The state at the end of the input of the pairs of peers ``listed_pairs`` picks."""
+    listed, rest = listed_pairs(pairs, everything)
+    if not listed:
+        return []
+    out = ["Peer pairs"]
+    for p in listed:
+        out += wrap(pair_line(p, labels), "      ", first="  ")
+    if rest:
+        out.append(f"  ({rest} more peer pairs; --all lists them)")
+    if totals.get("unpaired_sas"):
+        out += wrap(f"({totals['unpaired_sas']} IKE SAs of further peer pairs are counted, not summarised)", "  ")
+    return out + [""]
 
 
 def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
@@ -94,11 +124,13 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
     yield from ladder
 
 
-def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explain: bool = True) -> Iterable[str]:
+def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explain: bool = True,
+                  labels: Sequence[str] = ()) -> Iterable[str]:
     """One finding (a ``findings`` entry); ``came_up``: its SA was established, so a root
     cause that is not an error reads as the top finding. ``explain=False`` leaves out the
-    code's explanation, remedy and gateway wording (a long report gives them once a code)."""
-    where = f"SA {f['sa']}" if f["sa"] is not None else "capture"
+    code's explanation, remedy and gateway wording (a long report gives them once a code).
+    ``labels``: the inputs' short names (``names.input_labels``), when the report has several."""
+    where = names.where(f["sa"], f["input"], labels)
     frames = ",".join(map(str, f["frames"][:12])) + ("..." if len(f["frames"]) > 12 else "")
     root = "" if not f["root_cause"] else " top finding" if came_up and f["severity"] != "error" else " root cause"
     yield f"{_SEV[f['severity']]} {f['code']}  {where}, frames {frames}  [{f['confidence']}]{root}"
@@ -123,7 +155,8 @@ def finding_lines(f: dict[str, Any], came_up: bool, verbose: bool = True, explai
         yield from wrap(f"Check: {f['remedy']}", "      ")
         if f["vendor_refs"]:
             refs = "; ".join(f"{r['vendor']}: \"{r['text']}\"" for r in f["vendor_refs"])
-            yield from wrap(f"Gateway logs: {refs}", "      ")
+            gloss = placeholders(f["vendor_refs"])
+            yield from wrap(f"Gateway logs: {refs}" + (f" ({gloss})" if gloss else ""), "      ")
     yield ""
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from ipaddress import ip_address
 
 from ...model import Severity
+from ...track.nat import behind_nat, rewritten as _rewritten
 from ...track.records import MessageRef, role_name, SaRecord
 from ...wire.numbers import (
     EX_V1_AGGRESSIVE,
@@ -85,36 +86,6 @@ NAT_T_UNSUPPORTED = CatalogEntry(
 )
 
 ENTRIES = (NAT_DETECTED, NAT_NO_FLOAT, NAT_T_UNSUPPORTED)
-
-
-def behind_nat(sa: SaRecord) -> dict[bool, list[int]]:
-    """For each side behind a NAT (True: initiator), the frames whose NAT-D hashes show it.
-
-    A side's own "src" hashes may list several local addresses (RFC 3947 3.2), so
-    it is behind a NAT when none matches; the peer's "dst" hash names the one
-    address it sees, so a single mismatch there is enough.
-    """
-    out: dict[bool, list[int]] = {}
-    for side in (True, False):
-        own = [(f, ok) for f, fi, kind, ok in sa.nat_d if fi == side and kind == "src"]
-        seen = [(f, ok) for f, fi, kind, ok in sa.nat_d if fi != side and kind == "dst"]
-        frames = [f for f, ok in seen if not ok]
-        if own and not any(ok for _, ok in own):
-            frames = [f for f, _ in own] + frames
-        if frames:
-            out[side] = sorted(set(frames))
-    return out
-
-
-def _rewritten(sa: SaRecord) -> bool:
-    """Every NAT-D hash, the peers' views of each other's public address included, misses.
-
-    A real NAT leaves the hash of the address each peer sends to intact as seen from the
-    path between them; when nothing matches, the capture's addresses were most likely
-    rewritten afterwards (anonymised test captures), and the NAT verdict is unreliable.
-    """
-    kinds = {kind for _, _, kind, _ in sa.nat_d}
-    return kinds == {"src", "dst"} and not any(ok for *_, ok in sa.nat_d)
 
 
 def _by_frame(sa: SaRecord) -> dict[int, MessageRef]:
