@@ -62,6 +62,11 @@ class Messages:
             return []
         return [self._open(d, m) for d, m in self._defrag.flush()]
 
+    def limit_events(self) -> list[NetEvent]:
+        """What the fragment joiner and the decryptor let go to stay within their caps (``limits``)."""
+        return ((self._defrag.limit_events() if self._defrag is not None else [])
+                + (self._decryptor.limit_events() if self._decryptor is not None else []))
+
 
 def decode_frames(frames: Iterable[Frame], demux: Demux | None = None, keys: KeyStore | None = None,
                   fragments: bool = False, join: bool = True) -> Iterator[tuple[Datagram, Decoded]]:
@@ -174,6 +179,8 @@ class Pipeline:
         self._items(self._demux.flush(), out)
         self._messages(self._stage.flush(), out)
         self._closed(self._tracker.close_all(), out)
+        for ev in self._stage.limit_events() + self._tracker.limit_events():
+            out.extend(CaptureFinding(self.input, f) for f in self._diag.net_event(ev))
         self.record.net = dict(self._demux.stats)
         return out
 

@@ -102,6 +102,7 @@ class NetEvent:
     "icmp_unreachable" (an ICMP destination-unreachable quoting an IKE datagram;
     src/dst/ports are the quoted datagram's, ``problem`` says which ICMP code),
     "problem" (a network-level fault; see ``problem``).
+    limit: for a problem that a cap was reached (``limits.Limit``), its name and size.
     """
 
     kind: str
@@ -113,3 +114,4 @@ class NetEvent:
     dport: int = 0
     problem: Problem | None = None
     spi: int | None = None
+    limit: tuple[str, int] | None = None

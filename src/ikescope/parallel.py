@@ -18,7 +18,8 @@ one process's:
   passed its key.
 - phases 1-3, at the end of the input: what the network layer flushes (by the
   order the parent dispatched it), unfinished IKEv1 fragment sets (by frame),
-  then every SA still open (by SA name), all closed at the input's last time.
+  then every SA still open (by SA name), all closed at the input's last time,
+  and last what each worker's caps let go (``limits``), one finding per worker.
 
 The open-SA cap is divided among the workers and the rules' peer history is kept
 per worker, so only a capture that reaches those limits may read differently
@@ -103,6 +104,9 @@ class _Shard:
         for sa in self.tracker.close_all(end_ts):
             result = SaResult(self.input, sa, self.diag.sa_closed(sa)).render(self.ladder)
             out.append(((3, sa.id, 0, 0, next(self._seq)), result))
+        for ev in self.stage.limit_events() + self.tracker.limit_events():
+            for f in self.diag.net_event(ev):
+                out.append(((3, INF, 0, 0, next(self._seq)), CaptureFinding(self.input, f).render()))
 
 
 def _worker(inbox: Any, outbox: Any, wid: int) -> None:
@@ -204,8 +208,9 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
 
     jobs = pool.jobs
     demux = Demux()  # as api.Pipeline: ESP sampled, routed to the shard of its address pair
-    # The open-SA cap is shared out, so N workers hold no more SAs than one process would.
-    tracker = replace(settings.tracker, max_open=max(1, settings.tracker.max_open // jobs))
+    # The open-SA and kept-message caps are shared out, so N workers hold no more than one process would.
+    tracker = replace(settings.tracker, max_open=max(1, settings.tracker.max_open // jobs),
+                      max_kept_messages=max(1, settings.tracker.max_kept_messages // jobs))
     for q in pool.inboxes:
         q.put(("start", replace(settings, tracker=tracker), input_index, ladder))
     heap: list = []

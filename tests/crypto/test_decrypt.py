@@ -152,6 +152,21 @@ def test_pending_fragment_sets_are_bounded() -> None:
     for mid in range(MAX_FRAGMENT_SETS + 10):
         opened(keys, seal(keys, CONTENT[:5], FIRST, fragment=(1, 2), message_id=mid), d)
     assert len(d._fragments) == MAX_FRAGMENT_SETS
+    assert d.limit.count == 10
+    (event,) = d.limit_events()
+    assert event.limit == ("skf_sets", MAX_FRAGMENT_SETS) and "10 messages were forgotten" in event.problem.detail
+
+
+def test_pending_fragment_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ikescope.crypto import decrypt
+
+    monkeypatch.setattr(decrypt, "MAX_FRAGMENT_BYTES", 60)  # two 26-byte fragments
+    keys = v2keys("AES-CBC-128", "HMAC_SHA1_96")
+    d = Decryptor(KeyStore.of([keys]))
+    for mid in range(5):
+        opened(keys, seal(keys, CONTENT, FIRST, fragment=(1, 2), message_id=mid), d)
+        assert d._fragment_bytes <= 60
+    assert len(d._fragments) == 2 and d.limit.count == 3
 
 
 # IKEv1 ---------------------------------------------------------------------------------------

@@ -152,7 +152,9 @@ def test_pending_datagrams_are_bounded():
     for ident in range(10):
         events += feed_all(demux, v4_fragments(ident=ident)[:1], [ident + 1])
     assert [e.problem.code for e in events] == ["net.fragments_evicted"] * 6
-    assert len(demux.flush()) == 4
+    flushed = demux.flush()
+    assert [e.problem.code for e in flushed] == ["net.fragments_incomplete"] * 4 + ["ikescope.limit_reached"]
+    assert flushed[-1].limit == ("ip_fragments", 4) and flushed[-1].problem.length == 6
 
 
 def test_snaplen_cut_fragment_gives_truncated_datagram():

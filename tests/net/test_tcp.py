@@ -215,6 +215,9 @@ def test_streams_are_bounded():
         events += demux.feed(frame(pkt, index=port + 1))
     assert {e.problem.code for e in events} == {"net.tcp_stream_incomplete"}
     assert len(events) == 3  # each new connection evicts an older one with bytes waiting
+    limit = demux.flush()[-1]
+    assert limit.problem.code == "ikescope.limit_reached" and limit.limit == ("tcp_streams", 4)
+    assert limit.problem.length == 6 and limit.frame == 3  # both directions of three connections
 
 
 def test_waiting_bytes_are_bounded_too():

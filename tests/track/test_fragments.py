@@ -58,6 +58,29 @@ def test_sets_are_bounded() -> None:
         raw = fragments(WHOLE, fid=fid)[0]
         given_up += d.feed(dg(raw, fid + 1, float(fid)), decode_message(raw))[1]
     assert [g.frame for g, _ in given_up] == [1, 2, 3]
+    assert d.limit.count == 3 and d.limit.first_frame == 3
+    (event,) = d.limit_events()
+    assert event.limit == ("ikev1_fragment_sets", 2) and "3 sets were given up unfinished" in event.problem.detail
+
+
+def test_the_bytes_held_are_bounded_too() -> None:
+    d = V1Defragmenter(max_bytes=500)
+    given_up = []
+    for fid in range(5):
+        raw = fragments(WHOLE, size=200, fid=fid)[0]  # the first of two pieces, a 236-byte message
+        given_up += d.feed(dg(raw, fid + 1, float(fid)), decode_message(raw))[1]
+        assert d._bytes <= 500
+    assert [g.frame for g, _ in given_up] == [1, 2, 3] and d.limit.count == 3
+
+
+def test_a_clock_that_goes_backwards_only_delays_the_timeout() -> None:
+    d = V1Defragmenter(timeout=10)
+    for frame, ts in ((1, 100.0), (2, 50.0)):
+        raw = fragments(WHOLE, fid=frame)[0]
+        d.feed(dg(raw, frame, ts), decode_message(raw))
+    other = message([(13, b"x" * 16)], ispi=b"\x99" * 8, version=0x10, exchange=2, flags=0)
+    # the set begun at 100 s goes at 111 s, and the one stamped 50 s, though older, only after it
+    assert [g.frame for g, _ in d.feed(dg(other, 3, 111.0), decode_message(other))[1]] == [1, 2]
 
 
 def test_public_capture_with_ikev1_fragments() -> None:

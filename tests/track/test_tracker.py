@@ -179,6 +179,16 @@ def test_per_sa_message_cap() -> None:
     assert len(sa.messages) == 10 and sa.dropped_messages == 19
 
 
+def test_an_sa_closed_early_to_make_room_is_not_cut_off_by_the_end_of_the_capture() -> None:
+    first = Datagram((1,), 0.0, "192.0.2.7", R_ADDR, 500, 500, "udp", "plain", sa_init_req())
+    tr = Tracker(TrackerSettings(max_open=1))
+    assert tr.feed(first, decode_message(first.payload)) == []
+    (closed,) = tr.feed(dg(sa_init_req(), 2, 0.1), decode_message(sa_init_req()))
+    assert closed.id == 1 and closed.outcome == "failed" and closed.closed_at == (0.1, 2, 1)
+    (event,) = tr.limit_events()
+    assert event.limit == ("open_sas", 1) and event.problem.length == 1
+
+
 def test_ikev1_main_mode_roles_and_completion() -> None:
     def v1(frame: int, from_i: bool, enc: bool = False, body: bytes = b"") -> Datagram:
         rspi = b"\0" * 8 if frame == 1 else SPI_R

@@ -20,8 +20,9 @@ Rules:
    message whose IV cannot be known is ``crypto.iv_unknown``, and still lends
    its last block to the messages after it. (The one choice: a phase-2 IV may
    start from the last phase-1 block the sender accepted; see ``_v1_ivs``.)
-4. State is bounded: pending SKF fragment sets and IKEv1 SAs are each capped,
-   and the oldest is forgotten first.
+4. State is bounded: pending SKF fragment sets (in number and in bytes) and
+   IKEv1 SAs are each capped, and the oldest is forgotten first; the SKF sets
+   forgotten that way are counted (``limit``) and reported once.
 
 Problem codes: crypto.no_key (info), crypto.icv_mismatch, crypto.bad_padding,
 crypto.bad_length, crypto.truncated, crypto.iv_unknown, crypto.bad_plaintext,
@@ -40,7 +41,8 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
-from ..model import Datagram, Problem, Severity
+from ..limits import Limit
+from ..model import Datagram, NetEvent, Problem, Severity
 from ..wire.decode import decode_chain
 from ..wire.message import Decoded, EncryptedPayload, IkeMessage, KePayload, Payload, SaPayload
 from ..wire.numbers import (
@@ -57,6 +59,7 @@ from .keys import KeyStore, V1Key, V2Keys
 
 MAX_FRAGMENT_SETS = 64      # IKEv2 messages whose SKF fragments are still arriving
 MAX_FRAGMENTS = 256         # per message; RFC 7383 sets no limit, real peers send a handful
+MAX_FRAGMENT_BYTES = 16 << 20  # decrypted SKF fragments held across those messages
 MAX_V1_SAS = 1024           # IKEv1 SAs whose IV chains are followed
 MAX_V1_EXCHANGES = 64       # per IKEv1 SA: message IDs whose last block is kept
 MAX_V1_SEEN = 128           # per IKEv1 SA: ciphertexts remembered, so a retransmission reuses its IV
@@ -83,6 +86,7 @@ class _FragmentSet:
     total: int
     first_next: int = 0
     parts: dict[int, bytes] = field(default_factory=dict)
+    size: int = 0  # bytes of the parts
 
 
 @dataclass(slots=True)
@@ -107,6 +111,8 @@ class Decryptor:
     def __init__(self, keys: KeyStore) -> None:
         self.keys = keys
         self._fragments: OrderedDict[tuple[bytes, bytes, int, bool], _FragmentSet] = OrderedDict()
+        self._fragment_bytes = 0
+        self.limit = Limit("skf_sets", MAX_FRAGMENT_SETS)
         self._v1: OrderedDict[bytes, _V1Sa] = OrderedDict()
 
     def process(self, dg: Datagram, decoded: Decoded) -> Decoded:
@@ -151,10 +157,10 @@ class Decryptor:
             return None, [closed.problem]
         if sk.type != PL_V2_SKF:
             return _v2_inner(plain, sk.inner_next, keys, h.initiator)
-        return self._fragment(h.ispi, h.rspi, h.message_id, h.initiator, sk, plain, keys)
+        return self._fragment(dg, h.ispi, h.rspi, h.message_id, h.initiator, sk, plain, keys)
 
-    def _fragment(self, ispi: bytes, rspi: bytes, message_id: int, from_initiator: bool, sk: EncryptedPayload,
-                  plain: bytes, keys: V2Keys) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
+    def _fragment(self, dg: Datagram, ispi: bytes, rspi: bytes, message_id: int, from_initiator: bool,
+                  sk: EncryptedPayload, plain: bytes, keys: V2Keys) -> tuple[tuple[Payload, ...] | None, list[Problem]]:
         """Keep one verified SKF fragment; the one completing its message yields the whole content."""
         number, total = sk.fragment_number or 0, sk.total_fragments or 0
         if not 0 < number <= total or total > MAX_FRAGMENTS:
@@ -162,16 +168,30 @@ class Decryptor:
         key = (ispi, rspi, message_id, from_initiator)
         st = self._fragments.get(key)
         if st is None or st.total != total:  # RFC 7383 2.6: a new Total Fragments starts the set anew
+            if st is not None:
+                self._fragment_bytes -= self._fragments.pop(key).size
             st = self._fragments[key] = _FragmentSet(total)
-            while len(self._fragments) > MAX_FRAGMENT_SETS:
-                self._fragments.popitem(last=False)
         if number == 1:
             st.first_next = sk.inner_next
-        st.parts.setdefault(number, plain)
+        if number not in st.parts:
+            st.parts[number] = plain
+            st.size += len(plain)
+            self._fragment_bytes += len(plain)
         if len(st.parts) < total:
+            while len(self._fragments) > MAX_FRAGMENT_SETS or (
+                    self._fragment_bytes > MAX_FRAGMENT_BYTES and len(self._fragments) > 1):
+                self._fragment_bytes -= self._fragments.popitem(last=False)[1].size
+                self.limit.hit(dg.frame, dg.ts)
             return None, []
-        del self._fragments[key]
+        self._fragment_bytes -= self._fragments.pop(key).size
         return _v2_inner(b"".join(st.parts[i] for i in range(1, total + 1)), st.first_next, keys, from_initiator)
+
+    def limit_events(self) -> list[NetEvent]:
+        """The problem event of ``limit``, if it was reached, for the end of the input."""
+        ev = self.limit.event(f"decryption holds the SKF fragments of at most {MAX_FRAGMENT_SETS} IKEv2 messages "
+                              f"and {MAX_FRAGMENT_BYTES >> 20} MiB", "messages were forgotten unfinished",
+                              "those messages stay encrypted even if their other fragments arrived later")
+        return [] if ev is None else [ev]
 
     # IKEv1 -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ the frames instead:
     net.tcp_framing             RFC 8229 length framing lost in a TCP stream
     net.tcp_gap                 a TCP segment missing from the capture, stream abandoned
     net.tcp_stream_incomplete   bytes of a TCP stream that never formed a whole message
+    ikescope.limit_reached      at the end: how many datagrams or streams the caps dropped
 
 Fragment problems are errors when the first fragment shows IKE ports, and
 warnings when the first fragment is missing (nobody can tell what it carried).

@@ -22,6 +22,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 
+from ikescope.limits import Limit
 from ikescope.model import Datagram, Frame, NetEvent, Problem, Severity
 from ikescope.net import ip, tcp, udp
 from ikescope.net.link import LINK_PARSERS
@@ -123,6 +124,8 @@ class Demux:
         self.stats = DemuxStats()
         self._frags = ip.Reassembler(max_fragments, fragment_timeout)
         self._streams = tcp.StreamTracker(max_tcp_streams)
+        self._fragments_limit = Limit("ip_fragments", max_fragments)
+        self._streams_limit = Limit("tcp_streams", self._streams.max_streams)
         self._tcp_ports = frozenset(tcp_ports)
         self._unknown_linktypes: set[int] = set()
         self._names: dict[bytes, str] = {}
@@ -153,12 +156,25 @@ class Demux:
         return out
 
     def flush(self) -> list[NetEvent]:
-        """End of input: report fragments and stream bytes that never completed."""
+        """End of input: report fragments and stream bytes that never completed, and the caps that
+        were reached."""
         out: list[Datagram | NetEvent] = []
         for key, entry in self._frags.drain():
             self._incomplete(key, entry, "net.fragments_incomplete", "never completed", out)
         for issue in self._streams.drain():
             self._problem(out, issue.problem, issue.frame, issue.ts)
+        for ev in (self._fragments_limit.event(
+                       f"IP reassembly keeps at most {self._fragments_limit.cap:,} datagrams waiting for their "
+                       "fragments", "were dropped unfinished",
+                       "whatever IKE messages they carried are missing from the analysis, and unlike the "
+                       "datagrams still waiting at the end they are not reported one by one"),
+                   self._streams_limit.event(
+                       f"IKE-over-TCP reassembly follows at most {self._streams_limit.cap:,} TCP directions",
+                       "were dropped with what they held",
+                       "IKE messages they were carrying are missing from the analysis, and a direction seen "
+                       "again is read from the middle of its stream")):
+            if ev is not None:
+                out.append(ev)
         return [e for e in out if isinstance(e, NetEvent)]
 
     # -- IP -------------------------------------------------------------------
@@ -274,6 +290,7 @@ class Demux:
             return
         result = self._frags.add(ip.Fragment(key, offset, body, length, more, frame.index, frame.ts))
         for old_key, entry in self._frags.evicted():
+            self._fragments_limit.hit(frame.index, frame.ts)
             self._incomplete(old_key, entry, "net.fragments_evicted", "was dropped to bound memory", out)
         if result is None:
             return
@@ -438,8 +455,11 @@ class Demux:
         self.stats.tcp_segments += 1
         key = (src, dst, sport, dport)
         if not self._streams.follows(key):
+            dropped = self._streams.dropped
             for issue in self._streams.start(key):
                 self._problem(out, issue.problem, issue.frame, issue.ts)
+            if self._streams.dropped > dropped:
+                self._streams_limit.hit(frame, ts, self._streams.dropped - dropped)
         captured = data[body : min(end, len(data))]
         for item in self._streams.segment(key, seq, flags, captured, end - body, frame, ts):
             if isinstance(item, tcp.Issue):

@@ -89,6 +89,7 @@ class StreamTracker:
         self.max_early_segments = max_early_segments
         self.max_early_bytes = max_early_bytes
         self._dirs: dict[Key, _Direction] = {}
+        self.dropped = 0  # directions given up because ``max_streams`` were followed
 
     def follows(self, key: Key) -> bool:
         return key in self._dirs
@@ -105,6 +106,7 @@ class StreamTracker:
                 self._dirs[k] = _Direction()
         while len(self._dirs) > self.max_streams:
             old_key = next(iter(self._dirs))
+            self.dropped += 1
             problems += _leftover(self._dirs.pop(old_key), "was dropped to bound memory")
         return problems
 

@@ -18,10 +18,12 @@ zero, or failing that the first sender seen.
 from __future__ import annotations
 
 import hashlib
+import math
 import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from ..limits import Limit
 from ..model import Datagram, NetEvent
 from ..wire import vendors
 from ..wire.identity import gateway_identity, identity_text, selector_text
@@ -84,6 +86,8 @@ class TrackerSettings:
     max_open: open SAs kept at most; beyond it the longest-idle one is closed (``--jobs``
     shares it out among its workers).
     max_messages: messages kept per SA; later ones are counted, not stored.
+    max_kept_messages: messages kept across all open SAs; beyond it the least recently active SA
+    is closed, as at ``max_open``.
     final_linger: seconds an SA whose outcome is already settled (refused with an error
     notify, deleted) stays open for late copies before it is concluded: a negotiation
     that failed does not go on, so it need not wait out the idle timeout.
@@ -94,6 +98,7 @@ class TrackerSettings:
     idle_timeout: float = 600.0
     max_open: int = 20000
     max_messages: int = 5000
+    max_kept_messages: int = 500_000
     final_linger: float = 30.0
     silence: float | None = None
 
@@ -138,6 +143,9 @@ class Tracker:
         self.undecodable = 0
         self._by_pair: dict[frozenset[str], _State] = {}  # the SA most recently active between two addresses
         self._rekey_spis: dict[bytes, tuple[float, tuple]] = {}  # new SPIi -> (time, key of the rekeyed SA)
+        self._kept = 0  # messages kept by the open SAs
+        self._open_limit = Limit("open_sas", s.max_open)
+        self._kept_limit = Limit("kept_messages", s.max_kept_messages)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -150,8 +158,13 @@ class Tracker:
             return closed
         key, st = self._state_for(msg, dg, closed)
         self._by_pair[frozenset((dg.src, dg.dst))] = st
+        kept = len(st.sa.messages)
         settles = self._account(st, msg, dg, decoded)
         h = msg.header
+        if len(st.sa.messages) > kept:
+            self._kept += 1
+            if self._kept > self.settings.max_kept_messages:
+                closed += self._make_room(key, dg)
         if st.queue != "final" and (settles or (st.queue == "pending" and _may_establish(h))):
             # An error notify, a Delete, or an answer that may finish the negotiation: see what it
             # settles (a few messages per SA, so concluding here costs little; the SA is concluded
@@ -161,6 +174,18 @@ class Tracker:
                 self._move(key, st, "final")
             elif st.sa.outcome == "established" and st.queue == "pending":
                 self._move(key, st, "up")
+        return closed
+
+    def _make_room(self, key: tuple, dg: Datagram) -> list[SaRecord]:
+        """Close the least recently active SAs other than ``key``'s until the kept messages fit again."""
+        closed = []
+        for table in self._queues.values():
+            while self._kept > self.settings.max_kept_messages and table:
+                old_key = next(iter(table))
+                if old_key == key:
+                    break
+                closed.append(self._close(table.pop(old_key), dg.ts, dg.frame, early=True))
+                self._kept_limit.hit(dg.frame, dg.ts)
         return closed
 
     def _move(self, key: tuple, st: _State, queue: str) -> None:
@@ -238,6 +263,17 @@ class Tracker:
             table.clear()
         return [self._close(s, end, None) for s in states]
 
+    def limit_events(self) -> list[NetEvent]:
+        """A problem event for each cap that closed SAs before their time, for the end of the input."""
+        consequence = ("the least recently active went first; a negotiation that went on after that shows "
+                       "as a second SA, and an answer that came later as an SA joined midway")
+        events = (self._open_limit.event(f"the tracker keeps at most {self._open_limit.cap:,} IKE SAs open",
+                                         "were concluded before their idle timeout", consequence),
+                  self._kept_limit.event(f"the tracker keeps at most {self._kept_limit.cap:,} messages across "
+                                         "its open IKE SAs", "IKE SAs were concluded before their idle timeout",
+                                         consequence))
+        return [ev for ev in events if ev is not None]
+
     # -- SA lookup ---------------------------------------------------------------------------
 
     def _state_for(self, msg: IkeMessage, dg: Datagram, closed: list[SaRecord]) -> tuple[tuple, _State]:
@@ -259,7 +295,8 @@ class Tracker:
             if self.open_count >= self.settings.max_open:
                 # settled SAs go first, then negotiations, then tunnels that are up
                 oldest = next(table for table in self._queues.values() if table)
-                closed.append(self._close(oldest.popitem(last=False)[1], dg.ts, dg.frame))
+                closed.append(self._close(oldest.popitem(last=False)[1], dg.ts, dg.frame, early=True))
+                self._open_limit.hit(dg.frame, dg.ts)
             st = _State(self._new_sa(msg, dg))
             if h.exchange not in (EX_V2_IKE_SA_INIT, EX_V1_MAIN, EX_V1_AGGRESSIVE):
                 st.queue = "up"  # joined after its negotiation: it came up before the capture started
@@ -551,13 +588,16 @@ class Tracker:
 
     # -- closing -----------------------------------------------------------------------------
 
-    def _close(self, st: _State, at: float, frame: int | None) -> SaRecord:
+    def _close(self, st: _State, at: float, frame: int | None, early: bool = False) -> SaRecord:
         """Conclude an SA as of capture time ``at``; ``frame`` is the frame that closed it (None at the
-        end of input), which orders SAs closed at the same moment."""
+        end of input), which orders SAs closed at the same moment. An SA closed ``early`` to make room is
+        judged as one the capture will show no more of: it is no more "cut off by the end of the
+        capture" than one closed idle, since the capture goes on."""
+        self._kept -= len(st.sa.messages)
         pair = frozenset((st.sa.initiator.address, st.sa.responder.address))
         if self._by_pair.get(pair) is st:
             del self._by_pair[pair]
-        conclude(st.sa, at)
+        conclude(st.sa, math.inf if early else at)
         st.sa.closed_at = (at, frame if frame is not None else float("inf"), st.sa.id)
         return st.sa
 
