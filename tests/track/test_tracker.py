@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import struct
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import header, message, need_corpus, payload, proposal, v2_transform
 from ikescope import api
 from ikescope.model import Datagram
+from ikescope.track import tracker as tracker_module
+from ikescope.track.outcome import conclude
+from ikescope.track.records import SaRecord
 from ikescope.track.tracker import Tracker, TrackerSettings
 from ikescope.wire.decode import decode_message
 
@@ -177,6 +181,27 @@ def test_per_sa_message_cap() -> None:
     seq = [dg(sk(37, i, 0x08, 0, body=bytes([i % 256]) * 16), i, float(i)) for i in range(1, 30)]
     (sa,) = run(seq, max_messages=10)
     assert len(sa.messages) == 10 and sa.dropped_messages == 19
+
+
+def test_a_storm_of_new_phase1_messages_is_judged_early_a_logarithmic_number_of_times(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Judging an SA early reads all its messages; judging it at each of n new messages would cost n squared."""
+    calls: list[int] = []
+
+    def counted(sa: SaRecord, end: float) -> None:
+        calls.append(sa.id)
+        conclude(sa, end)
+
+    def main_mode(n: int, from_i: bool = True) -> Datagram:
+        raw = message([(13, n.to_bytes(4, "big") * 4)], ispi=SPI_I, rspi=SPI_R, version=0x10, exchange=2, flags=0)
+        return dg(raw, n, n / 1000, from_i)
+
+    monkeypatch.setattr(tracker_module, "conclude", counted)
+    # the responder answers once; then the initiator sends a new phase 1 message again and again
+    (sa,) = run([main_mode(1), main_mode(2, from_i=False)] + [main_mode(n) for n in range(3, 1001)])
+    assert len(sa.messages) == 1000 and sa.outcome == "incomplete"
+    # at every one of the first 64 messages, then at 128, 256 and 512, and once more when it closes
+    assert len(calls) == tracker_module.EARLY_VERDICTS + 3 + 1
 
 
 def test_an_sa_closed_early_to_make_room_is_not_cut_off_by_the_end_of_the_capture() -> None:

@@ -78,6 +78,10 @@ MAX_ICMP = 50  # ICMP errors kept per SA
 MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
 MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
 MAX_ESP_FLOWS = 8  # ESP flows (direction, SPI) kept per SA
+# Past this many kept messages an open SA is judged early (to pick the queue it waits in) only when
+# its messages have doubled: judging reads all of them, and its final verdict is made when it closes
+# anyway, so a storm of messages in one SA costs time in proportion to the messages, not their square.
+EARLY_VERDICTS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +169,8 @@ class Tracker:
             self._kept += 1
             if self._kept > self.settings.max_kept_messages:
                 closed += self._make_room(key, dg)
-        if st.queue != "final" and (settles or (st.queue == "pending" and _may_establish(h))):
+        if (st.queue != "final" and (settles or (st.queue == "pending" and _may_establish(h)))
+                and _judge_early(len(st.sa.messages), kept)):
             # An error notify, a Delete, or an answer that may finish the negotiation: see what it
             # settles (a few messages per SA, so concluding here costs little; the SA is concluded
             # again when it closes).
@@ -600,6 +605,14 @@ class Tracker:
         conclude(st.sa, math.inf if early else at)
         st.sa.closed_at = (at, frame if frame is not None else float("inf"), st.sa.id)
         return st.sa
+
+
+def _judge_early(messages: int, before: int) -> bool:
+    """Whether to judge an SA early now that it keeps ``messages`` (``before`` this message): always while
+    it is small, then only when its count reaches a power of two, and never for a message not kept."""
+    if messages == before:
+        return False
+    return messages <= EARLY_VERDICTS or messages & (messages - 1) == 0
 
 
 def _may_establish(h: Header) -> bool:
