@@ -214,6 +214,18 @@ def test_an_sa_closed_early_to_make_room_is_not_cut_off_by_the_end_of_the_captur
     assert event.limit == ("open_sas", 1) and event.problem.length == 1
 
 
+def test_links_to_the_next_sa_expire_by_capture_time_after_the_clock_leapt_ahead() -> None:
+    """One frame dated decades ahead must not stop the refusals remembered since from expiring."""
+    tr = Tracker()
+    refusal = sa_init_resp(rspi=b"\0" * 8, items=[notify(17, b"\x00\x13")])
+    times = [2_000_000_000.0] + [1_000.0 + 10 * i for i in range(100)]
+    for n, ts in enumerate(times, 1):
+        initiator = f"192.0.2.{n}"
+        for raw, src, dst, frame in ((sa_init_req(), initiator, R_ADDR, 2 * n), (refusal, R_ADDR, initiator, 2 * n + 1)):
+            tr.feed(Datagram((frame,), ts, src, dst, 500, 500, "udp", "plain", raw), decode_message(raw))
+    assert len(tr._refused_inits) <= 4  # those of the last 30 s of capture time
+
+
 def test_ikev1_main_mode_roles_and_completion() -> None:
     def v1(frame: int, from_i: bool, enc: bool = False, body: bytes = b"") -> Datagram:
         rspi = b"\0" * 8 if frame == 1 else SPI_R

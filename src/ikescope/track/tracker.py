@@ -77,6 +77,8 @@ RESTART_WINDOW = 10.0
 MAX_ICMP = 50  # ICMP errors kept per SA
 MAX_CHILD_FACTS = 16  # CHILD SA proposals and traffic selectors kept per SA
 MAX_REKEYS = 4096  # IKE SA rekeys waiting for their new SA
+MAX_LINKS = 4096  # recent rekeys, refusals and redirects remembered to link the SA that follows each
+LINK_SECONDS = 30.0  # how long they are remembered, in capture time
 MAX_ESP_FLOWS = 8  # ESP flows (direction, SPI) kept per SA
 # Past this many kept messages an open SA is judged early (to pick the queue it waits in) only when
 # its messages have doubled: judging reads all of them, and its final verdict is made when it closes
@@ -137,7 +139,6 @@ class Tracker:
         s = self.settings
         self._waits = {"final": s.final_linger, "pending": s.idle_timeout if s.silence is None else s.silence,
                        "up": s.idle_timeout}
-        self._last_aux_sweep = 0.0
         self._last_ts = 0.0
         self._recent_rekeys: dict[frozenset, tuple[float, int]] = {}
         # (initiator address, responder address) -> (time, SA) of an IKE_SA_INIT refused with INVALID_KE
@@ -213,11 +214,10 @@ class Tracker:
                 closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0))
         if len(closed) > 1:
             closed.sort(key=lambda sa: sa.closed_at)  # type: ignore[arg-type,return-value]
-        if now - self._last_aux_sweep >= 1.0:
-            self._last_aux_sweep = now
-            for table in (self._recent_rekeys, self._refused_inits, self._rekey_spis, self._redirects):
-                for k in [k for k, (ts, _) in table.items() if ts < now - 30.0]:
-                    del table[k]
+        for links in (self._recent_rekeys, self._refused_inits, self._rekey_spis, self._redirects):
+            # out of reach either way: long past, or dated ahead by a clock that has since come back
+            while links and abs(next(iter(links.values()))[0] - now) > LINK_SECONDS:
+                del links[next(iter(links))]
         return closed
 
     def net_event(self, ev: NetEvent) -> list[SaRecord]:
@@ -439,16 +439,16 @@ class Tracker:
         if copy_of is None:
             self._learn(sa, msg, ref)
         if h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and response and N_V2_INVALID_KE_PAYLOAD in notifies:
-            self._refused_inits[(sa.initiator.address, sa.responder.address)] = (dg.ts, st)
+            _link(self._refused_inits, (sa.initiator.address, sa.responder.address), (dg.ts, st))
         if h.major >= 2 and h.exchange == EX_V2_IKE_SA_INIT and response and N_V2_REDIRECT in notifies:
             target = gateway_identity(notify_data[notifies.index(N_V2_REDIRECT)])
             if target is not None and sa.redirect_to is None:
                 sa.redirect_to = target
-                self._redirects[(sa.initiator.address, target)] = (dg.ts, sa)
+                _link(self._redirects, (sa.initiator.address, target), (dg.ts, sa))
                 # the new attempt names the gateway it was redirected from (REDIRECTED_FROM, RFC 5685 5)
-                self._redirects[(sa.initiator.address, "from " + sa.responder.address)] = (dg.ts, sa)
+                _link(self._redirects, (sa.initiator.address, "from " + sa.responder.address), (dg.ts, sa))
         if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not response:
-            self._recent_rekeys[frozenset((dg.src, dg.dst))] = (dg.ts, sa.id)
+            _link(self._recent_rekeys, frozenset((dg.src, dg.dst)), (dg.ts, sa.id))
         return settles
 
     def _link_restart(self, sa: SaRecord, ref: MessageRef) -> None:
@@ -471,10 +471,10 @@ class Tracker:
     def _note_rekey(self, sa: SaRecord, p: SaPayload, ref: MessageRef) -> None:
         """Remember the new initiator SPI of an IKE SA rekey, to link the SA that will use it."""
         for prop in p.proposals:
-            if prop.protocol == PROTO_ISAKMP and len(prop.spi) == 8 and len(self._rekey_spis) < MAX_REKEYS:
+            if prop.protocol == PROTO_ISAKMP and len(prop.spi) == 8:
                 key = (sa.version if sa.version == 1 else 2, sa.ispi,
                        frozenset((sa.initiator.address, sa.responder.address)))
-                self._rekey_spis[prop.spi] = (ref.ts, key)
+                _link(self._rekey_spis, prop.spi, (ref.ts, key), MAX_REKEYS)
 
     def _is_response(self, st: _State, msg: IkeMessage, from_init: bool) -> bool:
         h = msg.header
@@ -613,6 +613,15 @@ def _judge_early(messages: int, before: int) -> bool:
     if messages == before:
         return False
     return messages <= EARLY_VERDICTS or messages & (messages - 1) == 0
+
+
+def _link(table: dict, key: object, value: tuple, cap: int = MAX_LINKS) -> None:
+    """Remember ``value`` (its time first) under ``key`` as the newest entry, forgetting the oldest beyond
+    ``cap``: the tables stay in insertion order, so expiring them reads only their oldest entries."""
+    table.pop(key, None)
+    table[key] = value
+    while len(table) > cap:
+        del table[next(iter(table))]
 
 
 def _may_establish(h: Header) -> bool:
