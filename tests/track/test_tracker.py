@@ -204,6 +204,13 @@ def test_a_storm_of_new_phase1_messages_is_judged_early_a_logarithmic_number_of_
     assert len(calls) == tracker_module.EARLY_VERDICTS + 3 + 1
 
 
+def test_a_request_sent_anew_right_before_the_end_is_unanswered_not_cut_off() -> None:
+    """Two versions of the request (not copies) went unanswered: the capture did not merely end too soon."""
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_req(ke_group=14), 2, 0.5)]
+    (sa,) = run(seq)
+    assert sa.outcome == "failed" and "(2 transmissions)" in sa.outcome_detail
+
+
 def test_an_sa_closed_early_to_make_room_is_not_cut_off_by_the_end_of_the_capture() -> None:
     first = Datagram((1,), 0.0, "192.0.2.7", R_ADDR, 500, 500, "udp", "plain", sa_init_req())
     tr = Tracker(TrackerSettings(max_open=1))

@@ -41,10 +41,11 @@ def _error_notifies(m: MessageRef, version: int) -> list[int]:
 
 def _unanswered(sa: SaRecord, ex: Exchange, end_ts: float, what: str) -> None:
     last = max(sa.messages[i].ts for i in ex.messages)
-    if ex.retransmissions == 0 and end_ts - last < GRACE_SECONDS:
+    # Every message of an unanswered exchange is a request: copies, or the request sent anew.
+    tries = len(ex.messages)
+    if tries == 1 and end_ts - last < GRACE_SECONDS:
         sa.outcome, sa.outcome_detail = "incomplete", f"the capture ends right after the {what} request"
     else:
-        tries = ex.retransmissions + 1
         sa.outcome = "failed"
         sa.outcome_detail = f"no response to {what} ({tries} transmission{'s' if tries > 1 else ''})"
     sa.failed_exchange = ex.index
