@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ikescope.model import Datagram, NetEvent
 from ikescope.net import Demux
-from ikescope.net.tcp import StreamTracker
+from ikescope.net.tcp import MAX_SEGMENTS, StreamTracker
 from net.packets import INITIATOR, RESPONDER, frame, ike, rfc8229, tcp4
 
 C_ISN = 1000
@@ -218,6 +218,16 @@ def test_streams_are_bounded():
     limit = demux.flush()[-1]
     assert limit.problem.code == "ikescope.limit_reached" and limit.limit == ("tcp_streams", 4)
     assert limit.problem.length == 6 and limit.frame == 3  # both directions of three connections
+
+
+def test_a_message_trickling_in_byte_by_byte_keeps_a_bounded_list_of_its_segments():
+    conn = Conn()
+    conn.handshake()
+    data = rfc8229(M2)
+    events = [e for byte in range(len(data)) for e in conn.send(data[byte:byte + 1])]
+    (d,) = ike_events(events)
+    assert d.payload == M2 and len(data) > MAX_SEGMENTS
+    assert len(d.frames) == MAX_SEGMENTS and d.frames[0] == 4 and d.frame == conn.index
 
 
 def test_waiting_bytes_are_bounded_too():

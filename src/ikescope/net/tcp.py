@@ -24,6 +24,9 @@ DEFAULT_MAX_STREAMS = 1024
 # taken to be a loss in the capture and the direction stops being followed.
 DEFAULT_MAX_EARLY_SEGMENTS = 64
 DEFAULT_MAX_EARLY_BYTES = 256 * 1024
+# Segments (and snap-length holes) remembered for the message being read; past this many the newest
+# extends the last one, so a message trickling in byte by byte lists its first frames and its last.
+MAX_SEGMENTS = 256
 _SEQ_MOD = 1 << 32
 _HALF_SEQ = 1 << 31
 _LENGTH_FIELD = 2
@@ -175,9 +178,15 @@ def _append(d: _Direction, rel: int, data: bytes, length: int, frame: int, ts: f
     d.buf += kept
     have_end = d.next + len(kept)
     if have_end < end:
-        d.holes.append((have_end, end))
+        if len(d.holes) < MAX_SEGMENTS:
+            d.holes.append((have_end, end))
+        else:  # the bytes captured between the last two holes count as missing too
+            d.holes[-1] = (d.holes[-1][0], end)
         d.buf += bytes(end - have_end)
-    d.segments.append((d.next, end, frame, ts))
+    if len(d.segments) < MAX_SEGMENTS:
+        d.segments.append((d.next, end, frame, ts))
+    else:
+        d.segments[-1] = (d.segments[-1][0], end, frame, ts)
     d.next = end
 
 
