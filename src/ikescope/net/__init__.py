@@ -18,6 +18,7 @@ the frames instead:
     net.tcp_gap                 a TCP segment missing from the capture, stream abandoned
     net.tcp_stream_incomplete   bytes of a TCP stream that never formed a whole message
     ikescope.limit_reached      at the end: how many datagrams or streams the caps dropped
+    capture.time_jumps          at the end: how often the frames' clock stepped back or leapt ahead
 
 Fragment problems are errors when the first fragment shows IKE ports, and
 warnings when the first fragment is missing (nobody can tell what it carried).

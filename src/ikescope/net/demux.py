@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 from ikescope.limits import Limit
 from ikescope.model import Datagram, Frame, NetEvent, Problem, Severity
 from ikescope.net import ip, tcp, udp
+from ikescope.net.clock import Clock
 from ikescope.net.link import LINK_PARSERS
 from ikescope.wire.numbers import PORT_IKE, PORT_NAT_T
 
@@ -126,6 +127,7 @@ class Demux:
         self._streams = tcp.StreamTracker(max_tcp_streams)
         self._fragments_limit = Limit("ip_fragments", max_fragments)
         self._streams_limit = Limit("tcp_streams", self._streams.max_streams)
+        self._clock = Clock()
         self._tcp_ports = frozenset(tcp_ports)
         self._unknown_linktypes: set[int] = set()
         self._names: dict[bytes, str] = {}
@@ -135,6 +137,7 @@ class Demux:
     def feed(self, frame: Frame) -> list[Datagram | NetEvent]:
         """Handle one frame; returns what it completes (often nothing)."""
         self.stats.frames += 1
+        self._clock.see(frame.index, frame.ts)
         out: list[Datagram | NetEvent] = []
         if self._frags.pending:
             self._expire(frame, out)
@@ -156,8 +159,8 @@ class Demux:
         return out
 
     def flush(self) -> list[NetEvent]:
-        """End of input: report fragments and stream bytes that never completed, and the caps that
-        were reached."""
+        """End of input: report fragments and stream bytes that never completed, the caps that were
+        reached and a clock that jumped."""
         out: list[Datagram | NetEvent] = []
         for key, entry in self._frags.drain():
             self._incomplete(key, entry, "net.fragments_incomplete", "never completed", out)
@@ -172,7 +175,8 @@ class Demux:
                        f"IKE-over-TCP reassembly follows at most {self._streams_limit.cap:,} TCP directions",
                        "were dropped with what they held",
                        "IKE messages they were carrying are missing from the analysis, and a direction seen "
-                       "again is read from the middle of its stream")):
+                       "again is read from the middle of its stream"),
+                   self._clock.event()):
             if ev is not None:
                 out.append(ev)
         return [e for e in out if isinstance(e, NetEvent)]
