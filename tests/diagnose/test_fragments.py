@@ -33,10 +33,10 @@ def sa_init(resp: bool = False, frag_support: bool = False) -> bytes:
     return message(items, ispi=SPI_I, rspi=SPI_R if resp else b"\0" * 8, exchange=34, flags=0x20 if resp else 0x08)
 
 
-def skf(number: int, total: int, flags: int = 0x08) -> bytes:
+def skf(number: int, total: int, flags: int = 0x08, msgid: int = 1) -> bytes:
     """An IKE_AUTH fragment (RFC 7383 2.5): Fragment Number and Total Fragments before the IV."""
     body = struct.pack("!HH", number, total) + bytes([number]) * 600
-    return header(ispi=SPI_I, rspi=SPI_R, np=53, exchange=35, flags=flags, msgid=1, body=payload(35, body))
+    return header(ispi=SPI_I, rspi=SPI_R, np=53, exchange=35, flags=flags, msgid=msgid, body=payload(35, body))
 
 
 def big_auth() -> bytes:
@@ -49,6 +49,16 @@ def test_ikev2_fragment_set_with_a_gap() -> None:
     (f,) = [f for f in fs if f.code == "ike.fragments_incomplete"]
     assert f.details["received"] == [1, 3] and f.details["total"] == 3 and "fragments 2 of 3" in f.summary
     assert f.severity.value == "error" and f.frames == (3, 4, 5, 6)
+
+
+def test_a_storm_of_incomplete_messages_in_one_sa_is_three_findings_and_a_count() -> None:
+    seq = [dg(sa_init(), 1, 0.0), dg(sa_init(resp=True), 2, 0.01, False)]
+    seq += [dg(skf(1, 2, msgid=m), m + 2, 0.02 * m) for m in range(1, 51)]
+    fs = [f for f in run(seq) if f.code == "ike.fragments_incomplete"]
+    assert [f.details.get("message_id") for f in fs] == [1, 2, 3, None]
+    assert fs[-1].details["more_messages"] == 47 and fs[-1].severity.value == "warning"
+    assert fs[-1].summary == ("47 more IKE_AUTH messages of this SA were sent as IKE fragments and never completed "
+                              "either (message IDs 4 to 50)")
 
 
 def test_complete_or_answered_fragment_sets_are_fine() -> None:

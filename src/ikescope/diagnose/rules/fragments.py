@@ -24,6 +24,7 @@ from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, ev
 
 # Above this, a message plus IP/UDP headers no longer fits a typical 1280-1500 byte path MTU.
 LARGE = 1200
+MAX_SETS_LISTED = 3  # incomplete messages of one SA described one by one; the rest are counted
 LOST_CODES = ("net.fragments_incomplete", "net.fragment_timeout")
 _FRAMES = re.compile(r"frame\(s\) ([\d, ]+)")
 
@@ -137,35 +138,58 @@ def fragments_lost(ev: NetEvent) -> Iterable[Finding]:
 
 
 def fragments_incomplete(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    """One finding per incomplete message, the first ``MAX_SETS_LISTED``; the rest of a storm of them in one SA
+    (a peer that keeps sending first fragments under new message IDs) is one more finding that counts them."""
     sets: dict[tuple[bool, int, int, bool], list[MessageRef]] = {}
     for m in sa.messages:
         if m.fragment is not None:
             sets.setdefault((m.from_initiator, m.exchange, m.message_id, m.response), []).append(m)
-    for (from_init, exchange, msgid, response), msgs in sets.items():
-        numbers = {m.fragment[0] for m in msgs if m.fragment}
-        # IKEv2 carries the total in every fragment; IKEv1 only in the one flagged last (0 elsewhere).
-        total = max((m.fragment[1] for m in msgs if m.fragment), default=0)
-        missing = sorted(set(range(1, total + 1)) - numbers) if total else []
-        if total and not missing:
-            continue
-        ex = next((e for e in sa.exchanges if any(sa.messages[i] is msgs[0] for i in e.messages)), None)
-        if ex is not None and not response and ex.answered:
-            continue  # the receiver had the whole message; the capture missed a piece
-        name = reg.exchange_name(sa.version, exchange)
-        side = "initiator" if from_init else "responder"
-        have = ", ".join(str(n) for n in sorted(numbers))
-        gap = (f"fragments {', '.join(map(str, missing))} of {total} never arrived" if total
-               else "the last fragment never arrived")
-        details: dict[str, Any] = {"exchange": name, "message_id": msgid, "received": sorted(numbers),
-                                   "total": total or None}
+    if not sets:
+        return
+    exchange_of = {id(sa.messages[i]): e for e in sa.exchanges for i in e.messages}
+    found = [f for key, msgs in sets.items()
+             if (f := _incomplete_set(sa, key, msgs, exchange_of.get(id(msgs[0])))) is not None]
+    yield from found[:MAX_SETS_LISTED]
+    rest = found[MAX_SETS_LISTED:]
+    if rest:
+        ids = sorted(f.details["message_id"] for f in rest)
+        names = sorted({f.details["exchange"] for f in rest})
+        # a warning: the count ranks below the messages described, one of which is the root cause
         yield make(IKE_FRAGMENTS_INCOMPLETE, Confidence.LIKELY,
-                   f"{name} {'response' if response else 'request'} from the {side} was sent as IKE fragments; "
-                   f"{gap} (have {have})",
-                   [evidence(m, f"IKE fragment {m.fragment[0]}" if m.fragment else "IKE fragment")
-                    for m in msgs[:8]],
-                   sa=sa.id, exchange=ex.index if ex else None, details=details,
-                   reason="the fragment numbers in the capture leave gaps; the receiver never answered",
-                   severity=None if not response and ex is not None and not ex.answered else Severity.WARNING)
+                   f"{len(rest):,} more {' and '.join(names)} messages of this SA were sent as IKE fragments and "
+                   f"never completed either (message IDs {ids[0]} to {ids[-1]})",
+                   [f.evidence[0] for f in rest[:8]], sa=sa.id,
+                   details={"more_messages": len(rest), "message_ids": ids[:20]},
+                   reason="the fragment numbers in the capture leave gaps", severity=Severity.WARNING)
+
+
+def _incomplete_set(sa: SaRecord, key: tuple[bool, int, int, bool], msgs: list[MessageRef],
+                    ex: Exchange | None) -> Finding | None:
+    """The finding for one message sent as IKE fragments (``msgs``, in exchange ``ex``), if it never completed."""
+    from_init, exchange, msgid, response = key
+    numbers = {m.fragment[0] for m in msgs if m.fragment}
+    # IKEv2 carries the total in every fragment; IKEv1 only in the one flagged last (0 elsewhere).
+    total = max((m.fragment[1] for m in msgs if m.fragment), default=0)
+    missing = sorted(set(range(1, total + 1)) - numbers) if total else []
+    if total and not missing:
+        return None
+    if ex is not None and not response and ex.answered:
+        return None  # the receiver had the whole message; the capture missed a piece
+    name = reg.exchange_name(sa.version, exchange)
+    side = "initiator" if from_init else "responder"
+    have = ", ".join(str(n) for n in sorted(numbers))
+    gap = (f"fragments {', '.join(map(str, missing))} of {total} never arrived" if total
+           else "the last fragment never arrived")
+    details: dict[str, Any] = {"exchange": name, "message_id": msgid, "received": sorted(numbers),
+                               "total": total or None}
+    return make(IKE_FRAGMENTS_INCOMPLETE, Confidence.LIKELY,
+                f"{name} {'response' if response else 'request'} from the {side} was sent as IKE fragments; "
+                f"{gap} (have {have})",
+                [evidence(m, f"IKE fragment {m.fragment[0]}" if m.fragment else "IKE fragment")
+                 for m in msgs[:8]],
+                sa=sa.id, exchange=ex.index if ex else None, details=details,
+                reason="the fragment numbers in the capture leave gaps; the receiver never answered",
+                severity=None if not response and ex is not None and not ex.answered else Severity.WARNING)
 
 
 def large_unfragmented(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
