@@ -11,9 +11,11 @@ buffer:
   close the stream.
 - text and markdown: a report of up to ``BUFFER_SAS`` SAs is held and rendered
   exactly as ``text.render`` / ``markdown.render`` do for a whole document.
-  Past that the report streams: an SA that needs attention is printed when it
-  closes, unless ``GROUP_EXAMPLES`` SAs with the same root cause were printed
-  already; the rest are counted and summarised as groups at the end.
+  Past that, or once more than ``BUFFER_SAS`` capture-level findings share a
+  code (a storm of lost fragments or broken streams), the report streams: an SA
+  that needs attention is printed when it closes, unless ``GROUP_EXAMPLES`` SAs
+  with the same root cause were printed already; the rest are counted and
+  summarised as groups at the end.
 
 Redaction, when asked for, is applied to each record before it is written,
 with one ``Redactor`` for the whole run so a value keeps its placeholder.
@@ -297,7 +299,7 @@ class _Buffered(ReportStream):
         if self._held is not None:
             self._held.append(("capture", doc, nth))
             self._held_findings += 1
-            self._maybe_spill()
+            self._maybe_spill(storm=nth > BUFFER_SAS)
             return
         self._stream_capture(doc, nth)
 
@@ -319,9 +321,11 @@ class _Buffered(ReportStream):
         else:
             self._stream_failed(index, doc)
 
-    def _maybe_spill(self) -> None:
-        """Past the buffer, print what was held in the streamed layout and stream from now on."""
-        if self._held is None or (self._held_sas <= BUFFER_SAS and self._held_findings <= BUFFER_FINDINGS):
+    def _maybe_spill(self, storm: bool = False) -> None:
+        """Past the buffer, or in a storm of one kind of capture-level finding, print what was held in the
+        streamed layout and stream from now on."""
+        if self._held is None or (not storm and self._held_sas <= BUFFER_SAS
+                                  and self._held_findings <= BUFFER_FINDINGS):
             return
         held, self._held = self._held, None
         self._stream_begin()
