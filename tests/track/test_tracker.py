@@ -221,6 +221,16 @@ def test_an_sa_closed_early_to_make_room_is_not_cut_off_by_the_end_of_the_captur
     assert event.limit == ("open_sas", 1) and event.problem.length == 1
 
 
+def test_an_sa_dated_decades_ahead_by_one_frame_does_not_hold_up_the_sas_behind_it() -> None:
+    tr = Tracker()
+    leapt = dg(sa_init_resp(), 1, 2_000_000_000.0, False)  # an SA whose only message is dated 2033
+    other = Datagram((2,), 10.0, "192.0.2.9", R_ADDR, 500, 500, "udp", "plain", sa_init_req())
+    assert tr.feed(leapt, decode_message(leapt.payload)) == []
+    # once the clock is back, an SA waiting for 2033 is out of reach: it goes, and the others idle as usual
+    assert [(sa.id, sa.closed_at[0]) for sa in tr.feed(other, decode_message(other.payload))] == [(1, 10.0)]
+    assert [(sa.id, sa.closed_at[0]) for sa in tr.tick(1000.0)] == [(2, 610.0)]
+
+
 def test_links_to_the_next_sa_expire_by_capture_time_after_the_clock_leapt_ahead() -> None:
     """One frame dated decades ahead must not stop the refusals remembered since from expiring."""
     tr = Tracker()

@@ -200,7 +200,8 @@ class Tracker:
         self._queues[queue][key] = st
 
     def tick(self, now: float) -> list[SaRecord]:
-        """The capture clock reached ``now``: close the SAs idle since before their deadline."""
+        """The capture clock reached ``now``: close the SAs idle since before their deadline, and those
+        whose last message a broken clock dated too far ahead of ``now`` to wait for."""
         self._last_ts = max(self._last_ts, now)
         closed: list[SaRecord] = []
         for name, table in self._queues.items():
@@ -208,10 +209,15 @@ class Tracker:
             while table:
                 st = next(iter(table.values()))
                 deadline = st.sa.last_ts + wait
+                early = False
                 if deadline >= now:
-                    break
+                    if st.sa.last_ts - now <= wait:
+                        break
+                    # Its last message is dated further ahead than it may wait: the clock leapt and came
+                    # back, and waiting for that date would hold up every SA queued behind it.
+                    deadline, early = now, True
                 table.popitem(last=False)
-                closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0))
+                closed.append(self._close(st, deadline, st.sa.messages[-1].frame if st.sa.messages else 0, early))
         if len(closed) > 1:
             closed.sort(key=lambda sa: sa.closed_at)  # type: ignore[arg-type,return-value]
         for links in (self._recent_rekeys, self._refused_inits, self._rekey_spis, self._redirects):
