@@ -399,6 +399,10 @@ def what_it_says(report: str, most: int = 3) -> tuple[str, ...]:
             groups.append(f"group {code}: {rest.split(',')[0]}")
     says = groups[:most] + ([f"{len(groups) - most} more groups"] if len(groups) > most else [])
     lines = report.splitlines()
+    if not groups:  # a few SAs, each listed: the verdict and root cause of the first
+        verdict = next((line.strip() for line, before in zip(lines[1:], lines) if before.startswith("  SA ")), "")
+        cause = next((line.split()[2] for line in lines if line.strip().startswith("root cause: ")), "")
+        says += [f"SA {verdict}" + (f", root cause {cause}" if cause else "")] if verdict else []
     for i, line in enumerate(lines):
         words = line.split()
         if len(words) > 1 and words[1] in ("ikescope.limit_reached", "capture.time_jumps"):
