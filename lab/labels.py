@@ -36,6 +36,8 @@ ROOT_CAUSES = {
     "ike.probe": "a scanner (ike-scan) sends first messages only, to see what the gateway answers",
     "ike.large_unfragmented": "a message too large for one packet, sent without IKE "
                               "fragmentation, is lost as IP fragments on the path",
+    "ike.user_auth_failed": "the user's XAuth or EAP credentials are refused after the "
+                            "gateways authenticated each other",
 }
 
 

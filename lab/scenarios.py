@@ -867,7 +867,7 @@ SCENARIOS: list[Scenario] = [
                                                             "secret": '"not carol secret"'}}}),
         play=initiate_fails,
         expect=Expect(sas=(SaExpect("alice", "failed", (MM, "TRANSACTION")),),
-                      root_cause="ike.auth_failed", failed_exchange="TRANSACTION",
+                      root_cause="ike.user_auth_failed", failed_exchange="TRANSACTION",
                       evidence_encrypted=True),
         ike_version="1",
     ),

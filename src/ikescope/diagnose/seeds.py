@@ -225,7 +225,7 @@ HUAWEI = Document("huawei-ipsec-negotiation-fails-alarm.txt", "Huawei: IPSEC/4/I
     Condition("eap authentication fail", gap=_unreported(
         "An EAP Failure in the last IKE_AUTH answer (encrypted: readable with keys), after which the SA "
         "ends; only an AUTHENTICATION_FAILED notify beside it is reported.", "ike.auth_failed")),
-    Condition("xauth authentication fail", (_on("ike.auth_failed", V1_XAUTH_FAILED, keys=True, xauth_status=0),
+    Condition("xauth authentication fail", (_on("ike.user_auth_failed", V1_XAUTH_FAILED, keys=True, xauth_status=0),
                                             _on("ike.xauth_cfg", V1_XAUTH_FAILED))),
     Condition("xauth authentication timeout", (_on("ike.xauth_cfg"),),
               note="The rule looks for an XAuth exchange left unanswered."),

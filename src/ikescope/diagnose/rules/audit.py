@@ -251,6 +251,9 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    severity=Severity.ERROR if failed else Severity.WARNING)
         return
     last = txs[-1]
+    failed_here = sa.outcome == "failed" and sa.failed_exchange in {e.index for e in txs}
+    if failed_here:
+        return  # the tracker read it as refused credentials: ike.user_auth_failed says so
     if not any(e.exchange == EX_V1_QUICK for e in sa.exchanges if e.first_ts > last.first_ts):
         # XAuth ends with the gateway's status (SET/ACK); after a success quick mode follows.
         ev += [evidence(sa.messages[i], "last Transaction message; no quick mode after it") for i in last.messages[-1:]]
