@@ -1,5 +1,5 @@
-"""ike.auth_failed from hand-built exchanges and from the lab's wrong-key captures;
-ike.user_auth_failed from hand-built exchanges."""
+"""ike.auth_failed and ike.user_auth_failed from hand-built exchanges and from the lab's
+wrong-key and wrong-password captures."""
 
 from __future__ import annotations
 
@@ -251,7 +251,7 @@ def test_xauth_then_silence_refused_the_user() -> None:
     (f,) = [f for f in fs if f.code == USER]
     assert f.confidence.value == "likely" and f.details == {"xauth_messages": 4, "deleted": False}
     assert "responder asked for XAuth" in f.summary and f.root_cause
-    assert not [f for f in fs if f.code == "ike.xauth_cfg"]
+    assert [f.severity.value for f in fs if f.code == "ike.xauth_cfg"] == ["info"]
 
 
 def test_xauth_then_a_delete_refused_the_user_at_once() -> None:
@@ -267,3 +267,27 @@ def test_xauth_then_quick_mode_let_the_user_in() -> None:
                                       v1(12, 0.11, False, exchange=32, enc=True, msgid=21)]
     sa, fs = user_findings(seq, end=8.0)
     assert sa.outcome == "established" and not [f for f in fs if f.code == USER]
+
+
+def test_lab_wrong_user_passwords() -> None:
+    """strongSwan's client falls silent after XAUTH-STATUS FAIL, libreswan's deletes the SA, and
+    an IKEv2 client refused by EAP-Failure says AUTHENTICATION_FAILED in an INFORMATIONAL."""
+    for name, deleted in (("ikev1-xauth-failed.pcap", False), ("ikev1-libreswan-xauth-failed.pcap", True)):
+        (f,) = [f for f in lab_all(name) if f.root_cause]
+        assert f.code == USER and f.confidence.value == "likely" and f.details["deleted"] is deleted, name
+        (k,) = keyed(name, USER)
+        assert k.confidence.value == "certain" and k.details == {"xauth_status": 0}, name
+    (f,) = [f for f in lab_all("ikev2-eap-md5-failed.pcap") if f.root_cause]
+    assert f.code == USER and f.confidence.value == "likely" and f.details["ike_auth_rounds"] == 3
+    (k,) = keyed("ikev2-eap-md5-failed.pcap", USER)
+    assert k.confidence.value == "certain" and k.details["eap_failure"] is True
+    # The initiator's AUTHENTICATION_FAILED, readable with the keys, is about EAP, not the responder.
+    assert keyed("ikev2-eap-md5-failed.pcap", CODE) == []
+
+
+def test_lab_eap_success_is_no_failure() -> None:
+    assert not [f for f in lab_all("ikev2-eap-md5-success.pcap") if f.severity.value == "error"]
+
+
+def lab_all(name: str) -> list:
+    return [f for r in api.analyze([REPO / "pcaps" / name]).results for f in r.findings]

@@ -1,11 +1,14 @@
 """Negotiations that stop although the peer answered: answers the requester ignores, answers
-that lose a fragment on the way back, an initiator that never goes on."""
+that lose a fragment on the way back, an initiator that never goes on. By hand, and on the
+lab's captures with and without their key tables."""
 
 from __future__ import annotations
 
 import struct
 
-from helpers import header, message, payload, proposal, v2_transform
+from helpers import REPO, header, message, payload, proposal, v2_transform
+from ikescope import api
+from ikescope.crypto.keys import load_key_files
 from ikescope.diagnose.engine import Diagnoser
 from ikescope.diagnose.rules import SA_RULES, stalls
 from ikescope.model import Datagram
@@ -175,3 +178,63 @@ def test_ikev1_initiator_silent_after_main_mode_message_4() -> None:
 def test_a_capture_that_ends_right_after_the_answer_claims_nothing() -> None:
     (sa,), fs = run(init_pair(nat=b"\x99" * 20), end=1.0)
     assert sa.outcome == "incomplete" and fs == []
+
+
+def findings(name: str, keys: bool = False) -> list:
+    tables = sorted((REPO / "pcaps").glob(name + ".ikev*_decryption_table")) if keys else []
+    report = api.analyze([REPO / "pcaps" / f"{name}.pcap"],
+                         api.Settings(keys=load_key_files(tables) if tables else None))
+    return [f for r in report.results for f in r.findings]
+
+
+def root(name: str, keys: bool = False):
+    (f,) = [f for f in findings(name, keys) if f.root_cause]
+    return f
+
+
+def test_lab_altered_answers() -> None:
+    f = root("ikev2-answer-corrupted")
+    assert f.code == "ike.response_ignored" and f.confidence.value == "likely"
+    assert f.details["requester"] == "initiator" and f.details["copies_after_answer"] == 3
+    keyed = root("ikev2-answer-corrupted", keys=True)
+    assert keyed.code == "ike.response_ignored" and keyed.confidence.value == "certain"
+    assert keyed.details["answers_intact"] is False and "changed after the responder sealed them" in keyed.summary
+
+
+def test_lab_requester_that_cannot_read_intact_answers() -> None:
+    f = root("ikev2-libreswan-answer-unreadable")
+    assert f.code == "ike.response_ignored" and f.details["answers_intact"] is None
+    keyed = root("ikev2-libreswan-answer-unreadable", keys=True)
+    assert keyed.details["answers_intact"] is True and keyed.confidence.value == "likely"
+    assert "drops them itself" in keyed.summary
+
+
+def test_lab_answers_dropped_after_the_capture_point() -> None:
+    """Captured on the responder's side, lost answers and rejected answers read alike."""
+    for name in ("ikev2-answer-dropped", "ikev1-answer-dropped"):
+        f = root(name)
+        assert f.code == "ike.response_ignored" and "lost after the capture point" in f.summary, name
+    assert root("ikev1-answer-dropped").details["exchange"] == "main mode message 1"
+    assert root("ikev2-answer-dropped", keys=True).details["answers_intact"] is True
+
+
+def test_lab_answer_fragment_dropped_before_the_capture_point() -> None:
+    for keys in (False, True):
+        f = root("ikev2-answer-fragment-dropped", keys)
+        assert f.code == "ike.response_lost" and f.details["missing_fragments"] == [2]
+
+
+def test_lab_answers_that_got_through_in_the_end_are_no_error() -> None:
+    for name in ("ikev2-answer-lost-once", "ikev2-duplicate-messages"):
+        fs = findings(name)
+        assert not [f for f in fs if f.severity.value == "error" or f.code in CODES], name
+        assert any(f.code == "ike.retransmission" for f in fs), name
+
+
+def test_lab_udp_4500_blocked_on_each_side() -> None:
+    """Behind the NAT the IKE_AUTH never reaches the responder's link; a firewall on the responder
+    itself lets the capture see it arrive and go unanswered."""
+    f = root("ikev2-nat-udp4500-blocked")
+    assert f.code == "ike.initiator_silent" and f.details["nat"] is True and f.details["quiet_seconds"] >= 4
+    g = root("ikev2-udp4500-blocked")
+    assert g.code == "ike.no_response" and g.details["udp_4500_silent"]
