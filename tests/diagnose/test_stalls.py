@@ -4,6 +4,8 @@ lab's captures with and without their key tables."""
 
 from __future__ import annotations
 
+import hashlib
+import socket
 import struct
 
 from helpers import REPO, header, message, payload, proposal, v2_transform
@@ -26,15 +28,21 @@ def dg(raw: bytes, frame: int, ts: float, from_i: bool = True, port: int = 500) 
                     encap="non-esp" if port == 4500 else "plain", payload=raw)
 
 
-def init_pair(nat: bytes | None = None, ispi: bytes = SPI_I, at: float = 0.0, frame: int = 1) -> list[Datagram]:
-    """IKE_SA_INIT request and answer; ``nat`` adds NAT_DETECTION_SOURCE_IP notifies with that hash,
-    which matches no captured address (a NAT)."""
+def nat_d(ispi: bytes, rspi: bytes, addr: str, nat: bool) -> tuple[int, bytes]:
+    """NAT_DETECTION_SOURCE_IP of a sender at ``addr``:500 (RFC 7296 2.23); with ``nat`` a hash that
+    matches no captured address."""
+    digest = b"\x99" * 20 if nat else hashlib.sha1(ispi + rspi + socket.inet_aton(addr) + b"\x01\xf4").digest()
+    return (41, struct.pack("!BBH", 0, 0, 16388) + digest)
+
+
+def init_pair(nat: bool | None = False) -> list[Datagram]:
+    """IKE_SA_INIT request and answer with NAT detection (``nat``: the initiator sits behind one), or
+    with ``nat=None`` without it, as a scanner's bare request."""
     sa = proposal(1, 1, [v2_transform(1, 12), v2_transform(2, 5), v2_transform(3, 12), v2_transform(4, 19, last=True)])
     items = [(33, sa), (34, struct.pack("!HH", 19, 0) + b"\x01" * 32), (40, b"\x02" * 32)]
-    if nat is not None:
-        items.append((41, struct.pack("!BBH", 0, 0, 16388) + nat))
-    return [dg(message(items, ispi=ispi, exchange=34, flags=0x08), frame, at),
-            dg(message(items, ispi=ispi, rspi=SPI_R, exchange=34, flags=0x20), frame + 1, at + 0.01, False)]
+    extra = ([], []) if nat is None else ([nat_d(SPI_I, b"\0" * 8, I_ADDR, nat)], [nat_d(SPI_I, SPI_R, R_ADDR, False)])
+    return [dg(message(items + extra[0], ispi=SPI_I, exchange=34, flags=0x08), 1, 0.0),
+            dg(message(items + extra[1], ispi=SPI_I, rspi=SPI_R, exchange=34, flags=0x20), 2, 0.01, False)]
 
 
 def sk(exchange: int, msgid: int, flags: int, inner: int, fill: int = 0, frag: tuple[int, int] | None = None) -> bytes:
@@ -152,7 +160,7 @@ def test_an_answer_whose_fragment_never_shows_is_lost_on_the_way_back() -> None:
 
 
 def test_nat_then_no_ike_auth_names_udp_4500() -> None:
-    (sa,), (f,) = run(init_pair(nat=b"\x99" * 20), end=9.0)
+    (sa,), (f,) = run(init_pair(nat=True), end=9.0)
     assert sa.outcome == "failed" and f.code == "ike.initiator_silent" and f.root_cause
     assert f.details == {"next": "IKE_AUTH", "quiet_seconds": 8.99, "nat": True}
     assert "UDP 4500" in f.summary and f.frames == (1, 2) and f.severity.value == "error"
@@ -160,7 +168,17 @@ def test_nat_then_no_ike_auth_names_udp_4500() -> None:
 
 def test_no_ike_auth_without_nat_says_the_initiator_stopped() -> None:
     (sa,), (f,) = run(init_pair(), end=9.0)
-    assert f.details["nat"] is False and "gave up on the answer" in f.summary and "4500" not in f.summary
+    assert f.details["nat"] is False and "gave up on the answer" in f.summary
+    assert "a filter on UDP 4500 does the same" in f.summary  # both sides support NAT traversal
+
+
+def test_a_bare_first_message_left_at_the_answer_is_a_probe_not_a_stop() -> None:
+    tr, diag = Tracker(), Diagnoser()
+    for d in init_pair(nat=None):
+        tr.feed(d, decode_message(d.payload))
+    (sa,) = tr.close_all(9.0)
+    codes = {f.code for f in diag.sa_closed(sa)}
+    assert sa.outcome == "failed" and "ike.probe" in codes and "ike.initiator_silent" not in codes
 
 
 def test_ikev1_initiator_silent_after_main_mode_message_4() -> None:
@@ -176,7 +194,7 @@ def test_ikev1_initiator_silent_after_main_mode_message_4() -> None:
 
 
 def test_a_capture_that_ends_right_after_the_answer_claims_nothing() -> None:
-    (sa,), fs = run(init_pair(nat=b"\x99" * 20), end=1.0)
+    (sa,), fs = run(init_pair(nat=True), end=1.0)
     assert sa.outcome == "incomplete" and fs == []
 
 
@@ -215,6 +233,8 @@ def test_lab_answers_dropped_after_the_capture_point() -> None:
         f = root(name)
         assert f.code == "ike.response_ignored" and "lost after the capture point" in f.summary, name
     assert root("ikev1-answer-dropped").details["exchange"] == "main mode message 1"
+    # A first message repeated past its answers is no scan.
+    assert "ike.probe" not in {f.code for f in findings("ikev1-answer-dropped")}
     assert root("ikev2-answer-dropped", keys=True).details["answers_intact"] is True
 
 
@@ -236,5 +256,6 @@ def test_lab_udp_4500_blocked_on_each_side() -> None:
     itself lets the capture see it arrive and go unanswered."""
     f = root("ikev2-nat-udp4500-blocked")
     assert f.code == "ike.initiator_silent" and f.details["nat"] is True and f.details["quiet_seconds"] >= 4
+    assert "ike.probe" not in {f.code for f in findings("ikev2-nat-udp4500-blocked")}
     g = root("ikev2-udp4500-blocked")
     assert g.code == "ike.no_response" and g.details["udp_4500_silent"]

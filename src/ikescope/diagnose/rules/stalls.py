@@ -35,6 +35,7 @@ from ..finding import CatalogEntry, Confidence, Finding, VendorRef, evidence, ma
 from .fragments import HUAWEI_51
 from .keys import KEY_FAILURES
 from .nat import behind_nat
+from .probes import prepares_to_go_on
 
 MAX_EVIDENCE = 8
 
@@ -86,16 +87,16 @@ INITIATOR_SILENT = CatalogEntry(
     title="The initiator never goes on after the answer",
     explanation="The responder answered the initiator's first request (or main mode message 3), and then "
                 "nothing more came from the initiator: no IKE_AUTH (or main mode message 5), not on UDP 500 and "
-                "not on UDP 4500. When a NAT was detected, the initiator moves to UDP 4500 for exactly that "
+                "not on UDP 4500. The initiator had shown that it meant to go on (NAT detection in its "
+                "IKE_SA_INIT, or main mode message 3); a lone first message left at the answer is ike.probe. When a NAT was detected, the initiator moves to UDP 4500 for exactly that "
                 "message, so a path that blocks UDP 4500 (or a NAT that does not forward it) swallows it before "
                 "it reaches the capture point; many initiators move to 4500 even without a NAT. Otherwise the "
                 "initiator gave up on the answer: it could not use it (a proposal, key exchange or cookie it "
                 "cannot handle), its own configuration lacks what the next message needs (identity, key, "
                 "certificate), or it never meant to go on (some clients open IKE_SA_INIT with several servers "
                 "and continue with one).",
-    wire="IKEv2: IKE_SA_INIT answered without an error, then no IKE_AUTH from the initiator until the capture "
-         "ends. IKEv1: main mode message 2 or 4 (or aggressive mode message 2) answered, then nothing from the "
-         "initiator.",
+    wire="IKEv2: IKE_SA_INIT with NAT detection notifies, answered without an error, then no IKE_AUTH from the "
+         "initiator until the capture ends. IKEv1: main mode message 4, then nothing from the initiator.",
     remedy="Capture on the initiator's side or read its log: if it sends the next message, follow it along the "
            "path and open UDP 4500 (and forward it through the NAT) where it disappears; if it does not, its "
            "log says why it gave up on the answer.",
@@ -251,22 +252,24 @@ def _stopped_answer(sa: SaRecord) -> tuple[Exchange, MessageRef, str] | None:
     if sa.version >= 2:
         if ex.exchange != EX_V2_IKE_SA_INIT or any(e.exchange == EX_V2_IKE_AUTH for e in sa.exchanges):
             return None
-        resp = sa.response(ex)
-        if resp is None or any(reg.notify_is_error(2, n) or n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD)
-                               for n in resp.notifies):
+        req, resp = sa.request(ex), sa.response(ex)
+        if req is None or resp is None or any(reg.notify_is_error(2, n) or n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD)
+                                              for n in resp.notifies):
             return None
+        if not prepares_to_go_on(sa, req):
+            return None  # a first message alone, from an initiator that did not prepare to go on: ike.probe
         nxt = "IKE_AUTH"
     else:
-        if ex.exchange not in (EX_V1_MAIN, EX_V1_AGGRESSIVE):
+        # Main mode message 5, after the initiator has shown with message 3 that it means to go on
+        # (one first message answered and left is ike.probe's).
+        if ex.exchange != EX_V1_MAIN:
             return None
         msgs = [sa.messages[i] for i in ex.messages if sa.messages[i].retransmit_of is None]
-        if not msgs or msgs[-1].from_initiator or any(reg.notify_is_error(1, n) for m in msgs for n in m.notifies):
+        if len(msgs) != 4 or msgs[-1].from_initiator or any(reg.notify_is_error(1, n) for m in msgs
+                                                             for n in m.notifies):
             return None
         resp = msgs[-1]
-        step = len(msgs) + 1
-        if ex.exchange == EX_V1_AGGRESSIVE and step != 3 or ex.exchange == EX_V1_MAIN and step not in (3, 5):
-            return None
-        nxt = f"{_name(sa, ex)} message {step}"
+        nxt = "main mode message 5"
     if any(m.from_initiator and m.frame > resp.frame for m in sa.messages):
         return None
     return ex, resp, nxt
