@@ -36,6 +36,15 @@ ROOT_CAUSES = {
     "ike.probe": "a scanner (ike-scan) sends first messages only, to see what the gateway answers",
     "ike.large_unfragmented": "a message too large for one packet, sent without IKE "
                               "fragmentation, is lost as IP fragments on the path",
+    "ike.response_ignored": "the responder answers every copy of a request, the requester "
+                            "cannot use the answers (altered on the way, or rejected by the "
+                            "requester itself) and keeps asking",
+    "ike.response_lost": "the answer, or one of its fragments, is lost on its way back to the "
+                         "requester, which keeps asking",
+    "ike.initiator_silent": "the first exchange is answered and the initiator's next message "
+                            "never arrives (UDP 4500 blocked behind a NAT)",
+    "ike.user_auth_failed": "the user's XAuth or EAP credentials are refused after the "
+                            "gateways authenticated each other",
 }
 
 

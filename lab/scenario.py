@@ -170,8 +170,10 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
 
 
 def pluto_pair(alice: str = "", bob: str = "",
-               sides: tuple[str, ...] = ("alice", "bob")) -> Configs:
-    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab"."""
+               sides: tuple[str, ...] = ("alice", "bob"),
+               secrets: dict[str, str] | None = None) -> Configs:
+    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab", and
+    ``secrets`` adds lines to a peer's ipsec.secrets (an XAuth password, say)."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         nets = NETS["v6" if topology == "v6" else "v4"]
         out = {}
@@ -194,7 +196,8 @@ def pluto_pair(alice: str = "", bob: str = "",
                 extra_lines.append("ikev2=insist")
             lines += [f"    {x}" for x in extra_lines]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
-            out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n"
+            more = (secrets or {}).get(me, "")
+            out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n" + (more + "\n" if more else "")
         return out
     return make
 
@@ -209,11 +212,12 @@ def libreswan_bob(pluto: str = "", **alice: object) -> Configs:
     return make
 
 
-def libreswan_alice(pluto: str = "", **bob: object) -> Configs:
+def libreswan_alice(pluto: str = "", pluto_secrets: str = "", **bob: object) -> Configs:
     """libreswan alice against strongSwan bob; FQDN identities, as libreswan's @names are."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         swan = pair(bob={"local_auth": {"id": "bob.example.org"},
                          "remote_auth": {"id": "alice.example.org"}, **bob})
-        return {"alice": pluto_pair(alice=pluto, sides=("alice",))(hosts, topology)["alice"],
+        alice = pluto_pair(alice=pluto, sides=("alice",), secrets={"alice": pluto_secrets})
+        return {"alice": alice(hosts, topology)["alice"],
                 "bob": swan(hosts, topology)["bob"]}
     return make

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from lab.charon import KEEP_LARVAL_SPIS, PLUGINS_USERSPACE_ESP
+from lab.netns import Host
 from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
@@ -185,6 +186,73 @@ def impaired(*what: str, ok: bool = False) -> Callable[[Run], None]:
         run.impair("alice", *what)
         run.initiate("alice", ok=ok)
     return play
+
+
+MARK = """
+import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"ikescope lab: end of capture", (sys.argv[1], 9))
+"""
+
+
+def quiet_then_mark(run: Run, seconds: float = 5.0) -> None:
+    """Let the link stay quiet, then send one UDP datagram from alice to bob's discard port: a
+    capture ends with its last packet, so the quiet after a negotiation that stopped is in the
+    file only if something comes after it."""
+    time.sleep(seconds)
+    run.hosts["alice"].run(sys.executable, "-c", MARK, run.hosts["bob"].addr)
+
+
+def fails_then_quiet(run: Run) -> None:
+    run.initiate("alice", ok=False)
+    quiet_then_mark(run)
+
+
+def nft(host: Host, hook: str, *rule: str) -> None:
+    """One nftables rule in a base chain of ``hook`` in the host's namespace (table "lab")."""
+    if host.run("nft", "list", "table", "ip", "lab", check=False).returncode != 0:
+        host.run("nft", "add", "table", "ip", "lab")
+    if host.run("nft", "list", "chain", "ip", "lab", hook, check=False).returncode != 0:
+        host.run("nft", "add", "chain", "ip", "lab", hook, f"{{ type filter hook {hook} priority 0 ; }}")
+    host.run("nft", "add", "rule", "ip", "lab", hook, *rule)
+
+
+# nftables raw payload offsets (bits from the UDP header) of IKE fields behind UDP 4500's
+# four-byte non-ESP marker: first payload type, exchange type, flags, and an SKF payload's
+# fragment number (RFC 7383 2.5).
+AUTH_ANSWER_4500 = ("udp", "sport", "4500", "@th,240,8", "35", "@th,248,8", "&", "0x20", "==", "0x20")
+FIRST_PAYLOAD_4500 = "@th,224,8"
+SKF_NUMBER_4500 = "@th,352,16"
+
+
+def answers_altered(run: Run) -> None:
+    """bob's own output hook overwrites two bytes of ciphertext in each IKE_AUTH response,
+    before tcpdump on his link sees it."""
+    nft(run.hosts["bob"], "output", *AUTH_ANSWER_4500, "@th,640,16", "set", "0x5555")
+    run.initiate("alice", ok=False)
+
+
+def answers_dropped(*extra: str, once: bool = False) -> Callable[[Run], None]:
+    """The router drops IKE_AUTH responses on their way from bob to alice (those matching
+    ``extra`` too); ``once``: only the first."""
+    def play(run: Run) -> None:
+        nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, *AUTH_ANSWER_4500, *extra,
+            *(("quota", "until", "400", "bytes") if once else ()), "drop")
+        run.initiate("alice", ok=once)
+    return play
+
+
+def main_mode_two_dropped(run: Run) -> None:
+    """The router drops bob's main mode message 2 (the one opening with his SA payload)."""
+    nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, "udp", "sport", "500",
+        "@th,208,8", "2", "@th,192,8", "1", "drop")
+    run.initiate("alice", ok=False)
+
+
+def nat_t_blocked(run: Run) -> None:
+    """The router forwards no UDP 4500, where the peers move once they see the NAT."""
+    run.hosts["nat"].run("iptables", "-A", "FORWARD", "-p", "udp", "--dport", "4500", "-j", "DROP")
+    run.initiate("alice", ok=False)
+    quiet_then_mark(run, 1.0)
 
 
 def both_initiate(run: Run) -> None:
@@ -419,6 +487,19 @@ SCENARIOS: list[Scenario] = [
                       failed_exchange="IKE_AUTH"),
     ),
     Scenario(
+        name="ikev2-nat-udp4500-blocked",
+        summary="IKEv2 through a NAT that does not forward UDP 4500, captured on the responder's "
+                "side: IKE_SA_INIT answered and showing the NAT, then no IKE_AUTH ever arrives",
+        how="as ikev2-nat-success, but the router drops forwarded UDP 4500 (iptables); "
+            "captured on bob's link; one UDP datagram to bob's discard port marks the end of the "
+            "capture after alice gave up",
+        configs=pair(),
+        play=nat_t_blocked,
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.initiator_silent", failed_exchange="IKE_SA_INIT"),
+    ),
+    Scenario(
         name="ikev2-ipfrag-dropped",
         summary="IKEv2 IKE_AUTH too large for one packet, without IKE fragmentation, across a "
                 "router that drops IP fragments: IKE_AUTH retransmitted, never answered",
@@ -507,6 +588,26 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     Scenario(
+        name="ikev2-eap-md5-failed",
+        summary="IKEv2 EAP with a wrong password: bob answers the EAP-MD5 response with "
+                "EAP-Failure, alice gives up with an AUTHENTICATION_FAILED notify and no final "
+                "AUTH follows",
+        how="as ikev2-eap-md5-success, but bob holds another EAP secret for carol",
+        configs=pair(
+            alice={"local_auth": {"auth": "eap-md5", "eap_id": "carol"},
+                   "remote_auth": {"auth": "pubkey", "id": "bob.example.org"},
+                   "extra_secrets": {"eap-carol": {"id": "carol", "secret": '"carol secret"'}}},
+            bob={"local_auth": {"auth": "pubkey", "certs": "bob.crt", "id": "bob.example.org"},
+                 "remote_auth": {"auth": "eap-md5", "eap_id": "%any"},
+                 "extra_secrets": {"eap-carol": {"id": "carol",
+                                                 "secret": '"not carol secret"'}}}),
+        play=initiate_fails,
+        certificates=True,
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK + ("INFORMATIONAL",)),),
+                      root_cause="ike.user_auth_failed", failed_exchange="IKE_AUTH",
+                      evidence_encrypted=True),
+    ),
+    Scenario(
         name="ikev2-id-mismatch",
         summary="IKEv2 initiator asks for an identity the responder does not have: "
                 "AUTHENTICATION_FAILED in IKE_AUTH",
@@ -586,6 +687,74 @@ SCENARIOS: list[Scenario] = [
         play=impaired("jacob-two-two", ok=True),
         software={"alice": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-answer-corrupted",
+        summary="IKEv2 IKE_AUTH answers altered on their way: bob answers every retransmission, "
+                "alice's integrity check fails on each answer and she gives up",
+        how="nftables in bob's namespace overwrites two bytes of ciphertext in every IKE_AUTH "
+            "response he sends (output hook, so the capture on his link holds the altered "
+            "bytes); the key table opens alice's messages, not bob's answers",
+        configs=pair(),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=answers_altered,
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.response_ignored", failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-libreswan-answer-unreadable",
+        summary="IKEv2 initiator that cannot use the answers it gets: libreswan alice fails the "
+                "integrity check of every IKE_AUTH response, strongSwan bob answers every "
+                "retransmission, alice gives up",
+        how="libreswan alice with --impair corrupt-encrypted (she damages each encrypted message "
+            "she receives before checking it) against strongSwan bob; the answers on the wire "
+            "are intact, as the key table shows",
+        configs=libreswan_alice(),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=impaired("corrupt-encrypted"),
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.response_ignored", failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-answer-dropped",
+        summary="IKEv2 IKE_AUTH answers lost on the way back, captured on the responder's side: "
+                "bob answers every retransmission, none reaches alice",
+        how="the NAT router drops every IKE_AUTH response from bob to alice (nftables, forward "
+            "hook); captured on bob's link",
+        configs=pair(),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=answers_dropped(),
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.response_lost", failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-answer-lost-once",
+        summary="IKEv2 IKE_AUTH answer lost once: alice retransmits, bob answers the copy, the "
+                "tunnel comes up",
+        how="the NAT router drops only the first IKE_AUTH response from bob to alice (nftables "
+            "quota); captured on bob's link",
+        configs=pair(),
+        play=answers_dropped(once=True),
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-answer-fragment-dropped",
+        summary="IKEv2 IKE_AUTH answer in RFC 7383 fragments whose second fragment is lost on "
+                "the way back: alice retransmits, every answer lacks fragment 2, she gives up",
+        how="certificates with fragmentation=yes (as ikev2-cert-ikefrag-success); the NAT "
+            "router drops SKF fragment 2 of IKE_AUTH responses to alice (nftables); captured on "
+            "alice's link, behind the router",
+        configs=pair(**certs(options={"fragmentation": "yes"})),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=answers_dropped(FIRST_PAYLOAD_4500, "53", SKF_NUMBER_4500, "2"),
+        certificates=True,
+        topology="nat",
+        capture_on="alice",
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.response_lost", failed_exchange="IKE_AUTH"),
     ),
     Scenario(
         name="ikev2-cert-unknown-ca",
@@ -853,7 +1022,8 @@ SCENARIOS: list[Scenario] = [
         name="ikev1-xauth-failed",
         summary="IKEv1 XAuth with a wrong password: main mode completes, the TRANSACTION "
                 "exchange ends with XAuth status FAIL, no quick mode follows",
-        how="as ikev1-xauth-modecfg, but bob holds another XAuth password for carol",
+        how="as ikev1-xauth-modecfg, but bob holds another XAuth password for carol; one UDP "
+            "datagram to bob's discard port marks the end of the capture 5 s later",
         configs=pair(version=1,
                      alice={"options": {"vips": "0.0.0.0",
                                         "local-2": {"auth": "xauth", "xauth_id": "carol"}},
@@ -865,10 +1035,41 @@ SCENARIOS: list[Scenario] = [
                           "remote_ts": "dynamic",
                           "extra_secrets": {"xauth-carol": {"id": "carol",
                                                             "secret": '"not carol secret"'}}}),
-        play=initiate_fails,
+        play=fails_then_quiet,
         expect=Expect(sas=(SaExpect("alice", "failed", (MM, "TRANSACTION")),),
-                      root_cause="ike.auth_failed", failed_exchange="TRANSACTION",
+                      root_cause="ike.user_auth_failed", failed_exchange="TRANSACTION",
                       evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-libreswan-xauth-failed",
+        summary="IKEv1 XAuth with a wrong password, libreswan client: strongSwan's gateway sends "
+                "XAuth status FAIL, libreswan deletes the ISAKMP SA without acknowledging it",
+        how="libreswan alice with leftxauthclient=yes and user carol's password in its secrets, "
+            "strongSwan bob with XAuth as second round and another password for carol",
+        configs=libreswan_alice("ikev2=no\nleftxauthclient=yes\nleftusername=carol\n"
+                                "rightxauthserver=yes", '@carol : XAUTH "carol secret"',
+                                version=1, options={"remote-2": {"auth": "xauth"}},
+                                extra_secrets={"xauth-carol": {"id": "carol",
+                                                               "secret": '"not carol secret"'}}),
+        play=initiate_fails,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM, "TRANSACTION", INFO1)),),
+                      root_cause="ike.user_auth_failed", failed_exchange="TRANSACTION",
+                      evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-answer-dropped",
+        summary="IKEv1 main mode message 2 lost on the way back, captured on the responder's "
+                "side: alice repeats message 1, bob answers every copy",
+        how="the NAT router drops bob's main mode message 2 to alice (nftables, forward hook); "
+            "captured on bob's link",
+        configs=pair(version=1),
+        play=main_mode_two_dropped,
+        topology="nat",
+        expect=Expect(sas=(SaExpect("alice", "failed", (MM,)),),
+                      root_cause="ike.response_lost", failed_exchange=MM),
         ike_version="1",
     ),
     # ---- both versions ----

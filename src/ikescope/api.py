@@ -108,11 +108,17 @@ class DecodeRun:
         self._fragments = fragments
         self._join = join
         self._messages = 0
+        self.last_ts: float | None = None  # time of the last frame read, IKE or not
 
     def __iter__(self) -> Iterator[tuple[Datagram, Decoded]]:
-        for pair in decode_frames(self._reader, self._demux, self._keys, self._fragments, self._join):
+        for pair in decode_frames(self._timed(), self._demux, self._keys, self._fragments, self._join):
             self._messages += 1
             yield pair
+
+    def _timed(self) -> Iterator[Frame]:
+        for frame in self._reader:
+            self.last_ts = frame.ts
+            yield frame
 
     def info(self) -> dict[str, Any]:
         stats = dict(self._demux.stats)
@@ -178,7 +184,9 @@ class Pipeline:
         out: list[SaResult | CaptureFinding] = []
         self._items(self._demux.flush(), out)
         self._messages(self._stage.flush(), out)
-        self._closed(self._tracker.close_all(), out)
+        # The last frame of any kind dates the end of the capture: quiet after an SA's last
+        # message is only silence if the capture was still running.
+        self._closed(self._tracker.close_all(self.record.last_ts), out)
         for ev in self._stage.limit_events() + self._tracker.limit_events():
             out.extend(CaptureFinding(self.input, f) for f in self._diag.net_event(ev))
         self.record.net = dict(self._demux.stats)
@@ -305,4 +313,5 @@ def track(pairs: Iterable[tuple[Datagram, Decoded]], settings: TrackerSettings |
     tracker = Tracker(settings)
     for dg, dec in pairs:
         yield from tracker.feed(dg, dec)
-    yield from tracker.close_all()
+    # A file's last frame, IKE or not, is when the capture stopped: quiet before it was silence.
+    yield from tracker.close_all(pairs.last_ts if isinstance(pairs, DecodeRun) else None)

@@ -279,7 +279,7 @@ def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record
     while any(pending):
         collect(True)
     yield from _drain(heap, 1)
-    last = -INF
+    last = -INF if record.last_ts is None else record.last_ts
     for q in pool.inboxes:
         q.put(("last",))
     for _ in range(jobs):

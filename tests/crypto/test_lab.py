@@ -21,10 +21,13 @@ from ikescope.wire.message import EncryptedPayload
 PCAPS = REPO / "pcaps"
 SKF = 53
 
-# Captures whose messages do not all open, and which sender's messages stay closed.
+# Captures whose messages do not all open: which sender's messages stay closed, and why.
 CLOSED_FROM = {
-    "ikev1-psk-mismatch": ("192.0.2.1", "the table holds bob's key; alice derived another key from her "
-                                        "pre-shared key, so her encrypted main mode messages stay closed"),
+    "ikev1-psk-mismatch": ("192.0.2.1", "crypto.bad_plaintext",
+                           "the table holds bob's key; alice derived another key from her pre-shared key, so her "
+                           "encrypted main mode messages stay closed"),
+    "ikev2-answer-corrupted": ("192.0.2.2", "crypto.icv_mismatch",
+                               "bob's IKE_AUTH answers are altered after he sealed them, so their ICV fails"),
 }
 
 # Captures whose encrypted evidence, once read, still gives another root cause or confidence.
@@ -54,7 +57,7 @@ def _keys(label: dict):
 
 @pytest.mark.parametrize("label", labels(), ids=lambda c: c["name"])
 def test_every_encrypted_message_opens(label: dict) -> None:
-    closed_src = CLOSED_FROM.get(label["name"], (None, ""))[0]
+    closed_src, closed_code, _ = CLOSED_FROM.get(label["name"], (None, "", ""))
     opened = 0
     for dg, dec in api.decode_file(PCAPS / label["file"], _keys(label)):
         m = dec.message
@@ -65,7 +68,7 @@ def test_every_encrypted_message_opens(label: dict) -> None:
             continue
         crypto = [p.code for p in dec.problems if p.code.startswith("crypto.")]
         if dg.src == closed_src:
-            assert crypto == ["crypto.bad_plaintext"] and m.inner is None, dg.frame
+            assert crypto == [closed_code] and m.inner is None, dg.frame
             continue
         assert crypto == [], (dg.frame, crypto)
         if sk is not None and sk.type == SKF and m.inner is None:

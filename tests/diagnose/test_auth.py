@@ -1,4 +1,5 @@
-"""ike.auth_failed from hand-built exchanges and from the lab's wrong-key captures."""
+"""ike.auth_failed and ike.user_auth_failed from hand-built exchanges and from the lab's
+wrong-key and wrong-password captures."""
 
 from __future__ import annotations
 
@@ -190,3 +191,103 @@ def test_lab_keys_read_the_ikev2_refusal() -> None:
 def test_lab_keys_show_ikev1_payload_malformed() -> None:
     (f,) = keyed("ikev1-psk-mismatch.pcap", CODE)
     assert f.details["name"] == "PAYLOAD-MALFORMED" and f.root_cause
+
+
+USER = "ike.user_auth_failed"
+
+
+def user_findings(seq: list[Datagram], end: float) -> tuple[object, list]:
+    """The SA closed at capture time ``end`` and every finding on it."""
+    tr = Tracker()
+    for d in seq:
+        tr.feed(d, decode_message(d.payload))
+    (sa,) = tr.close_all(end)
+    return sa, Diagnoser().sa_closed(sa)
+
+
+def eap_rounds(final: bool) -> list[Datagram]:
+    """IKE_AUTH with EAP: the responder's identity and an EAP request, two EAP round trips, and
+    with ``final`` the initiator's AUTH and the responder's."""
+    seq = v2_init(1) + [sk(35, 1, 0x08, 35, 3, 0.02, True), sk(35, 1, 0x20, 36, 4, 0.03, False),
+                        sk(35, 2, 0x08, 48, 5, 0.04, True), sk(35, 2, 0x20, 48, 6, 0.05, False),
+                        sk(35, 3, 0x08, 48, 7, 0.06, True), sk(35, 3, 0x20, 48, 8, 0.07, False)]
+    if final:
+        seq += [sk(35, 4, 0x08, 39, 9, 0.08, True), sk(35, 4, 0x20, 39, 10, 0.09, False)]
+    return seq
+
+
+def test_eap_that_ends_on_the_responders_eap_message_refused_the_user() -> None:
+    sa, fs = user_findings(eap_rounds(final=False), end=6.0)
+    assert sa.outcome == "failed" and "EAP" in sa.outcome_detail
+    (f,) = [f for f in fs if f.code == USER]
+    assert f.root_cause and f.confidence.value == "likely" and f.frames == (7, 8)
+    assert f.details == {"ike_auth_rounds": 3} and not [f for f in fs if f.code == CODE]
+
+
+def test_eap_followed_by_the_final_auth_is_a_success() -> None:
+    sa, fs = user_findings(eap_rounds(final=True), end=6.0)
+    assert sa.outcome == "established" and not [f for f in fs if f.severity.value == "error"]
+
+
+def test_eap_cut_by_the_end_of_the_capture_claims_nothing() -> None:
+    sa, fs = user_findings(eap_rounds(final=False), end=0.5)
+    assert sa.outcome == "incomplete" and not [f for f in fs if f.code == USER]
+
+
+def main_mode_up() -> list[Datagram]:
+    return main_mode_to_4() + [v1(5, 0.04, True, enc=True), v1(6, 0.05, False, enc=True)]
+
+
+def xauth(with_ack: bool = True) -> list[Datagram]:
+    """The gateway (responder) asks for credentials and sets the status; the client answers both."""
+    seq = [v1(7, 0.06, False, exchange=6, enc=True, msgid=11), v1(8, 0.07, True, exchange=6, enc=True, msgid=11),
+           v1(9, 0.08, False, exchange=6, enc=True, msgid=12)]
+    return seq + ([v1(10, 0.09, True, exchange=6, enc=True, msgid=12)] if with_ack else [])
+
+
+def test_xauth_then_silence_refused_the_user() -> None:
+    sa, fs = user_findings(main_mode_up() + xauth(), end=8.0)
+    assert sa.outcome == "failed"
+    (f,) = [f for f in fs if f.code == USER]
+    assert f.confidence.value == "likely" and f.details == {"xauth_messages": 4, "deleted": False}
+    assert "responder asked for XAuth" in f.summary and f.root_cause
+    assert [f.severity.value for f in fs if f.code == "ike.xauth_cfg"] == ["info"]
+
+
+def test_xauth_then_a_delete_refused_the_user_at_once() -> None:
+    """libreswan's client deletes the SA on XAUTH-STATUS FAIL without acknowledging it."""
+    seq = main_mode_up() + xauth(with_ack=False) + [v1(10, 0.09, True, exchange=5, enc=True, msgid=13)]
+    sa, fs = user_findings(seq, end=0.1)
+    (f,) = [f for f in fs if f.code == USER]
+    assert f.details["deleted"] is True and f.frames[-1] == 10
+
+
+def test_xauth_then_quick_mode_let_the_user_in() -> None:
+    seq = main_mode_up() + xauth() + [v1(11, 0.1, True, exchange=32, enc=True, msgid=21),
+                                      v1(12, 0.11, False, exchange=32, enc=True, msgid=21)]
+    sa, fs = user_findings(seq, end=8.0)
+    assert sa.outcome == "established" and not [f for f in fs if f.code == USER]
+
+
+def test_lab_wrong_user_passwords() -> None:
+    """strongSwan's client falls silent after XAUTH-STATUS FAIL, libreswan's deletes the SA, and
+    an IKEv2 client refused by EAP-Failure says AUTHENTICATION_FAILED in an INFORMATIONAL."""
+    for name, deleted in (("ikev1-xauth-failed.pcap", False), ("ikev1-libreswan-xauth-failed.pcap", True)):
+        (f,) = [f for f in lab_all(name) if f.root_cause]
+        assert f.code == USER and f.confidence.value == "likely" and f.details["deleted"] is deleted, name
+        (k,) = keyed(name, USER)
+        assert k.confidence.value == "certain" and k.details == {"xauth_status": 0}, name
+    (f,) = [f for f in lab_all("ikev2-eap-md5-failed.pcap") if f.root_cause]
+    assert f.code == USER and f.confidence.value == "likely" and f.details["ike_auth_rounds"] == 3
+    (k,) = keyed("ikev2-eap-md5-failed.pcap", USER)
+    assert k.confidence.value == "certain" and k.details["eap_failure"] is True
+    # The initiator's AUTHENTICATION_FAILED, readable with the keys, is about EAP, not the responder.
+    assert keyed("ikev2-eap-md5-failed.pcap", CODE) == []
+
+
+def test_lab_eap_success_is_no_failure() -> None:
+    assert not [f for f in lab_all("ikev2-eap-md5-success.pcap") if f.severity.value == "error"]
+
+
+def lab_all(name: str) -> list:
+    return [f for r in api.analyze([REPO / "pcaps" / name]).results for f in r.findings]

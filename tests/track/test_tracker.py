@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from ikescope.track.outcome import conclude
 from ikescope.track.records import SaRecord
 from ikescope.track.tracker import Tracker, TrackerSettings
 from ikescope.wire.decode import decode_message
+from ikescope.wire.message import Decoded, EapPayload
 
 I_ADDR, R_ADDR = "192.0.2.1", "198.51.100.2"
 SPI_I, SPI_R = b"\x11" * 8, b"\x22" * 8
@@ -352,3 +354,54 @@ def test_ikev2_retry_answered_under_another_responder_spi_is_the_same_negotiatio
     init, retry, auth = sa.exchanges
     assert retry.attempt_of == init.index and retry.retry_reason == 17
     assert sa.outcome == "established" and auth.answered and sa.rspi == answers[1]
+
+
+def test_answers_the_initiator_keeps_asking_for_fail_the_sa() -> None:
+    auth, answer = sk(35, 1, 0x08, 35), sk(35, 1, 0x20, 36)
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False), dg(auth, 3, 0.02),
+           dg(answer, 4, 0.03, False), dg(auth, 5, 1.0), dg(answer, 6, 1.01, False),
+           dg(auth, 7, 2.4), dg(answer, 8, 2.41, False)]
+    (sa,) = run(seq)
+    assert sa.outcome == "failed" and sa.failed_exchange == 1 and "2 more time(s)" in sa.outcome_detail
+    (sa,) = run(seq[:6])  # one copy crossing the answer: the tunnel is up
+    assert sa.outcome == "established"
+
+
+def test_a_readable_eap_failure_is_recorded() -> None:
+    tr = Tracker()
+    seq = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+           dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 36), 4, 0.03, False),
+           dg(sk(35, 2, 0x08, 48), 5, 0.04), dg(sk(35, 2, 0x20, 48), 6, 0.05, False)]
+    for d in seq:
+        decoded = decode_message(d.payload)
+        if d.frames == (6,):  # as keys would open it: an EAP-Failure (code 4)
+            inner = (EapPayload(48, 0, 8, False, code=4, identifier=7),)
+            decoded = Decoded(replace(decoded.message, inner=inner), decoded.problems)
+        tr.feed(d, decoded)
+    (sa,) = tr.close_all()
+    assert sa.eap_failure == 6 and sa.outcome == "failed" and "EAP-Failure" in sa.outcome_detail
+
+
+def test_the_capture_ends_with_its_last_frame_of_any_kind(tmp_path) -> None:
+    """Quiet after an SA's last message is silence only while the capture still runs: a datagram
+    that is not IKE, 9 s after the answer, shows it did."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    def udp(payload: bytes, ts: float, from_i: bool, port: int = 500):
+        src, dst = (I_ADDR, R_ADDR) if from_i else (R_ADDR, I_ADDR)
+        pkt = Ether() / IP(src=src, dst=dst) / UDP(sport=port, dport=port) / payload
+        pkt.time = 1000.0 + ts
+        return pkt
+
+    ike = [udp(sa_init_req(), 0.0, True), udp(sa_init_resp(), 0.01, False)]
+    wrpcap(str(tmp_path / "cut.pcap"), ike)
+    wrpcap(str(tmp_path / "on.pcap"), ike + [udp(b"not IKE", 9.0, True, port=9)])
+    (cut,) = api.track(api.decode_file(tmp_path / "cut.pcap"))
+    assert cut.outcome == "incomplete"
+    decoded = api.decode_file(tmp_path / "on.pcap")
+    (sa,) = api.track(decoded)
+    assert sa.outcome == "failed" and sa.closed_at is not None and sa.closed_at[0] == decoded.last_ts == 1009.0
+    (result,) = api.analyze([tmp_path / "on.pcap"]).results
+    assert result.sa.outcome == "failed"

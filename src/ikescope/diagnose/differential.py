@@ -216,6 +216,55 @@ def _dpd(sa: SaRecord, f: Finding, ctx: RuleContext) -> list[Alternative]:
     return out
 
 
+LOST_BEYOND = Alternative(
+    cause="the answers are lost between the capture point and the requester (a one-way filter, asymmetric "
+          "routing, a NAT mapping that went away)",
+    why="captured nearer the responder, an answer that never arrives looks like one the requester throws away",
+    tell_apart="a capture on the requester's side: whether the answers are there",
+    code="ike.response_lost",
+)
+ALTERED = Alternative(
+    cause="the answers are altered on the way (a device rewriting UDP payloads, a faulty checksum or "
+          "segmentation offload)",
+    why="a changed byte fails the requester's integrity check, and it drops the answer in silence",
+    tell_apart="--keys: ikescope checks the captured answers' ICV; a capture on the requester's side compared "
+               "byte for byte with this one",
+)
+REQUESTER_FAULT = Alternative(
+    cause="the requester cannot use intact answers (its own receive path, keys or implementation)",
+    why="an answer dropped inside the requester leaves the same repetitions",
+    tell_apart="the requester's log: strongSwan 'integrity check failed', libreswan 'failed to match "
+               "authenticator', or no line at all for the answers",
+)
+
+
+def _ignored(sa: SaRecord, f: Finding, ctx: RuleContext) -> list[Alternative]:
+    """Keys narrow it down: answers that fail their ICV in the capture were altered (no other
+    cause left); answers that pass were intact at least as far as the capture point."""
+    intact = f.details.get("answers_intact")
+    if intact is False:
+        return []
+    return [LOST_BEYOND, REQUESTER_FAULT] if intact else [LOST_BEYOND, ALTERED, REQUESTER_FAULT]
+
+
+GAVE_UP = Alternative(
+    cause="the initiator gave up on the answer (it could not use it, its own configuration is incomplete, or it "
+          "meant to try several servers and keep one)",
+    why="an initiator that stops on its side leaves the same silence as one whose next message is lost",
+    tell_apart="the initiator's log for this SA; a capture on its side shows whether it sent the next message",
+)
+NEXT_LOST = Alternative(
+    cause="the initiator's next message is lost before this capture point (a filter on UDP 4500 or on large "
+          "packets)",
+    why="a message dropped on the way never reaches the capture",
+    tell_apart="a capture on the initiator's side, or the firewalls' logs for UDP 500/4500",
+)
+
+
+def _initiator_silent(sa: SaRecord, f: Finding, ctx: RuleContext) -> list[Alternative]:
+    return [NEXT_LOST, GAVE_UP] if f.details.get("nat") else [GAVE_UP, NEXT_LOST]
+
+
 MODE_OR_KEY = Alternative(
     cause="the pre-shared keys differ (aggressive mode refuses a wrong key with the same notify)",
     why="in aggressive mode the responder checks the key in the first exchange",
@@ -237,6 +286,8 @@ _BY_CODE: dict[str, tuple[Callable[[SaRecord, Finding, RuleContext], list[Altern
     "ike.no_response": (_silence, True, (PEER_DOWN, PATH_BLOCKED, SILENT_NO_CONFIG, V1_MODE, FRAGMENTS,
                                          UDP4500, REFUSES_QUIETLY, ANSWER_LOST)),
     "ike.dpd_unanswered": (_dpd, False, (LOST_SA, PATH_BLOCKED, NAT_MAPPING)),
+    "ike.response_ignored": (_ignored, False, (LOST_BEYOND, ALTERED, REQUESTER_FAULT)),
+    "ike.initiator_silent": (_initiator_silent, False, (NEXT_LOST, GAVE_UP)),
 }
 
 

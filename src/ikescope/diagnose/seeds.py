@@ -110,6 +110,7 @@ QM_PROPOSALS = "pcaps/ikev1-qm-proposal-mismatch.pcap"
 V1_PSK = "pcaps/ikev1-psk-mismatch.pcap"
 V1_IDS = "pcaps/ikev1-id-mismatch.pcap"
 V1_XAUTH_FAILED = "pcaps/ikev1-xauth-failed.pcap"
+V2_EAP_FAILED = "pcaps/ikev2-eap-md5-failed.pcap"
 V2_CHILD_PROPOSALS = "pcaps/ikev2-child-proposal-mismatch.pcap"
 V2_PFS = "pcaps/ikev2-pfs-mismatch.pcap"
 V2_TS = "pcaps/ikev2-ts-mismatch.pcap"
@@ -222,11 +223,10 @@ HUAWEI = Document("huawei-ipsec-negotiation-fails-alarm.txt", "Huawei: IPSEC/4/I
     Condition("eap authentication timeout", gap=_unreported(
         "The client stops answering inside IKE_AUTH: the responder's last answer carries an EAP request and "
         "no further IKE_AUTH request follows.")),
-    Condition("eap authentication fail", gap=_unreported(
-        "An EAP Failure in the last IKE_AUTH answer (encrypted: readable with keys), after which the SA "
-        "ends; only an AUTHENTICATION_FAILED notify beside it is reported.", "ike.auth_failed")),
-    Condition("xauth authentication fail", (_on("ike.auth_failed", V1_XAUTH_FAILED, keys=True, xauth_status=0),
-                                            _on("ike.xauth_cfg", V1_XAUTH_FAILED))),
+    Condition("eap authentication fail", (_on("ike.user_auth_failed", V2_EAP_FAILED, keys=True, eap_failure=True),
+                                          _on("ike.user_auth_failed", V2_EAP_FAILED, ike_auth_rounds=3))),
+    Condition("xauth authentication fail", (_on("ike.user_auth_failed", V1_XAUTH_FAILED, keys=True, xauth_status=0),
+                                            _on("ike.user_auth_failed", V1_XAUTH_FAILED, deleted=False))),
     Condition("xauth authentication timeout", (_on("ike.xauth_cfg"),),
               note="The rule looks for an XAuth exchange left unanswered."),
     Condition("license or specification limited", gap=_off(LIMIT, "ike.no_response")),

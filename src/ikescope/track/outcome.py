@@ -14,6 +14,7 @@ from ..model import Severity
 from ..wire.registry import notify_is_error, notify_name
 from ..wire.numbers import (
     EX_V1_AGGRESSIVE,
+    EX_V1_INFORMATIONAL,
     EX_V1_MAIN,
     EX_V1_QUICK,
     EX_V1_TRANSACTION,
@@ -25,6 +26,7 @@ from ..wire.numbers import (
     N_V2_REDIRECT,
     N_V2_INVALID_KE_PAYLOAD,
     PL_V2_D,
+    PL_V2_EAP,
     PL_V2_IDR,
     PL_V2_N,
     PL_V2_SA,
@@ -33,6 +35,12 @@ from .records import Exchange, MessageRef, SaRecord
 
 # A request unanswered this close to the end of the capture may simply be cut off.
 GRACE_SECONDS = 2.0
+# A peer whose turn it is goes on within milliseconds once it has an answer; this much quiet
+# (room for a slow DH or signature) means it stopped there.
+STALL_SECONDS = 4.0
+# Copies of an answered request, each answered again, that show the requester does not take
+# the answers up: one copy is an ordinary crossing of a retransmission with a late answer.
+IGNORED_COPIES = 2
 
 
 def _error_notifies(m: MessageRef, version: int) -> list[int]:
@@ -49,6 +57,61 @@ def _unanswered(sa: SaRecord, ex: Exchange, end_ts: float, what: str) -> None:
         sa.outcome = "failed"
         sa.outcome_detail = f"no response to {what} ({tries} transmission{'s' if tries > 1 else ''})"
     sa.failed_exchange = ex.index
+
+
+def ignored_answers(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
+    """The copies of ``ex``'s last request that its requester sent after the peer had answered it,
+    when each was answered again and the requester sent nothing new after the first answer.
+
+    A requester that keeps asking while every copy is answered has not taken the answers up:
+    they do not reach it, or it cannot use them. Empty when there are fewer than
+    IGNORED_COPIES such copies. In IKEv1 phase 1 the request is the requester's last step
+    (message 1, 3 or 5); a request sent in IKE or IKEv1 fragments counts once per repetition.
+    """
+    side = ex.requester_is_initiator
+    idx = ex.messages
+    last = next((k for k in range(len(idx) - 1, -1, -1)
+                 if sa.messages[idx[k]].from_initiator == side and sa.messages[idx[k]].retransmit_of is None), None)
+    if last is None:
+        return []
+    # The step's fragments: the requester's new messages since the peer's last new one before it.
+    step = {sa.messages[idx[last]].frame}
+    for k in range(last - 1, -1, -1):
+        m = sa.messages[idx[k]]
+        if m.from_initiator != side and m.retransmit_of is None:
+            break
+        if m.from_initiator == side and m.retransmit_of is None:
+            step.add(m.frame)
+    answer = next((idx[k] for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side), None)
+    if answer is None:
+        return []
+    if any(n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD) or notify_is_error(sa.version, n)
+           for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side
+           for n in sa.messages[idx[k]].notifies):
+        return []  # a refusal the requester ignores is explained by the refusal
+    # Each repetition of the request starts with a copy of its first fragment; the peer answers
+    # it once it recognises the copy, which may be before the copy's last fragment.
+    first = min(step)
+    rounds: list[MessageRef] = []
+    answered: list[bool] = []
+    mine = set(idx)
+    for j in range(answer + 1, len(sa.messages)):
+        m = sa.messages[j]
+        if m.from_initiator != side:
+            if j in mine and rounds:
+                answered[-1] = True
+            continue
+        if m.retransmit_of not in step:
+            return []  # the requester went on with something else
+        if m.retransmit_of == first:
+            rounds.append(m)
+            answered.append(False)
+    if rounds and not answered[-1]:
+        rounds.pop()  # the last copy's answer is not in the capture
+        answered.pop()
+    if not all(answered):
+        return []  # the peer stopped answering: silence, not answers left unused
+    return rounds if len(rounds) >= IGNORED_COPIES else []
 
 
 def conclude(sa: SaRecord, end_ts: float) -> None:
@@ -95,8 +158,10 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             sa.outcome_detail = f"IKE_SA_INIT answered with {what}"
             return
         if not auths:
+            if _answers_ignored(sa, last, "IKE_SA_INIT"):
+                return
             sa.outcome, sa.outcome_detail = "incomplete", "IKE_SA_INIT done, no IKE_AUTH in the capture"
-            if end_ts - (last.response_ts or last.first_ts) >= GRACE_SECONDS * 5:
+            if end_ts - (last.response_ts or last.first_ts) >= STALL_SECONDS:
                 sa.outcome = "failed"
                 sa.outcome_detail = "IKE_SA_INIT done but the initiator never sent IKE_AUTH"
                 sa.failed_exchange = last.index
@@ -105,6 +170,8 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         last = auths[-1]
         if not last.answered:
             _unanswered(sa, last, end_ts, "IKE_AUTH")
+            return
+        if _answers_ignored(sa, last, "IKE_AUTH"):
             return
         resp = sa.response(last)
         if resp is not None and resp.decrypted:
@@ -122,6 +189,9 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if resp is not None and resp.encrypted is False and _error_notifies(resp, 2):
             sa.outcome, sa.failed_exchange = "failed", last.index
             sa.outcome_detail = f"IKE_AUTH answered with {notify_name(2, _error_notifies(resp, 2)[0])}"
+            return
+        if resp is not None and resp.inner_next == PL_V2_EAP:
+            _eap_ended(sa, last, end_ts)
             return
         sa.outcome, sa.outcome_detail = "established", ""
         sa.established_ts = last.response_ts
@@ -145,6 +215,32 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
         if refusal is not None:
             sa.outcome_detail = f"the IKE SA is up, but its CHILD SA was refused ({notify_name(2, refusal)})"
     _v2_deleted(sa)
+
+
+def _answers_ignored(sa: SaRecord, ex: Exchange, what: str) -> bool:
+    """Fail the SA on ``ex`` when its requester kept asking although every copy was answered."""
+    copies = ignored_answers(sa, ex)
+    if not copies:
+        return False
+    sa.outcome, sa.failed_exchange = "failed", ex.index
+    sa.outcome_detail = (f"the {'initiator' if ex.requester_is_initiator else 'responder'} sent {what} "
+                         f"{len(copies)} more time(s) after it was answered, and each copy was answered: the "
+                         "answers do not reach it or it cannot use them")
+    return True
+
+
+def _eap_ended(sa: SaRecord, ex: Exchange, end_ts: float) -> None:
+    """IKE_AUTH whose last answer opens with EAP: the EAP rounds are not over, so the SA is up only
+    after the initiator's final AUTH (RFC 7296 2.16). The responder's last word being EAP means an
+    EAP-Failure, or a request the initiator left alone."""
+    later = any(e.index > ex.index for e in sa.exchanges)
+    if sa.eap_failure is None and not later and end_ts - (ex.response_ts or ex.first_ts) < STALL_SECONDS:
+        sa.outcome, sa.outcome_detail = "incomplete", "the capture ends during the EAP rounds of IKE_AUTH"
+        return
+    sa.outcome, sa.failed_exchange = "failed", ex.index
+    sa.outcome_detail = ("IKE_AUTH ended with an EAP-Failure from the responder" if sa.eap_failure is not None
+                         else "IKE_AUTH ended with an EAP message from the responder and the initiator never "
+                              "sent its final AUTH (likely an EAP-Failure)")
 
 
 def _child_created(sa: SaRecord, ex: Exchange) -> bool | None:
@@ -193,6 +289,12 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
         if sa.xauth_status == 0:
             sa.outcome, sa.outcome_detail = "failed", "phase 1 is up, but XAuth refused the user (XAUTH-STATUS FAIL)"
             sa.failed_exchange = next((e.index for e in sa.exchanges if e.exchange == EX_V1_TRANSACTION), None)
+        elif not _answers_ignored(sa, phase1, f"its last {mode_name} message"):
+            stalled = xauth_stalled(sa, end_ts)
+            if stalled is not None:
+                sa.outcome, sa.failed_exchange = "failed", stalled.index
+                sa.outcome_detail = ("phase 1 is up, but no quick mode follows the XAuth exchanges (likely the user "
+                                     "was refused; XAUTH-STATUS travels encrypted)")
         return
     sa.failed_exchange = phase1.index
     if errors:
@@ -209,6 +311,24 @@ def _conclude_v1(sa: SaRecord, end_ts: float) -> None:
         return
     sa.outcome = "failed"
     sa.outcome_detail = f"{mode_name} stopped after message {step} of {need_i + need_r}"
+
+
+def xauth_stalled(sa: SaRecord, end_ts: float) -> Exchange | None:
+    """The last Transaction exchange, when the gateway (the responder) opened XAuth / mode config
+    exchanges after phase 1 and, instead of quick mode, the SA ends there: an informational (a
+    Delete) follows, or the last one was answered and STALL_SECONDS pass in silence. A client
+    let in goes on to quick mode at once. None when XAUTH-STATUS is readable and says OK."""
+    txs = [e for e in sa.exchanges if e.exchange == EX_V1_TRANSACTION]
+    if sa.xauth_status == 1 or not txs or txs[0].requester_is_initiator:
+        return None
+    last = txs[-1]
+    after = [e for e in sa.exchanges if e.index > last.index]
+    if any(e.exchange == EX_V1_QUICK for e in after):
+        return None
+    quiet = end_ts - max(sa.messages[i].ts for i in last.messages)
+    if any(e.exchange == EX_V1_INFORMATIONAL for e in after) or (last.answered and quiet >= STALL_SECONDS):
+        return last
+    return None
 
 
 def _distinct(sa: SaRecord, ex: Exchange, responder: bool) -> int:

@@ -132,6 +132,7 @@ class SaRecord:
     nat_t: bool = False  # moved to (or started on) UDP 4500 with the non-ESP marker
     transport: str = "udp"
     xauth_status: int | None = None  # IKEv1 XAUTH-STATUS the responder set: 1 OK, 0 FAIL (readable with keys)
+    eap_failure: int | None = None  # frame of an EAP-Failure (RFC 3748 code 4) the responder sent, when readable
     child_sas: int | None = 0  # None: not visible (the responses are encrypted and no keys opened them)
     restarted_as: int | None = None  # IKEv2: the SA that retried this IKE_SA_INIT with new SPIs
     restart_of: int | None = None

@@ -32,6 +32,7 @@ from ..wire.message import (
     CertPayload,
     Decoded,
     DeletePayload,
+    EapPayload,
     EncryptedPayload,
     FragmentV1Payload,
     Header,
@@ -46,6 +47,7 @@ from ..wire.message import (
 from ..wire.numbers import (
     CERT_X509_SIGNATURE,
     CFG_V1_XAUTH_STATUS,
+    EAP_FAILURE,
     EX_V1_AGGRESSIVE,
     EX_V1_INFORMATIONAL,
     EX_V1_MAIN,
@@ -570,6 +572,8 @@ class Tracker:
                 for a in p.attributes:
                     if a.type & 0x7FFF == CFG_V1_XAUTH_STATUS and isinstance(a.value, int):
                         sa.xauth_status = a.value
+            elif isinstance(p, EapPayload) and p.code == EAP_FAILURE and not ref.from_initiator:
+                sa.eap_failure = ref.frame
             elif isinstance(p, SaPayload) and len(sa.child_proposals) < MAX_CHILD_FACTS:
                 sa.child_proposals.append((ref.frame, ref.from_initiator, p.proposals))
                 if h.major >= 2 and h.exchange == EX_V2_CREATE_CHILD_SA and not ref.response:

@@ -263,3 +263,6 @@ TS_IPV6_ADDR_RANGE = 8
 # IKEv1 mode-cfg attribute types: XAUTH-STATUS, 1 OK and 0 FAIL
 # (draft-beaulieu-ike-xauth-02 4.2, in the 16384-32767 private range).
 CFG_V1_XAUTH_STATUS = 16527
+
+# EAP packet code of the server's refusal of the client's credentials (RFC 3748 4.2).
+EAP_FAILURE = 4

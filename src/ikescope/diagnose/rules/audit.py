@@ -251,6 +251,16 @@ def xauth_cfg(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                    severity=Severity.ERROR if failed else Severity.WARNING)
         return
     last = txs[-1]
+    if sa.outcome == "failed" and sa.failed_exchange in {e.index for e in txs}:
+        # The tracker read the SA's end as refused credentials, which ike.user_auth_failed reports;
+        # this says only what the exchanges were.
+        yield make(XAUTH_CFG, Confidence.LIKELY,
+                   f"{len(txs)} Transaction (XAuth / mode config) exchange(s); {kind}; no quick mode after them",
+                   ev, sa=sa.id, exchange=last.index,
+                   details={"exchanges": len(txs), "unanswered": sum(1 for e in txs if not e.answered),
+                            "quick_mode_after": False},
+                   reason="the exchanges are encrypted; request and answer pairs are visible by message ID")
+        return
     if not any(e.exchange == EX_V1_QUICK for e in sa.exchanges if e.first_ts > last.first_ts):
         # XAuth ends with the gateway's status (SET/ACK); after a success quick mode follows.
         ev += [evidence(sa.messages[i], "last Transaction message; no quick mode after it") for i in last.messages[-1:]]

@@ -29,6 +29,7 @@ from ...wire.numbers import (
     N_V1_INVALID_HASH_INFORMATION,
     N_V1_PAYLOAD_MALFORMED,
     N_V2_AUTHENTICATION_FAILED,
+    PL_V2_EAP,
     PL_V2_IDR,
     PL_V2_N,
 )
@@ -65,7 +66,28 @@ AUTH_FAILED = CatalogEntry(
                  VendorRef("Clavister", "Payload_Malformed (pre-shared key of the wrong type: passphrase vs hex)")),
 )
 
-ENTRIES = (AUTH_FAILED,)
+USER_AUTH_FAILED = CatalogEntry(
+    code="ike.user_auth_failed",
+    severity=Severity.ERROR,
+    title="The user's credentials were refused (XAuth or EAP)",
+    explanation="The gateways authenticated each other, then the gateway asked for the user's own credentials "
+                "(IKEv1 XAuth after phase 1, or EAP inside IKEv2 IKE_AUTH) and refused them: the gateway's "
+                "verdict (XAUTH-STATUS FAIL, EAP-Failure) ends the negotiation, and no quick mode or CHILD SA "
+                "follows. The user name or password is wrong, the account is locked or expired, the client and "
+                "the gateway use different EAP methods, or the gateway's user database or RADIUS server refused "
+                "or did not answer.",
+    wire="IKEv1: Transaction exchanges opened by the gateway after main or aggressive mode, then a Delete or "
+         "silence instead of quick mode; with keys the XAUTH-STATUS attribute (0: FAIL) is readable. IKEv2: "
+         "several IKE_AUTH round trips whose last answer opens with an EAP payload, after which the initiator "
+         "never sends its final AUTH; with keys the EAP packet is an EAP-Failure (code 4).",
+    remedy="Check the user name and password on the client, and the user's account on the gateway or its "
+           "RADIUS/LDAP server (its log names the reason); make the EAP method the same on both sides (for "
+           "example EAP-MD5 or EAP-MSCHAPv2); for XAuth, check that the client is configured for XAuth at all.",
+    vendor_refs=(VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason: xauth authentication fail"),
+                 VendorRef("Huawei", "IPSEC/4/IPSECNEGOFAIL reason: eap authentication fail")),
+)
+
+ENTRIES = (AUTH_FAILED, USER_AUTH_FAILED)
 
 CONFIRM = "Decrypting the capture (keys from strongSwan's save-keys plugin) or the responder's log would confirm it"
 
@@ -81,21 +103,98 @@ def _fresh(sa: SaRecord) -> list[MessageRef]:
 
 def auth_failed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version == 2:
-        yield from _v2(sa)
+        if _eap_refused(sa) is None:  # the initiator's AUTHENTICATION_FAILED after EAP is ike.user_auth_failed
+            yield from _v2(sa)
     elif sa.version == 1:
         yield from _v1(sa)
+
+
+def user_auth_failed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    if sa.version == 2:
+        yield from _eap(sa)
+    elif sa.version == 1:
         yield from _v1_xauth(sa)
 
 
+def _failed_on(sa: SaRecord, exchange: int) -> Exchange | None:
+    if sa.outcome != "failed" or sa.failed_exchange is None or sa.failed_exchange >= len(sa.exchanges):
+        return None
+    ex = sa.exchanges[sa.failed_exchange]
+    return ex if ex.exchange == exchange else None
+
+
 def _v1_xauth(sa: SaRecord) -> Iterable[Finding]:
-    """XAuth (draft-beaulieu-ike-xauth-02) refused the user: XAUTH-STATUS FAIL, readable with keys."""
-    if sa.xauth_status != 0:
-        return
+    """XAuth (draft-beaulieu-ike-xauth-02) refused the user: XAUTH-STATUS FAIL with keys; without
+    them the tracker's reading that the SA ended on the XAuth exchanges instead of quick mode."""
     cfg = [m for m in sa.messages if m.exchange == EX_V1_TRANSACTION and m.retransmit_of is None]
-    ev = [evidence(m, "XAuth / mode-config exchange (decrypted)") for m in cfg[:4]]
-    yield make(AUTH_FAILED, Confidence.CERTAIN,
-               "phase 1 is up, but XAuth refused the user's credentials (XAUTH-STATUS FAIL)", ev, sa=sa.id,
-               details={"xauth_status": 0}, reason="the gateway's XAUTH-STATUS attribute is readable with the keys")
+    if sa.xauth_status == 0:
+        ev = [evidence(m, "XAuth / mode-config exchange (decrypted)") for m in cfg[:4]]
+        yield make(USER_AUTH_FAILED, Confidence.CERTAIN,
+                   "phase 1 is up, but XAuth refused the user's credentials (XAUTH-STATUS FAIL)", ev, sa=sa.id,
+                   details={"xauth_status": 0},
+                   reason="the gateway's XAUTH-STATUS attribute is readable with the keys")
+        return
+    ex = _failed_on(sa, EX_V1_TRANSACTION)
+    if ex is None or not cfg:
+        return
+    ends = [m for m in sa.messages if m.exchange == EX_V1_INFORMATIONAL and m.ts >= cfg[-1].ts][:1]
+    gateway = role_name(next(e for e in sa.exchanges if e.exchange == EX_V1_TRANSACTION).requester_is_initiator)
+    ev = [evidence(cfg[0], f"the {gateway} opens XAuth: a Transaction request (encrypted)")]
+    ev += [evidence(m, "XAuth / mode-config message (encrypted)") for m in cfg[1:-1][:3]]
+    if ends:
+        ev += [evidence(m, "XAuth / mode-config message (encrypted)") for m in cfg[-1:] if m is not cfg[0]]
+        ev.append(evidence(ends[0], f"an informational from the {role_name(ends[0].from_initiator)} (a Delete) "
+                                    "instead of quick mode"))
+        how = f"the {role_name(ends[0].from_initiator)} then ends the SA with an informational"
+    else:
+        quiet = sa.closed_at[0] - sa.last_ts if sa.closed_at is not None else 0.0
+        ev.append(evidence(cfg[-1], f"last XAuth message; nothing follows for {quiet:.1f} s"))
+        how = f"nothing follows for {quiet:.1f} s"
+    yield make(USER_AUTH_FAILED, Confidence.LIKELY,
+               f"phase 1 is up and the {gateway} asked for XAuth credentials, but no quick mode follows the "
+               f"{len(cfg)} XAuth message(s): {how}; most likely the user's credentials were refused", ev,
+               sa=sa.id, exchange=ex.index, details={"xauth_messages": len(cfg), "deleted": bool(ends)},
+               reason="XAUTH-STATUS travels encrypted; a client the gateway lets in starts quick mode at once. "
+                      + CONFIRM)
+
+
+def _eap_refused(sa: SaRecord) -> tuple[Exchange, MessageRef] | None:
+    """The IKE_AUTH exchange the SA failed on and its answer, when that answer opens with EAP: the
+    EAP rounds ended on the responder's side (the tracker's reading, see track/outcome.py)."""
+    ex = _failed_on(sa, EX_V2_IKE_AUTH)
+    resp = sa.response(ex) if ex is not None else None
+    return (ex, resp) if ex is not None and resp is not None and resp.inner_next == PL_V2_EAP else None
+
+
+def _eap(sa: SaRecord) -> Iterable[Finding]:
+    found = _eap_refused(sa)
+    if found is None:
+        return
+    ex, resp = found
+    rounds = [e for e in sa.exchanges if e.exchange == EX_V2_IKE_AUTH]
+    req = sa.request(ex)
+    ev = [evidence(req, "the initiator's EAP answer (encrypted)")] if req is not None else []
+    details: dict[str, object] = {"ike_auth_rounds": len(rounds)}
+    after = [m for m in sa.messages if m.frame > resp.frame][:1]
+    if sa.eap_failure is not None:
+        failure = next(m for m in sa.messages if m.frame == sa.eap_failure)
+        ev.append(evidence(failure, "EAP-Failure from the responder (decrypted)"))
+        ev += [evidence(m, "the initiator's notify that it gives up") for m in after]
+        details["eap_failure"] = True
+        yield make(USER_AUTH_FAILED, Confidence.CERTAIN,
+                   f"the responder ended EAP with an EAP-Failure after {len(rounds)} IKE_AUTH round trip(s): the "
+                   "user's credentials were refused", ev, sa=sa.id, exchange=ex.index, details=details,
+                   reason="the EAP-Failure is readable with the keys")
+        return
+    ev.append(evidence(resp, "the responder's last IKE_AUTH answer opens with an EAP payload"))
+    ev += [evidence(m, f"an INFORMATIONAL from the {role_name(m.from_initiator)} instead of the final AUTH")
+           for m in after]
+    yield make(USER_AUTH_FAILED, Confidence.LIKELY,
+               f"after {len(rounds)} IKE_AUTH round trip(s) the responder's last answer carries an EAP message and "
+               "the initiator never sends its final AUTH: most likely an EAP-Failure, the user's credentials "
+               "refused", ev, sa=sa.id, exchange=ex.index, details=details,
+               reason="the EAP payload travels encrypted; after an EAP-Success the initiator would send its AUTH "
+                      "at once (RFC 7296 2.16). " + CONFIRM)
 
 
 # -- IKEv2 ---------------------------------------------------------------------------------------
@@ -302,4 +401,4 @@ def _v1_aggressive(sa: SaRecord, phase1: Exchange, init: list[MessageRef],
                       "deletion where the negotiation should go on to quick mode. " + CONFIRM)
 
 
-SA_RULES = (auth_failed,)
+SA_RULES = (auth_failed, user_auth_failed)

@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model import Severity
+from ...track.outcome import ignored_answers
 from ...track.records import MessageRef, SaRecord
 from ...wire.numbers import (
     EX_V1_AGGRESSIVE,
     EX_V1_MAIN,
     EX_V2_IKE_SA_INIT,
+    N_V2_NAT_DETECTION_SOURCE_IP,
     PL_V1_HASH,
     PL_V1_ID,
     PL_V1_KE,
@@ -79,6 +81,13 @@ def _ike_scan(sa: SaRecord, first: MessageRef) -> bool:
     return all(s.get(attr) and s.get(attr) <= allowed for s in offered for attr, allowed in wanted.items())
 
 
+def prepares_to_go_on(sa: SaRecord, first: MessageRef) -> bool:
+    """An IKEv2 first request that announces NAT detection prepares the move to UDP 4500 that only
+    an initiator meaning to go on needs (ike-scan sends none): when such an initiator stops at the
+    answer, its next message was blocked or it gave up, which ike.initiator_silent reports."""
+    return sa.version >= 2 and N_V2_NAT_DETECTION_SOURCE_IP in first.notifies and not _ike_scan(sa, first)
+
+
 def probe(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     first_exchanges = (EX_V2_IKE_SA_INIT,) if sa.version >= 2 else (EX_V1_MAIN, EX_V1_AGGRESSIVE)
     if len(sa.exchanges) != 1 or sa.exchanges[0].exchange not in first_exchanges or not sa.initiator_known:
@@ -88,6 +97,8 @@ def probe(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     answers = [sa.messages[i] for i in ex.messages if not sa.messages[i].from_initiator]
     if not requests or not answers or any(m.retransmit_of is None for m in requests[1:]):
         return  # a second distinct message from the initiator: it went on
+    if prepares_to_go_on(sa, requests[0]) or ignored_answers(sa, ex):
+        return  # a client that stopped, or one that kept asking past the answers: not a scan
     answer = answers[0]
     accepted = answer.proposals is not None and not any(n < 16384 for n in answer.notifies)
     scanner = _ike_scan(sa, requests[0])
@@ -117,7 +128,7 @@ def probe(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
           evidence(answer, "the answer: " + ("accepted, then nothing from the initiator" if accepted else "refused"))]
     confidence = Confidence.LIKELY if scanner or accepted else Confidence.POSSIBLE
     reason = ("the request is ike-scan's default, byte for byte in its structure and proposals" if scanner else
-              f"the responder accepted, and the initiator sent nothing in the {sa.last_ts - answer.ts:.1f} s after; "
+              f"the responder accepted, and the initiator sent nothing in the {watched:.1f} s after; "
               "a client that gave up at once would look the same")
     yield make(PROBE, confidence, summary, ev, sa=sa.id, exchange=ex.index, reason=reason,
                details={"tool": "ike-scan" if scanner else None, "accepted": accepted,
