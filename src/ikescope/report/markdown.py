@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from .inferred import peer_text
 from .sas import version_label
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -54,7 +55,9 @@ def sa_row(s: dict[str, Any]) -> str:
     if rc and s["outcome"] in ("established", "deleted") and rc["severity"] != "error":
         cause += " (remark; the SA came up)"
     outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
-    return (f"| {s['id']} | {ver} | {cell(s['initiator'])} | {cell(s['responder'])} | "
+    ends = {side: s[side] + (f", {peer_text(p)}" if (p := (s.get("peers") or {}).get(side)) else "")
+            for side in ("initiator", "responder")}
+    return (f"| {s['id']} | {ver} | {cell(ends['initiator'])} | {cell(ends['responder'])} | "
             f"{cell(outcome)} | {cause} |")
 
 
