@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from .inferred import peer_text
+from .inferred import fix_line, peer_text
 from .sas import version_label
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -98,6 +98,10 @@ def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any]) -> It
         yield ""
         yield cell(f["summary"])
         yield ""
+        fix = fix_line(f.get("inferred_config"), code=lambda setting: f"`{setting}`")
+        if fix:
+            yield cell(fix)
+            yield ""
         for ev in f["evidence"][:6]:
             at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
             yield f"- frame {ev['frame']}: {cell(ev['text'])}{at}"

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import Any
 
-from .inferred import peers_line
+from .inferred import fix_line, peers_line
 from .sas import version_label
 
 WIDTH = 80
@@ -92,9 +92,9 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
         remark = s["outcome"] in ("established", "deleted") and rc["severity"] != "error"
         head = "top finding" if remark else "root cause"
         yield from wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
-    software = peers_line(s.get("peers"))
-    if software:
-        yield from wrap(software, "         ")
+    for extra in (fix_line(rc.get("inferred_config") if rc else None), peers_line(s.get("peers"))):
+        if extra:
+            yield from wrap(extra, "         ")
     yield from ladder
 
 
