@@ -225,3 +225,18 @@ def test_an_algorithm_neither_product_names_is_said() -> None:
                                       "prf": frozenset({"unknown(12)"}), "dh": frozenset({"modp2048"})}), 2)
     assert lines.strongswan is None and lines.libreswan is None
     assert lines.gaps().startswith("strongSwan has no keyword") and "libreswan" in lines.gaps()
+
+
+@pytest.mark.parametrize("name", ["ikev2-inferred-fix", "ikev2-inferred-fix-libreswan"])
+def test_the_lab_applied_the_fix_and_the_responder_chose_from_it(name: str) -> None:
+    """In these captures the responder was given the inferred line after the refusal (strongSwan's
+    proposals, libreswan's ike=); the next negotiation came up, choosing a proposal of that line."""
+    report = api.analyze([PCAPS / f"{name}.pcap"], api.Settings(
+        diagnose=DiagnoseSettings(expect_ike=expect.parse("aes128-sha1-modp2048", "ike"))))
+    refused, fixed = (r.sa for r in report.results)
+    assert refused.outcome == "failed" and fixed.outcome == "established"
+    cfg = report.results[0].root_cause.inferred_config
+    line = setting(cfg["strongswan"], "proposals")
+    assert setting(cfg["libreswan"], "ike") == "aes128-sha1;modp2048,aes256-sha2_256;modp2048"
+    (chosen,) = suites(2, [fixed.chosen])
+    assert any(accepts(c, chosen, ignore=("protocol",)) for c in expect.parse(line, "ike"))
