@@ -148,6 +148,10 @@ class Charon:
     def load(self) -> None:
         self.swanctl("--load-all", "--noprompt")
 
+    def reload(self) -> None:
+        """Load the configuration again after it was changed on disk."""
+        self.load()
+
     def initiate(self, child: str | None, ike: str | None, timeout: int) -> tuple[bool, str]:
         """swanctl --initiate blocks until the CHILD SA is up or the attempt failed."""
         args = ["--initiate", "--timeout", str(timeout)]

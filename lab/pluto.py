@@ -103,6 +103,11 @@ class Pluto:
            str(self.ctl), "lab")
         self.impair("revival")
 
+    def reload(self) -> None:
+        """Replace conn "lab" with what ipsec.conf says now."""
+        sh(self.tool("whack"), "--ctlsocket", str(self.ctl), "--delete", "--name", "lab")
+        self.load()
+
     def initiate(self, child: str | None, ike: str | None, timeout: int) -> tuple[bool, str]:
         """whack --initiate waits for the outcome; libreswan's conn "lab" is IKE and Child SA,
         and the Child SA counts as up when whack reports it established."""

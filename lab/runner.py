@@ -87,7 +87,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path,
             d.start()
         for d in daemons.values():
             d.load()
-        sc.play(Run(daemons, topo.hosts))
+        sc.play(Run(daemons, topo.hosts, work / f"{sc.name}.pcap"))
         dump.finish()
     finally:
         if dump is not None:

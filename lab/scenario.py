@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -49,10 +50,12 @@ class Expect:
 
 @dataclass
 class Run:
-    """What a scenario's play function drives: the daemons and hosts by peer name."""
+    """What a scenario's play function drives: the daemons and hosts by peer name, and the
+    capture being written (tcpdump flushes each packet, so it can be read mid-scenario)."""
 
     daemons: dict[str, Daemon]
     hosts: dict[str, Host]
+    pcap: Path | None = None
 
     def initiate(self, side: str, child: str | None = "net", ike: str | None = None,
                  ok: bool = True, timeout: int = 30) -> str:
@@ -74,6 +77,23 @@ class Run:
         daemon = self.daemons[side]
         assert isinstance(daemon, Charon), "swanctl drives strongSwan only"
         return daemon.swanctl(*args).stdout
+
+    def reconfigure(self, side: str, settings: list[str]) -> None:
+        """Replace settings of a peer's connection ("proposals = ..." for strongSwan, "ike=..."
+        for libreswan), each where the same key stands now, and have the daemon load them."""
+        daemon = self.daemons[side]
+        conf = daemon.swanctl_dir / "swanctl.conf" if isinstance(daemon, Charon) else daemon.dir / "ipsec.conf"
+        lines = conf.read_text().splitlines()
+        for item in settings:
+            key, _, value = item.partition("=")
+            key, value = key.strip(), value.strip()
+            where = [n for n, line in enumerate(lines) if line.strip().split("=")[0].strip() == key]
+            if len(where) != 1:
+                raise LabError(f"{side}: {len(where)} lines set {key!r} in {conf.name}, expected one")
+            indent = lines[where[0]][: len(lines[where[0]]) - len(lines[where[0]].lstrip())]
+            lines[where[0]] = f"{indent}{key} = {value}" if isinstance(daemon, Charon) else f"{indent}{key}={value}"
+        conf.write_text("\n".join(lines) + "\n")
+        daemon.reload()
 
     def wait_log(self, side: str, pattern: str, timeout: float = 30) -> None:
         """Wait for a line in a daemon's log: the daemon's own word that a step happened."""
@@ -194,6 +214,8 @@ def pluto_pair(alice: str = "", bob: str = "",
             extra_lines = [x.strip() for x in extra.splitlines() if x.strip()]
             if not any(x.startswith("ikev2=") for x in extra_lines):
                 extra_lines.append("ikev2=insist")
+            overridden = {x.split("=")[0] for x in extra_lines}  # an extra line replaces the default
+            lines = [x for x in lines if x.strip().split("=")[0] not in overridden]
             lines += [f"    {x}" for x in extra_lines]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
             more = (secrets or {}).get(me, "")

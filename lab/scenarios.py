@@ -11,9 +11,10 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from lab.charon import KEEP_LARVAL_SPIS, PLUGINS_USERSPACE_ESP
-from lab.netns import Host
+from lab.netns import Host, LabError
 from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
@@ -255,6 +256,35 @@ def nat_t_blocked(run: Run) -> None:
     quiet_then_mark(run, 1.0)
 
 
+
+
+def inferred_settings(pcap: Path, product: str, current: str) -> list[str]:
+    """The settings ikescope infers for the side that refused, from the capture so far, given
+    that side's current IKE proposals as --expect-ike."""
+    from ikescope import api
+    from ikescope.diagnose import expect
+    from ikescope.diagnose.context import DiagnoseSettings
+
+    settings = api.Settings(diagnose=DiagnoseSettings(expect_ike=expect.parse(current, "ike")))
+    for result in api.analyze([pcap], settings).results:
+        cfg = result.root_cause.inferred_config if result.root_cause else None
+        if cfg and cfg[product] and cfg["side"] == "responder":
+            return list(cfg[product])
+    raise LabError(f"ikescope inferred no {product} setting for the responder from {pcap.name}")
+
+
+def fix_as_inferred(product: str, current: str) -> Callable[[Run], None]:
+    """alice is refused; bob takes the setting ikescope infers from the capture so far, in
+    his own product's syntax; alice initiates again and must succeed."""
+    def play(run: Run) -> None:
+        run.initiate("alice", ok=False)
+        time.sleep(0.5)  # tcpdump -U has written the refusal; let it reach the file
+        assert run.pcap is not None
+        run.reconfigure("bob", inferred_settings(run.pcap, product, current))
+        run.initiate("alice")
+    return play
+
+
 def both_initiate(run: Run) -> None:
     """alice and bob start the same connection at the same moment."""
     with ThreadPoolExecutor(2) as pool:
@@ -310,6 +340,35 @@ SCENARIOS: list[Scenario] = [
         play=initiate_fails,
         expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
                       root_cause="ike.dh_group_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+    ),
+    Scenario(
+        name="ikev2-inferred-fix",
+        summary="IKEv2 proposal mismatch, then the responder set as ikescope infers from the capture: "
+                "NO_PROPOSAL_CHOSEN, then the same initiator comes up",
+        how="alice offers aes256-sha256-modp2048, bob accepts only aes128-sha1-modp2048; after the "
+            "refusal ikescope reads the capture so far (bob's proposals as --expect-ike) and bob's "
+            "proposals become the strongSwan line of its inferred fix; alice initiates again",
+        configs=pair(bob={"proposals": "aes128-sha1-modp2048"}),
+        play=fix_as_inferred("strongswan", "aes128-sha1-modp2048"),
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),
+                           SaExpect("alice", "established", V2_OK)),
+                      root_cause="ike.proposal_mismatch", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
+    ),
+    Scenario(
+        name="ikev2-inferred-fix-libreswan",
+        summary="IKEv2 proposal mismatch with a libreswan responder, then its ike= set as ikescope "
+                "infers: NO_PROPOSAL_CHOSEN, then the same initiator comes up",
+        how="strongSwan alice offers aes256-sha256-modp2048, libreswan bob accepts only "
+            "ike=aes128-sha1;modp2048; after the refusal bob's ike= becomes the libreswan line "
+            "ikescope infers from the capture so far; alice initiates again",
+        configs=libreswan_bob("ike=aes128-sha1;modp2048"),
+        play=fix_as_inferred("libreswan", "aes128-sha1-modp2048"),
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),
+                           SaExpect("alice", "established", V2_OK)),
+                      root_cause="ike.proposal_mismatch", failed_exchange="IKE_SA_INIT",
                       decisive_notifies=(NO_PROPOSAL_CHOSEN,)),
     ),
     Scenario(

@@ -245,3 +245,19 @@ def test_failed_scenario_still_cleans_up(tmp_path: Path) -> None:
     assert lab_namespaces() == []
     assert processes_mentioning(str(tmp_path)) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.lab
+def test_the_inferred_fix_brings_the_tunnel_up(tmp_path: Path) -> None:
+    """The strongSwan line ikescope infers from a refusal, given to the real responder, lets the
+    same initiator in: the scenario insists on the second negotiation succeeding."""
+    lab_ready()
+    from lab.runner import run_scenario
+    from lab.scenarios import BY_NAME
+
+    label = run_scenario(BY_NAME["ikev2-inferred-fix"], tmp_path / "out", tmp_path / "work")
+    assert [sa["outcome"] for sa in label["ike_sas"]] == ["failed", "established"]
+    log = (tmp_path / "out" / "ikev2-inferred-fix.bob.log").read_text()
+    assert "received proposals unacceptable" in log and "replaced vici connection: lab" in log
+    assert "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_256_128" in log
+    assert lab_namespaces() == []

@@ -23,6 +23,7 @@ from ..model import Datagram, NetEvent, Severity
 from ..track.records import SaRecord
 from ..wire.message import Decoded
 from .context import DiagnoseSettings, RuleContext
+from . import infer
 from .differential import differential
 from .finding import CatalogEntry, Confidence, Finding, evidence, make
 from .rules import MESSAGE_RULES, NET_RULES, SA_RULES
@@ -91,7 +92,7 @@ class Diagnoser:
             found = [f for f in found if f.code not in ESP_CONTRADICTS or f.confidence is Confidence.CERTAIN]
         if any(f.code == "ike.probe" for f in found):
             found = [f for f in found if f.code not in PROBE_SUBSUMES]
-        ranked = differential(sa, rank(found), self.context)
+        ranked = infer.attach(sa, differential(sa, rank(found), self.context), self.context)
         self.context.remember(sa)
         return ranked
 

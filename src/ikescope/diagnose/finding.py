@@ -91,6 +91,7 @@ class Finding:
     supporting: bool = False
     root_cause: bool = False
     alternatives: tuple[Alternative, ...] = ()  # other causes that fit, most plausible first
+    inferred_config: Mapping[str, Any] | None = None  # the setting that fixes a failed SA's root cause (``infer``)
     # the evidence's frames, sorted (ranking reads them often, so they are worked out once)
     frames: tuple[int, ...] = field(init=False, default=())
 

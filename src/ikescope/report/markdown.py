@@ -15,6 +15,7 @@ from typing import Any
 from ..diagnose.catalog import LOG_PLACEHOLDERS
 from . import names
 from .names import input_labels
+from .inferred import fix_line, peer_text
 from .sas import version_label
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -102,7 +103,9 @@ def sa_row(s: dict[str, Any], labels: Sequence[str] = ()) -> str:
         cause += " (remark; the SA came up)"
     outcome = s["outcome"] + (f": {s['outcome_detail']}" if s["outcome_detail"] else "")
     file = f"{cell(labels[s['input']])} | " if labels else ""
-    return (f"| {file}{s['id']} | {ver} | {cell(s['initiator'])} | {cell(s['responder'])} | "
+    ends = {side: s[side] + (f", {peer_text(p)}" if (p := (s.get("peers") or {}).get(side)) else "")
+            for side in ("initiator", "responder")}
+    return (f"| {file}{s['id']} | {ver} | {cell(ends['initiator'])} | {cell(ends['responder'])} | "
             f"{cell(outcome)} | {cause} |")
 
 
@@ -178,6 +181,10 @@ def findings_lines(findings: list[dict[str, Any]], totals: dict[str, Any], label
         yield ""
         yield cell(f["summary"])
         yield ""
+        fix = fix_line(f.get("inferred_config"), code=lambda setting: f"`{setting}`")
+        if fix:
+            yield cell(fix)
+            yield ""
         for ev in f["evidence"][:6]:
             at = f" (offset {ev['offset']})" if ev["offset"] is not None else ""
             yield f"- frame {ev['frame']}: {cell(ev['text'])}{at}"

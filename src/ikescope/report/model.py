@@ -62,6 +62,7 @@ def finding_dict(f: Finding, sa: SaRecord | None = None) -> dict[str, Any]:
         "details": dict(f.details),
         "alternatives": [{"cause": a.cause, "code": a.code, "why": a.why, "tell_apart": log_line(a.tell_apart, sa)}
                          for a in f.alternatives],
+        "inferred_config": None if f.inferred_config is None else dict(f.inferred_config),
     }
 
 
@@ -127,7 +128,9 @@ class SaResult:
         rc = self.root_cause
         d["root_cause"] = None if rc is None else {"code": rc.code, "summary": rc.summary,
                                                    "confidence": rc.confidence.value,
-                                                   "severity": rc.severity.value}
+                                                   "severity": rc.severity.value,
+                                                   "inferred_config": None if rc.inferred_config is None
+                                                   else dict(rc.inferred_config)}
         return d
 
     def finding_docs(self) -> list[dict[str, Any]]:

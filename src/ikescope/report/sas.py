@@ -10,8 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..track.nat import verdict as nat_verdict
+from ..diagnose.peers import peers
 from ..track.records import Exchange, MessageRef, SaRecord
 from ..wire import registry as reg
+from .inferred import peer_text
 from .messages import proposal_dict
 
 
@@ -95,6 +97,7 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
         "traffic_selectors": [{"frame": f, "side": "initiator" if i else "responder", "kind": k, "selector": v}
                               for f, i, k, v in sa.traffic_selectors],
         "vendor_ids": [{"side": "initiator" if i else "responder", "name": n} for i, n in sa.vendor_ids],
+        "peers": peers(sa),
         "notifies": [{"frame": f, "side": "initiator" if i else "responder", "type": n,
                       "name": reg.notify_name(sa.version, n)} for f, i, n in sa.notifies],
         "child_sas": sa.child_sas,
@@ -145,6 +148,8 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
             names = [v["name"] for v in d["vendor_ids"] if v["side"] == side]
             if names:
                 yield f"    vendor IDs {side}: {', '.join(names)}"
+            if (peer := d["peers"][side]) is not None:
+                yield f"    software {side}: {peer_text(peer)}: {peer['evidence']}"
         for e in d["exchanges"]:
             one_way = d["version"] == 1 and e["exchange"] == 5
             status = "one-way" if one_way else "answered" if e["answered"] else "UNANSWERED"

@@ -13,6 +13,7 @@ from typing import Any
 from . import names
 from .markdown import listed_pairs, pair_line, placeholders
 from .names import input_labels
+from .inferred import fix_line, peers_line
 from .sas import version_label
 
 WIDTH = 80
@@ -121,6 +122,9 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
         remark = s["outcome"] in ("established", "deleted") and rc["severity"] != "error"
         head = "top finding" if remark else "root cause"
         yield from wrap(f"{head}: {rc['code']} ({rc['confidence']}) {rc['summary']}", "         ")
+    for extra in (fix_line(rc.get("inferred_config") if rc else None), peers_line(s.get("peers"))):
+        if extra:
+            yield from wrap(extra, "         ")
     yield from ladder
 
 

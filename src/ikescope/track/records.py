@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..model import Problem
 from ..wire.message import Proposal, TrafficSelector
+from ..wire.vendors import VendorId
 
 
 @dataclass(slots=True)
@@ -126,6 +127,8 @@ class SaRecord:
     # traffic selectors seen: (frame, from_initiator, "TSi"/"TSr"/"IDci"/"IDcr", text), at most MAX_CHILD_FACTS
     traffic_selectors: list[tuple[int, bool, str, str]] = field(default_factory=list)
     vendor_ids: list[tuple[bool, str]] = field(default_factory=list)  # (from_initiator, name or hex)
+    # the known ones among them, in order, for naming each peer's software: (from_initiator, frame, what it says)
+    vendor_info: list[tuple[bool, int, VendorId]] = field(default_factory=list)
     notifies: list[tuple[int, bool, int]] = field(default_factory=list)  # (frame, from_initiator, type)
     # (frame, from_initiator, "src"|"dst", hash matches the captured address and port)
     nat_d: list[tuple[int, bool, str, bool]] = field(default_factory=list)

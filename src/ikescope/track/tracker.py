@@ -587,6 +587,8 @@ class Tracker:
                 label = vid.name if vid is not None else p.data.hex()
                 if (ref.from_initiator, label) not in sa.vendor_ids:
                     sa.vendor_ids.append((ref.from_initiator, label))
+                    if vid is not None:
+                        sa.vendor_info.append((ref.from_initiator, ref.frame, vid))
             elif isinstance(p, OpaquePayload) and h.major == 1 and p.type in (PL_V1_NAT_D, PL_V1_NAT_D_DRAFT):
                 # RFC 3947 3.2: the first NAT-D is the receiver's address, the others the sender's.
                 first = not any(f == ref.frame for f, *_ in sa.nat_d)
