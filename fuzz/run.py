@@ -37,10 +37,10 @@ from . import mutate, pcapio, seeds
 from .targets import REPO, TARGETS, Hang, bounded
 
 # CPU seconds one input may use; a pipeline input is a whole capture, analysed twice and rendered nine times.
-CPU_LIMIT = {"decoder": 1.0, "pipeline": 10.0}
+CPU_LIMIT = {"decoder": 1.0, "pipeline": 10.0, "keys": 1.0}
 # libFuzzer's own wall-clock limit, a backstop for a stall the CPU limit cannot see (a C call that never returns).
 WALL_LIMIT = 600
-MAX_LEN = {"decoder": 16 * 1024, "pipeline": 128 * 1024}
+MAX_LEN = {"decoder": 16 * 1024, "pipeline": 128 * 1024, "keys": 4096}
 RSS_LIMIT_MB = 1024
 INTERRUPTED = 72  # libFuzzer's exit status after SIGINT, having printed its statistics
 _STAT = re.compile(r"^stat::(\w+):\s+(\d+)", re.M)
@@ -137,7 +137,10 @@ def _write_seeds(target: str, where: Path) -> int:
     for old in where.iterdir():
         old.unlink()
     files = seeds.capture_files(seeds.default_roots())
-    items = seeds.message_seeds(files) if target == "decoder" else seeds.capture_seeds(files)
+    if target == "keys":
+        items = seeds.key_seeds(seeds.default_roots())
+    else:
+        items = seeds.message_seeds(files) if target == "decoder" else seeds.capture_seeds(files)
     for item in items:
         (where / hashlib.sha1(item).hexdigest()).write_bytes(item)
     return len(items)
@@ -160,7 +163,7 @@ def campaign(target: str, seconds: float, out: Path, max_failures: int, cpu_limi
                f"-timeout={WALL_LIMIT}", f"-rss_limit_mb={RSS_LIMIT_MB}", f"-max_len={MAX_LEN[target]}",
                "-print_final_stats=1", f"-artifact_prefix={dirs['pending']}/", str(dirs["corpus"]),
                str(dirs["seeds"])]
-        if target == "decoder":
+        if target != "pipeline":
             cmd.insert(-2, "-use_value_profile=1")
         with open(log, "w") as f:
             child = subprocess.Popen(cmd, cwd=REPO, stdout=f, stderr=subprocess.STDOUT)

@@ -4,6 +4,8 @@
   pcap copy of every pcapng or large file, since the mutator works on frames
   of classic pcap. A large file's copy keeps its first frames up to
   ``MAX_CAPTURE_SEED``: a fuzzer tries many small inputs rather than few big ones.
+- key seeds (keys target): the key tables beside the captures, and a table
+  naming every algorithm pair the parser knows.
 - message seeds (decoder target): every distinct IKE message in those
   captures, plus, for each IKEv2 message the captures' key tables open, the
   same message with its SK/SKF content stored in the clear (NULL encryption,
@@ -19,7 +21,7 @@ from pathlib import Path
 from ikescope import api
 from ikescope.capture.pcapfile import open_capture
 from ikescope.crypto.decrypt import open_sk
-from ikescope.crypto.keys import KeyStore
+from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, KeyStore
 from ikescope.errors import CaptureError
 from ikescope.wire.message import EncryptedPayload
 
@@ -121,6 +123,16 @@ def _in_the_clear(wire: bytes, message: object, keys: KeyStore) -> bytes | None:
     payload = wire[sk.offset:sk.offset + 2] + (4 + len(body)).to_bytes(2, "big") + body
     message_bytes = wire[:sk.offset] + payload
     return message_bytes[:24] + len(message_bytes).to_bytes(4, "big") + message_bytes[28:]
+
+
+def key_seeds(roots: Iterable[Path]) -> list[bytes]:
+    """The key tables beside the captures, and a few lines naming each algorithm the parser knows."""
+    tables = [p.read_bytes() for root in roots for p in sorted(root.rglob("*decryption_table"))]
+    spi = "0011223344556677,8899aabbccddeeff"
+    lines = [f"{spi},{'ab' * (e.key_length + e.salt)},{'cd' * (e.key_length + e.salt)},\"{e.name}\","
+             f"{'ef' * 20},{'01' * 20},\"{i.name}\"" for e in ENCRYPTIONS.values() for i in INTEGRITIES.values()]
+    v1 = [f"0011223344556677,{'ab' * n}" for n in (8, 16, 24, 32)]
+    return _unique(tables + ["\n".join(lines).encode(), "\n".join(v1).encode()])
 
 
 def _unique(items: list[bytes]) -> list[bytes]:

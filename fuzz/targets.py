@@ -1,6 +1,6 @@
 """The fuzz targets: one input in, nothing out; a failure is an exception.
 
-Two targets, each a function of ``bytes``:
+Three targets, each a function of ``bytes``:
 
 - ``decoder``: one IKE message. ``decode_message``, then the content a key
   would open: IKEv2 SK/SKF through the ``Decryptor`` with a NULL key for the
@@ -11,6 +11,9 @@ Two targets, each a function of ``bytes``:
   and with keys and expected proposals, rendered in every format (text,
   markdown, json, jsonl; plain and with ``--redact --ladder``), plus the views
   of ``decode`` and ``sas``.
+- ``keys``: a key table as ``--keys`` reads it; each IKEv2 line it yields
+  is tried on an encrypted lab message, so every algorithm and key length the
+  parser accepts reaches the ciphers; and no key may show in an entry's repr.
 
 What counts as a failure, beyond an exception escaping:
 
@@ -41,7 +44,8 @@ from typing import Any
 
 from ikescope import api
 from ikescope.crypto.decrypt import Decryptor
-from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, KeyStore, V2Keys, load_key_files
+from ikescope.capture.pcapfile import open_capture
+from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, KeyStore, V1Key, V2Keys, load_key_files, parse_table
 from ikescope.diagnose import expect
 from ikescope.diagnose.context import DiagnoseSettings
 from ikescope.errors import CaptureError
@@ -243,4 +247,33 @@ def _decode_view(path: str, keys: KeyStore | None) -> None:
     _check_text("decode --redact", "\n".join(msgview.render_text(redactor.doc(r) for r in records)))
 
 
-TARGETS: dict[str, Callable[[bytes], None]] = {"decoder": decoder, "pipeline": pipeline}
+# -- keys ----------------------------------------------------------------------
+
+@functools.cache
+def _sealed_message() -> bytes:
+    """An IKE_AUTH request from the lab whose SK payload each IKEv2 key line of the input is tried on."""
+    for dg, dec in api.decode_frames(open_capture(REPO / "pcaps" / "ikev2-psk-success.pcap")):
+        if dec.message is not None and any(isinstance(p, EncryptedPayload) for p in dec.message.payloads):
+            return dg.payload
+    raise LookupError("the lab capture has no encrypted message")
+
+
+def keys(data: bytes) -> None:
+    """A key table (``--keys``) through the parser, read as either kind and as its lines say, and each
+    IKEv2 line it yields used to open a sealed message, whatever the algorithms and key lengths."""
+    text = data.decode("utf-8", errors="replace")  # as load_key_files reads a file
+    sealed = _sealed_message()
+    for kind in (None, "ikev1", "ikev2"):
+        entries, _ = parse_table(text, kind, "fuzz")
+        for e in entries:
+            secrets = [e.key] if isinstance(e, V1Key) else [e.sk_ei, e.sk_er, e.sk_ai, e.sk_ar]
+            if any(k and (k.hex() in repr(e) or repr(k) in repr(e)) for k in secrets):
+                raise InternalError(f"key material of line {e.line} shows in its repr")
+            if isinstance(e, V2Keys):
+                message = e.spi_i + e.spi_r + sealed[16:]
+                dg = Datagram(frames=(1,), ts=0.0, src=_PEERS[0], dst=_PEERS[1], sport=4500, dport=4500,
+                              transport="udp", encap="non-esp", payload=message)
+                _check_problems(Decryptor(KeyStore.of([e])).process(dg, decode_message(message)).problems)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {"decoder": decoder, "pipeline": pipeline, "keys": keys}

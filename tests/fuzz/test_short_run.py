@@ -1,4 +1,4 @@
-"""A short fuzz run on every test run: seeded mutations of the seed inputs through both fuzz targets.
+"""A short fuzz run on every test run: seeded mutations of the seed inputs through every fuzz target.
 
 The long campaigns (``python -m fuzz.run``, see fuzz/README.md) search with
 coverage feedback for hours; this run tries a fixed few thousand inputs in about
@@ -24,6 +24,10 @@ Mutator = Callable[[bytes, random.Random], bytes]
 
 def _message(data: bytes, rng: random.Random) -> bytes:
     return mutate.ByteMutator(rng)(data, MAX_LEN["decoder"])
+
+
+def _table(data: bytes, rng: random.Random) -> bytes:
+    return mutate.ByteMutator(rng)(data, MAX_LEN["keys"])
 
 
 def _capture(data: bytes, rng: random.Random) -> bytes:
@@ -65,3 +69,7 @@ def test_decoder(where: str, tmp_path: Path) -> None:
 def test_pipeline(where: str, tmp_path: Path) -> None:
     files = _pcaps() if where == "pcaps" else _shared()
     _fuzz("pipeline", seeds.capture_seeds(files), 1000, 19, _capture, tmp_path)
+
+
+def test_keys(tmp_path: Path) -> None:
+    _fuzz("keys", seeds.key_seeds([REPO / "pcaps"]), 4000, 19, _table, tmp_path)
