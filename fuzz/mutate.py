@@ -5,7 +5,9 @@ there, and one in an IP or UDP header mostly makes the packet something other
 than IKE; either way the IKE code behind never sees the change. So a capture
 is mutated as a list of frames: usually the IKE message inside one UDP
 datagram, with the IP and UDP lengths fixed up afterwards; sometimes a whole
-frame, the record timestamps, the order of frames, or the raw file bytes.
+frame, the record timestamps, the order of frames, or the raw file bytes; and
+now and then the capture is rewritten as pcapng with an interface whose
+timestamp resolution and offset move every frame to an extreme time.
 
 The byte-level step is pluggable: the test suite's short run uses
 ``ByteMutator`` (seeded, so every run tries the same inputs); the long
@@ -27,6 +29,10 @@ _INTERESTING_16 = (0, 1, 3, 4, 7, 8, 12, 28, 0x7F, 0x80, 0xFF, 0x100, 0x3FFF, 0x
 _INTERESTING_32 = (0, 1, 28, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF)
 # pcap timestamps that stretch what a report does with time (year 9999, negative offsets)
 _TIMES = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 253402300799, 253402300800)
+
+# pcapng interface options that stretch time: if_tsresol (10^-n, or 2^-n with the top bit) and if_tsoffset
+_TSRESOL = (None, 0, 3, 6, 9, 0x7F, 0x80, 0x80 | 20, 0xFF)
+_TSOFFSET = (None, 0, -1, -(2 ** 31), 2 ** 40, -(2 ** 62), 2 ** 63 - 1)
 
 ByteMutate = Callable[[bytes, int], bytes]  # (data, max_size) -> mutated data
 
@@ -143,6 +149,9 @@ def mutate_capture(data: bytes, max_size: int, rng: random.Random, inner: ByteMu
     cap = pcapio.parse(data)
     if cap is None or not cap.records or rng.random() < 0.05:
         return inner(data, max_size)
+    if rng.random() < 0.03:
+        out = pcapio.to_pcapng(cap, rng.choice(_TSRESOL), rng.choice(_TSOFFSET))
+        return out if len(out) <= max_size else data[:max_size]
     records = cap.records
     i = rng.randrange(len(records))
     rec = records[i]
