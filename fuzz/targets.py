@@ -199,10 +199,12 @@ def pipeline(data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
     for settings, renderings in _analyses():
+        run = api.run([path], settings)
         try:
-            events = list(api.run([path], settings))
+            events = [next(run)]  # the file is opened before the first event
         except CaptureError:
             return  # not a capture at all: the CLI's usage error, exit status 2
+        events += run  # past the opening, a damaged file is data: nothing may raise
         for fmt, dressed in renderings:
             _render(fmt, dressed, events)
     _sas_view([e.sa for e in events if isinstance(e, SaResult)])
