@@ -21,7 +21,7 @@ What counts as a failure, beyond an exception escaping:
   not stop an analysis (``ike.decoder_error``, ``crypto.internal_error``,
   ``ikescope.rule_error``): in a report it reads like a finding about the
   capture, so for the fuzzer it is the bug it stands for;
-- JSON output that does not parse.
+- JSON output that does not parse or does not follow docs/report.schema.json.
 
 ``bounded`` limits the CPU time of one input (``Hang``), so a slow input is a
 failure rather than a stalled campaign. CPU time, not wall time: campaigns run
@@ -41,6 +41,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import jsonschema
 
 from ikescope import api
 from ikescope.crypto.decrypt import Decryptor
@@ -211,6 +213,16 @@ def pipeline(data: bytes) -> None:
     _decode_view(path, settings.keys)
 
 
+SCHEMA = json.loads((REPO / "docs" / "report.schema.json").read_text())
+
+
+@functools.cache
+def _schema(kind: str | None = None) -> Any:
+    """The validator of the whole json document, or of one jsonl record of ``kind`` ("sa", "finding", ...)."""
+    schema = SCHEMA if kind is None else {"$defs": SCHEMA["$defs"], **SCHEMA["$defs"][kind]}
+    return jsonschema.validators.validator_for(SCHEMA)(schema)
+
+
 def _render(fmt: str, dressed: bool, events: list) -> None:
     out = io.StringIO()
     options: dict[str, Any] = {"redactor": Redactor() if dressed else None,
@@ -223,10 +235,11 @@ def _render(fmt: str, dressed: bool, events: list) -> None:
     report.close()
     text = out.getvalue()
     if fmt == "json":
-        json.loads(text)
+        _schema().validate(json.loads(text))
     elif fmt == "jsonl":
         for line in text.splitlines():
-            json.loads(line)
+            record = json.loads(line)
+            _schema(record["kind"]).validate(record)
     _check_text(f"analyze --format {fmt}{' --redact --ladder' if dressed else ''}", text)
 
 

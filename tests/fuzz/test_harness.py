@@ -10,6 +10,7 @@ from fuzz import mutate, pcapio, seeds, targets
 from fuzz.run import ddmin, minimise, outcome
 from helpers import REPO
 from ikescope.diagnose.engine import Diagnoser
+from ikescope.report.model import SaResult
 from ikescope.wire import ikev2
 from ikescope.wire.decode import decode_message
 
@@ -42,6 +43,17 @@ def test_an_exception_escaping_is_a_failure_named_where_it_was_raised(monkeypatc
     signature, report = outcome("pipeline", IKEV2.read_bytes())
     raised_at = _boom.__code__.co_firstlineno + 1
     assert signature == f"ZeroDivisionError at test_harness.py:{raised_at}" and "markdown" in report
+
+
+def test_json_off_its_schema_is_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = SaResult.sa_doc
+
+    def fine(self: SaResult) -> dict:
+        return {**plain(self), "outcome": "fine"}
+
+    monkeypatch.setattr(SaResult, "sa_doc", fine)
+    signature, report = outcome("pipeline", IKEV2.read_bytes())
+    assert signature is not None and signature.startswith("ValidationError") and "'fine'" in report
 
 
 def test_an_input_that_takes_too_long_is_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
