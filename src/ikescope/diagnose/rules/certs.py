@@ -123,10 +123,13 @@ def cert_expired(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
             info = cert_info(CERT_X509_SIGNATURE, der)
             if info is None:
                 continue  # not a certificate we can read: nothing to say about its dates
+            try:
+                now = datetime.fromtimestamp(m.ts, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                continue  # a capture clock past any calendar says nothing about a certificate's dates
             start = datetime.fromtimestamp(info.not_before, tz=timezone.utc)
             end = datetime.fromtimestamp(info.not_after, tz=timezone.utc)
             subject = info.subject or "(empty subject)"
-            now = datetime.fromtimestamp(m.ts, tz=timezone.utc)
             if start <= now <= end:
                 continue
             early = now < start
