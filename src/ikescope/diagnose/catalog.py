@@ -35,7 +35,8 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
     "ike.exchange_mode_mismatch": ((Severity.WARNING, "on an SA that came up, while another SA between the same "
                                                       "peers used the other mode"),),
     "ike.fragments_incomplete": ((Severity.WARNING, "when the incomplete set is a response, or its exchange was "
-                                                    "answered all the same"),),
+                                                    "answered all the same, and for the one finding that counts "
+                                                    "the incomplete messages of an SA beyond the first three"),),
     "ike.lifetime_mismatch": ((Severity.ERROR, "when one of the SAs compared failed"),),
     "ike.malformed": ((Severity.WARNING, "when the decoder rates the fault a warning (a reserved bit set, bytes "
                                          "after the message, an unknown payload that is not critical)"),
@@ -63,8 +64,12 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
                       (Severity.WARNING, "when such a request went unanswered but the tunnel went on, or no quick "
                                          "mode followed the last exchange (the credentials may have been "
                                          "refused)")),
+    "ikescope.limit_reached": ((Severity.INFO, "on an IKE SA that came up and had more messages than are kept "
+                                               "per SA: a long-lived tunnel, not a storm"),),
     "net.fragments_lost": ((Severity.WARNING, "when the first fragment is missing, so the datagram may not have "
                                               "been IKE"),),
+    "net.tcp_stream_broken": ((Severity.INFO, "when the capture ends while a message of the stream is still "
+                                              "arriving"),),
 }
 
 
