@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..track.records import MessageRef, SaRecord
@@ -36,7 +37,7 @@ from ..wire.numbers import (
     N_V2_NAT_DETECTION_SOURCE_IP,
     N_V2_REDIRECT_SUPPORTED,
 )
-from ..wire.vendors import IMPLEMENTATION, VendorId
+from ..wire.vendors import IMPLEMENTATION
 from .finding import Confidence
 
 # A copy sent this soon after a message from the peer answers that message (an IKEv1
@@ -162,14 +163,15 @@ _VID_SETS = (
 )
 
 
-def _fits_vid_set(vids: Sequence[VendorId], pattern: _VidSet) -> bool:
+def _fits_vid_set(vids: Sequence[tuple[str, str | None]], pattern: _VidSet) -> bool:
+    """``vids``: (name, capability) of each VID, in order."""
     pos = 0
     for want in pattern.sequence:
         if want == _ANY_NATT:
-            while pos < len(vids) and vids[pos].capability == "nat-t":
+            while pos < len(vids) and vids[pos][1] == "nat-t":
                 pos += 1
             continue
-        if pos < len(vids) and vids[pos].name == want.rstrip("?"):
+        if pos < len(vids) and vids[pos][0] == want.rstrip("?"):
             pos += 1
         elif not want.endswith("?"):
             return False
@@ -182,13 +184,21 @@ def _by_vendor_set(sa: SaRecord, side: bool) -> PeerGuess | None:
     if sa.version != 1 or _unknown_vids(sa, side):
         return None  # these daemons send no VID that ikescope cannot name
     mine = [(frame, vid) for s, frame, vid in sa.vendor_info if s == side and vid.kind != IMPLEMENTATION]
-    vids = [v for _, v in mine]
+    found = _vid_set_guess(tuple((v.name, v.capability) for _, v in mine))
+    if found is None:
+        return None
+    implementation, sure, evidence = found
+    return PeerGuess(implementation, implementation, None, sure, "vendor ID set", evidence,
+                     tuple(sorted({f for f, _ in mine})))
+
+
+# A gateway sees the same few VID sets and notify lists again and again: what they say is kept (bounded).
+@lru_cache(maxsize=256)
+def _vid_set_guess(vids: tuple[tuple[str, str | None], ...]) -> tuple[str, Confidence, str] | None:
     for pattern in _VID_SETS:
         if vids and _fits_vid_set(vids, pattern):
-            sure = Confidence.LIKELY if any(v.name == pattern.telling for v in vids) else Confidence.POSSIBLE
-            return PeerGuess(pattern.implementation, pattern.implementation, None, sure,
-                             "vendor ID set", f"it sends {', '.join(v.name for v in vids)}: {pattern.source}",
-                             tuple(sorted({f for f, _ in mine})))
+            sure = Confidence.LIKELY if any(name == pattern.telling for name, _ in vids) else Confidence.POSSIBLE
+            return pattern.implementation, sure, f"it sends {', '.join(name for name, _ in vids)}: {pattern.source}"
     return None
 
 
@@ -225,14 +235,22 @@ def _by_notify_order(sa: SaRecord, side: bool) -> PeerGuess | None:
         return None
     first = next((m for m in sa.messages if m.exchange == EX_V2_IKE_SA_INIT and m.from_initiator == side
                   and m.retransmit_of is None and m.notifies), None)
-    if first is None or not _TELLING <= set(first.notifies):
+    found = None if first is None else _notify_order_guess(first.notifies)
+    if first is None or found is None:
+        return None
+    implementation, evidence = found
+    return PeerGuess(implementation, implementation, None, Confidence.POSSIBLE, "notify order", evidence,
+                     (first.frame,))
+
+
+@lru_cache(maxsize=256)
+def _notify_order_guess(notifies: tuple[int, ...]) -> tuple[str, str] | None:
+    if not _TELLING <= set(notifies):
         return None  # without NAT-D and fragmentation support both, the order tells nothing
     for implementation, order in _NOTIFY_ORDERS:
-        if _subsequence(first.notifies, order):
-            names = ", ".join(reg.notify_name(2, n) for n in first.notifies)
-            return PeerGuess(implementation, implementation, None, Confidence.POSSIBLE, "notify order",
-                             f"its IKE_SA_INIT carries {names} in the order {implementation} writes them",
-                             (first.frame,))
+        if _subsequence(notifies, order):
+            names = ", ".join(reg.notify_name(2, n) for n in notifies)
+            return implementation, f"its IKE_SA_INIT carries {names} in the order {implementation} writes them"
     return None
 
 
