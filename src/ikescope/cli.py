@@ -171,16 +171,20 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Processes to spread each capture over, by pairs of peers (default: the machine's cores, "
                    "for captures of 8 MiB or more).")
+@click.option("--rotated", is_flag=True,
+              help="FILES are pieces of one rotated capture (those of each directory): read them as one, "
+                   "in the order of their first frames, frames numbered across the pieces.")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
-            expect_esp: str | None, idle_timeout: float, jobs: int | None) -> None:
+            expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
     keys = _keys(key_files)
     options: dict[str, Any] = {"redactor": Redactor() if redact else None,
-                               "ladder": sasview.render_ladder if ladder else None, "paths": files}
+                               "ladder": sasview.render_ladder if ladder else None,
+                               "paths": api.input_names(files, rotated)}
     if fmt in ("text", "markdown"):
         options["everything"] = everything
     if fmt == "jsonl":
@@ -191,7 +195,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     try:
         for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
-                             ladder=options["ladder"], keep_going=True):
+                             ladder=options["ladder"], keep_going=True, rotated=rotated):
             out.feed(event)
             if isinstance(event, InputFailed):
                 unreadable.append(event.record.error or event.record.path)
