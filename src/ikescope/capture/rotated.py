@@ -107,7 +107,7 @@ class RotatedCapture:
     def __init__(self, paths: Sequence[str]) -> None:
         self.paths = list(paths)
         self.files: list[FileRecord] = []
-        self._sizes = [_size(p) for p in self.paths]
+        self._sizes = [size(p) for p in self.paths]
         self._done = 0  # bytes of the files read to their end
         self._reader: CaptureReader | None = None
 
@@ -154,7 +154,8 @@ class RotatedCapture:
                 last_ts = rec.last_ts if last_ts is None else max(last_ts, rec.last_ts)
 
 
-def _size(path: str) -> int:
+def size(path: str) -> int:
+    """The file's size in bytes, 0 when it cannot be seen (it is then reported when it is opened)."""
     try:
         return os.path.getsize(path)
     except OSError:
