@@ -12,6 +12,7 @@ reported, then one line per unreadable file, then status 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -276,12 +277,15 @@ def fleet(paths: tuple[str, ...], pattern: str | None, scheduler: str | None, wo
     lines = fmt == "jsonl" or jsonl_file is not None
     tick, stop = _fleet_progress(len(work.sequences))
     try:
-        for unit in fleetrun.run(work.sequences, settings, lines, workers, scheduler):
-            for sink in ([sys.stdout] if fmt == "jsonl" else []) + ([jsonl_file] if jsonl_file else []):
-                sink.write(unit.lines)
-                sink.flush()
-            summary.add(unit.gateway, unit.record)
-            tick(unit.name)
+        # closing: the cluster stops when the loop ends, also on an error or Ctrl-C, not when the
+        # traceback that holds the generator is freed.
+        with contextlib.closing(fleetrun.run(work.sequences, settings, lines, workers, scheduler)) as units:
+            for unit in units:
+                for sink in ([sys.stdout] if fmt == "jsonl" else []) + ([jsonl_file] if jsonl_file else []):
+                    sink.write(unit.lines)
+                    sink.flush()
+                summary.add(unit.gateway, unit.record)
+                tick(unit.name)
     finally:
         stop()
     doc = summary.to_dict()
