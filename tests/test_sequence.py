@@ -26,6 +26,7 @@ def test_equal_times_fall_back_to_the_name_and_files_without_frames_go_last() ->
 def test_a_lone_directory_is_named_by_its_last_part() -> None:
     assert [s.name for s in group([("/data/captures/edge-7/x.pcap", 1.0)])] == ["edge-7"]
     assert [s.name for s in group([("x.pcap", 1.0)])] == ["."]
+    assert group([]) == []
 
 
 def test_a_pattern_takes_the_point_from_the_name_wherever_the_file_lies() -> None:

@@ -273,6 +273,10 @@ def fleet(paths: tuple[str, ...], pattern: str | None, scheduler: str | None, wo
     if work.skipped:
         click.echo(f"ikescope: {len(work.skipped)} files are no captures and were left out, e.g. {work.skipped[0]}",
                    err=True)
+    if not work.sequences:
+        for error in work.errors:
+            click.echo(f"ikescope: {error}", err=True)
+        raise IkescopeError(f"no capture file in {', '.join(paths)}")
     summary = fleetreport.Fleet()
     lines = fmt == "jsonl" or jsonl_file is not None
     tick, stop = _fleet_progress(len(work.sequences))

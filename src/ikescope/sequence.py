@@ -82,8 +82,7 @@ def _by_time(member: tuple[str, float | None]) -> tuple[bool, float, str]:
 def _short_names(dirs: list[str]) -> dict[str, str]:
     """Directories named from below what they have in common: ``captures/gw01`` and
     ``captures/gw02`` are ``gw01`` and ``gw02``; a lone directory keeps its last part."""
-    if len(dirs) == 1:
-        only = dirs[0]
-        return {only: os.path.basename(os.path.normpath(only)) if only else "."}
+    if len(dirs) < 2:
+        return {d: os.path.basename(os.path.normpath(d)) if d else "." for d in dirs}
     common = os.path.commonpath([os.path.abspath(d or ".") for d in dirs])
     return {d: os.path.relpath(os.path.abspath(d or "."), common) for d in dirs}
