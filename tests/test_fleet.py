@@ -48,7 +48,7 @@ def _summary(units: list[UnitResult]) -> dict[str, Any]:
 
 
 def _fields(unit: UnitResult) -> tuple:
-    return unit.index, unit.name, unit.lines, unit.record, unit.gateway.to_dict()
+    return unit.index, unit.name, unit.jsonl, unit.record, unit.gateway.to_dict()
 
 
 def test_two_local_workers_give_exactly_the_result_of_one_process(fleet_dir: Path) -> None:
@@ -79,7 +79,7 @@ def test_sas_cross_the_rotations_as_one_sa(fleet_dir: Path) -> None:
     def piece(frame: int) -> int:
         return max(i for i, s in enumerate(starts) if s <= frame)
 
-    sas = [json.loads(line) for line in unit.lines.splitlines() if '"kind": "sa"' in line]
+    sas = [json.loads(line) for line in "".join(unit.lines()).splitlines() if '"kind": "sa"' in line]
     crossing = [sa for sa in sas if piece(sa["first_frame"]) != piece(sa["last_frame"])]
     assert crossing, "the generated fleet should have SAs that span a rotation"
     assert unit.record["frames"] == sum(f["frames"] for f in unit.record["files"])
@@ -96,7 +96,7 @@ def test_one_peer_refused_by_every_gateway_is_one_line(fleet_dir: Path) -> None:
     counts = [p["sas"] for p in gw["failing_peers"]]
     assert counts == sorted(counts, reverse=True) and "198.51.100.1" not in {p["peer"] for p in gw["failing_peers"]}
     unit = analyze_unit(plan([str(fleet_dir / "gw01")]).sequences[0], 0, Settings())
-    sas = [json.loads(line) for line in unit.lines.splitlines() if '"kind": "sa"' in line]
+    sas = [json.loads(line) for line in "".join(unit.lines()).splitlines() if '"kind": "sa"' in line]
     assert sum(c["sas"] for c in gw["causes"]) == sum(not quiet(sa) for sa in sas) > 0
     assert doc["totals"]["capture_points"] == POINTS and doc["totals"]["files"] == POINTS * FILES
 

@@ -286,7 +286,8 @@ def fleet(paths: tuple[str, ...], pattern: str | None, scheduler: str | None, wo
         with contextlib.closing(fleetrun.run(work.sequences, settings, lines, workers, scheduler)) as units:
             for unit in units:
                 for sink in ([sys.stdout] if fmt == "jsonl" else []) + ([jsonl_file] if jsonl_file else []):
-                    sink.write(unit.lines)
+                    for text in unit.lines():
+                        sink.write(text)
                     sink.flush()
                 summary.add(unit.gateway, unit.record)
                 tick(unit.name)

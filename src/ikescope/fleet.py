@@ -21,10 +21,12 @@ file system), and the workers must have the same ikescope installed.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
 import re
+import zlib
 from collections.abc import Iterator, Sequence as Seq
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -83,19 +85,29 @@ def plan(paths: Seq[str], pattern: str | None = None) -> Plan:
 class UnitResult:
     """What one unit sends back: plain data, small next to its captures.
 
-    lines: its SAs, findings and input as JSONL (empty unless asked for), in capture order.
+    jsonl: its SAs, findings and input as JSONL in capture order, zlib-compressed as they were
+    made (empty unless asked for): a unit holds its lines until it is done, and compressed they
+    take about an eighth of the memory and of the network (some 800 bytes per SA).
     record: its input record, with ``capture_point`` and ``files``.
     """
 
     index: int
     name: str
-    lines: str
+    jsonl: bytes
     record: dict[str, Any]
     gateway: Gateway
 
+    def lines(self, chunk: int = 1 << 20) -> Iterator[str]:
+        """The JSONL text, a piece at a time, so that it is never whole in memory here either."""
+        unpack, text = zlib.decompressobj(), codecs.getincrementaldecoder("utf-8")()
+        data = memoryview(self.jsonl)
+        for start in range(0, len(data), chunk):
+            yield text.decode(unpack.decompress(data[start : start + chunk]))
+        yield text.decode(unpack.flush(), final=True)
 
-def _line(kind: str, point: str, doc: dict[str, Any]) -> str:
-    return json.dumps({"schema_version": SCHEMA_VERSION, "kind": kind, "capture_point": point, **doc}) + "\n"
+
+def _line(kind: str, point: str, doc: dict[str, Any]) -> bytes:
+    return (json.dumps({"schema_version": SCHEMA_VERSION, "kind": kind, "capture_point": point, **doc}) + "\n").encode()
 
 
 def analyze_unit(seq: Sequence, index: int, settings: Settings, lines: bool = True) -> UnitResult:
@@ -104,7 +116,8 @@ def analyze_unit(seq: Sequence, index: int, settings: Settings, lines: bool = Tr
     record = InputRecord(path=seq.name)
     pipe = Pipeline(settings, index, record)
     gateway = Gateway(seq.name, index)
-    out: list[str] = []
+    pack = zlib.compressobj(1)  # the fastest level: a few per cent of the analysis' time
+    out: list[bytes] = []
 
     def take(events: list[SaResult | CaptureFinding]) -> None:
         for event in events:
@@ -112,13 +125,13 @@ def analyze_unit(seq: Sequence, index: int, settings: Settings, lines: bool = Tr
                 r = event.render()
                 gateway.add_sa(r.sa_doc, r.findings, r.peers)
                 if lines:
-                    out.append(_line("sa", seq.name, r.sa_doc))
-                    out.extend(_line("finding", seq.name, f) for f in r.findings)
+                    out.append(pack.compress(_line("sa", seq.name, r.sa_doc)))
+                    out.extend(pack.compress(_line("finding", seq.name, f)) for f in r.findings)
             else:
                 doc = event.doc()
                 gateway.add_capture_finding(doc)
                 if lines:
-                    out.append(_line("finding", seq.name, doc))
+                    out.append(pack.compress(_line("finding", seq.name, doc)))
 
     for frame in capture:
         take(pipe.feed(frame))
@@ -126,8 +139,8 @@ def analyze_unit(seq: Sequence, index: int, settings: Settings, lines: bool = Tr
     record.truncated, record.truncated_detail = capture.truncated, capture.truncated_detail
     doc = {"input": index, **record.to_dict(), "files": [f.to_dict() for f in capture.files]}
     if lines:
-        out.append(_line("input", seq.name, doc))
-    return UnitResult(index, seq.name, "".join(out), {"capture_point": seq.name, **doc}, gateway)
+        out += [pack.compress(_line("input", seq.name, doc)), pack.flush()]
+    return UnitResult(index, seq.name, b"".join(out), {"capture_point": seq.name, **doc}, gateway)
 
 
 @contextmanager
