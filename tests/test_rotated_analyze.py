@@ -40,7 +40,7 @@ def test_an_sa_split_across_two_files_is_one_sa(tmp_path: Path) -> None:
     rotated = analyze("--rotated", str(newer), str(older))
     assert len(expected["sas"]) == 1 and expected["sas"][0]["outcome"] == "established"
     assert rotated["sas"] == expected["sas"] and rotated["findings"] == expected["findings"]
-    assert [(i["path"], i["frames"]) for i in rotated["inputs"]] == [(f"{older} .. {newer}", 6)]
+    assert [(i["path"], i["frames"]) for i in rotated["inputs"]] == [(f"{older} .. {newer.name}", 6)]
     # Read as two captures, the one SA is two halves: an IKE_SA_INIT left incomplete, and an IKE_AUTH
     # that seems to start an SA of its own.
     apart = analyze(str(older), str(newer))
@@ -62,8 +62,13 @@ def test_each_directory_is_its_own_rotated_capture(tmp_path: Path) -> None:
         split_pcap(REPO / "pcaps" / "ikev2-psk-success.pcap", 4, tmp_path / name / "x0", tmp_path / name / "x1")
     report = analyze("--rotated", *(str(p) for p in sorted(tmp_path.glob("gw*/x*"))))
     assert [(i["path"], i["frames"]) for i in report["inputs"]] == [
-        (f"{tmp_path}/gw1/x0 .. {tmp_path}/gw1/x1", 6), (f"{tmp_path}/gw2/x0 .. {tmp_path}/gw2/x1", 6)]
+        (f"{tmp_path}/gw1/x0 .. x1", 6), (f"{tmp_path}/gw2/x0 .. x1", 6)]
     assert [sa["outcome"] for sa in report["sas"]] == ["established", "established"]
+    # With two inputs an SA is named with its input; the file names are the same in both, so the
+    # directory tells them apart.
+    text = CliRunner().invoke(cli, ["analyze", "--rotated", *(str(p) for p in sorted(tmp_path.glob("gw*/x*")))])
+    assert f"{tmp_path}/gw2/x0 .. x1: 6 frames, 4 IKE messages, 1 IKE SAs" in text.stdout
+    assert f"(SA 3 in {tmp_path}/gw1/x0 .. x1)" in " ".join(text.stdout.split())
 
 
 def test_a_piece_that_is_no_capture_is_reported_after_the_others(tmp_path: Path) -> None:

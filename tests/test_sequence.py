@@ -46,5 +46,5 @@ def test_a_file_the_pattern_does_not_place_is_an_error_not_a_guess() -> None:
 
 
 def test_a_sequence_is_labelled_by_its_first_and_last_file() -> None:
-    assert Sequence("p", ("a", "b", "c")).label == "a .. c"
+    assert Sequence("p", ("d/a", "d/b", "d/c")).label == "d/a .. c"
     assert Sequence("p", ("a",)).label == "a"

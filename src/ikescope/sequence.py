@@ -36,8 +36,12 @@ class Sequence:
 
     @property
     def label(self) -> str:
-        """How a report of files names the sequence: its first and last file, or its only one."""
-        return self.files[0] if len(self.files) == 1 else f"{self.files[0]} .. {self.files[-1]}"
+        """How a report of files names the sequence: its only file, or its first and last, the
+        last without the directory they share (``caps/ike.pcap3 .. ike.pcap2``), so that the
+        short name of the input is that of its files."""
+        if len(self.files) == 1:
+            return self.files[0]
+        return f"{self.files[0]} .. {os.path.basename(self.files[-1])}"
 
 
 def point_of(path: str, pattern: re.Pattern[str] | None) -> str | None:
