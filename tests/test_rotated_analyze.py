@@ -66,7 +66,8 @@ def test_each_directory_is_its_own_rotated_capture(tmp_path: Path) -> None:
     assert [sa["outcome"] for sa in report["sas"]] == ["established", "established"]
     # With two inputs an SA is named with its input; the file names are the same in both, so the
     # directory tells them apart.
-    text = CliRunner().invoke(cli, ["analyze", "--rotated", *(str(p) for p in sorted(tmp_path.glob("gw*/x*")))])
+    pieces = [str(p) for p in sorted(tmp_path.glob("gw*/x*"))]
+    text = CliRunner().invoke(cli, ["analyze", "--rotated", *pieces])
     assert f"{tmp_path}/gw2/x0 .. x1: 6 frames, 4 IKE messages, 1 IKE SAs" in text.stdout
     assert f"(SA 3 in {tmp_path}/gw1/x0 .. x1)" in " ".join(text.stdout.split())
 
@@ -77,5 +78,6 @@ def test_a_piece_that_is_no_capture_is_reported_after_the_others(tmp_path: Path)
     result = CliRunner().invoke(cli, ["analyze", "--rotated", "--format", "json", good, str(tmp_path / "junk")])
     assert result.exit_code == 2 and "not a pcap or pcapng file" in result.stderr
     report = json.loads(result.stdout)
-    assert [(i["path"], i["error"] is None) for i in report["inputs"]] == [(good, True), (str(tmp_path / "junk"), False)]
+    assert [(i["path"], i["error"] is None) for i in report["inputs"]] == [(good, True),
+                                                                           (str(tmp_path / "junk"), False)]
     assert [sa["outcome"] for sa in report["sas"]] == ["established"]

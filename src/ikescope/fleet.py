@@ -7,7 +7,7 @@ lets Dask's scheduler place units on whatever workers it has; ikescope keeps no
 scheduler of its own, only the order of the report.
 
 ``analyze_unit`` runs where the unit is placed. It sends back plain data: the
-unit's JSONL lines (when they are wanted), its input record and the gateway's
+unit's JSONL lines (when they are wanted, compressed), its input record and the gateway's
 summary (``report.fleet.Gateway``), so neither SA records nor the pipeline's
 state cross the network. The caller adds the summaries into a
 ``report.fleet.Fleet``, whose output does not depend on which unit finished
@@ -181,7 +181,8 @@ def run(sequences: list[Sequence], settings: Settings, lines: bool = True, worke
     with connect(workers, scheduler) as client:
         from distributed import as_completed
 
-        futures = [client.submit(analyze_unit, seq, index, settings, lines, pure=False, priority=sum(map(size, seq.files)))
+        futures = [client.submit(analyze_unit, seq, index, settings, lines, pure=False,
+                                 priority=sum(map(size, seq.files)))
                    for index, seq in enumerate(sequences)]
         try:
             for future in as_completed(futures):
