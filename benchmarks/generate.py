@@ -12,6 +12,10 @@ gateway   What a VPN gateway's link carries: ESP, ESP-in-UDP, TCP, DNS, VLAN, IP
 flood     Unanswered IKEv2 IKE_SA_INIT requests, each with a new initiator SPI, from
           the 254 hosts of 203.0.113.0/24 to 198.51.100.1: the per-SPI state a tracker
           has to keep when nothing ever completes.
+fleet     A directory per gateway, each holding its capture rotated into several files
+          as a ring of ``tcpdump -C -W`` leaves it: replayed lab negotiations with the
+          gateway as responder, mostly tunnels that come up, a few failures, and one
+          peer that every gateway refuses with the same proposal mismatch.
 
 The same seed gives the same bytes, and a smaller ``--messages`` (or ``--frames``)
 gives exactly the first part of the larger capture, so a small file measures the
@@ -21,6 +25,7 @@ only used to build the background templates.
     python benchmarks/generate.py ike-only OUT.pcap [--messages 200000] [--seed 1]
     python benchmarks/generate.py gateway OUT.pcap [--frames 1000000] [--ike-share 0.02]
     python benchmarks/generate.py flood OUT.pcap [--spis 300000]
+    python benchmarks/generate.py fleet OUTDIR [--points 12] [--files 6] [--negotiations 40]
 """
 
 from __future__ import annotations
@@ -207,6 +212,7 @@ class Negotiation:
     frames: tuple[FrameTemplate, ...]
     roles: int
     sas: int
+    name: str = ""  # the lab capture's stem
 
 
 @cache
@@ -225,7 +231,7 @@ def lab_negotiations() -> tuple[Negotiation, ...]:
         t0, span = kept[0][0], kept[-1][0] - kept[0][0]
         scale = min(1.0, MAX_SPAN_US / span) if span else 1.0
         templates = tuple(replace(t, offset_us=round((ts - t0) * scale)) for ts, t in kept)
-        out.append(Negotiation(templates, len(roles), sa_counts.get(path.name, 1)))
+        out.append(Negotiation(templates, len(roles), sa_counts.get(path.name, 1), path.stem))
     return tuple(out)
 
 
@@ -565,6 +571,63 @@ def write_flood(path: Path, spis: int = 300_000, seed: int = 1, spacing_us: int 
     return stats
 
 
+FLEET_SHARE_FAILED = 0.15  # of a gateway's negotiations, drawn among the lab's failures
+FLEET_BAD_PEER = bytes((203, 0, 113, 66))  # refused by every gateway: its IKE proposal matches none
+FLEET_RATE = 0.5  # new negotiations per second at one gateway: a few open at any time
+
+
+def write_fleet(out: Path, points: int = 12, files: int = 6, negotiations: int = 40, seed: int = 1) -> Stats:
+    """``points`` directories ``gwNN``, each with one gateway's capture cut into ``files`` pieces
+    of equal frame counts, named ``ike.pcap0`` ... as a wrapped ring names them (at gateway k the
+    oldest piece is ``ike.pcap{k % files}``), so only the frames' times give the order.
+
+    Gateway k is 198.51.100.k and answers ``negotiations`` lab negotiations started as a Poisson
+    process of FLEET_RATE from random initiators, each gateway's time shifted by 37 s from the
+    previous one's; FLEET_SHARE_FAILED of them replay a failure. FLEET_BAD_PEER starts one
+    negotiation of ``ikev2-ike-proposal-mismatch`` at each gateway. Negotiations overlap, so
+    some cross from one piece into the next.
+    """
+    rng = random.Random(seed)
+    lab = lab_negotiations()
+    labels = {c["file"].removesuffix(".pcap"): c["root_cause"] for c in
+              json.loads((LAB / "labels.json").read_text())["captures"]}
+    good = [n for n in lab if labels.get(n.name) is None]
+    bad = [n for n in lab if labels.get(n.name) is not None]
+    refused = next(n for n in lab if n.name == "ikev2-ike-proposal-mismatch")
+    stats = Stats("fleet", extra={"points": points, "files": points * files})
+    replay = 0
+    for k in range(1, points + 1):
+        gateway = RESPONDERS[k - 1]
+        start = EPOCH_US + (k - 1) * 37_000_000
+        chosen = [rng.choice(bad) if rng.random() < FLEET_SHARE_FAILED else rng.choice(good)
+                  for _ in range(negotiations)]
+        bad_at = rng.randrange(negotiations)
+        frames: list[tuple[int, int, bytes]] = []
+        ts = start
+        for i, neg in enumerate(chosen + [refused]):
+            replay += 1
+            peer = FLEET_BAD_PEER if neg is refused and i == negotiations else rng.choice(INITIATORS)
+            at = start + bad_at * 2_000_000 if i == negotiations else ts
+            addrs = [peer, gateway] + [rng.choice(INITIATORS) for _ in range(neg.roles - 2)]
+            frames += [(at + t.offset_us, len(frames) + j, t.render(addrs, replay)) for j, t in enumerate(neg.frames)]
+            stats.ike_sas += neg.sas
+            stats.ike_messages += sum(t.ike for t in neg.frames)
+            if i < negotiations:
+                ts += max(1, round(rng.expovariate(FLEET_RATE) * 1e6))
+        frames.sort()
+        stats.negotiations += negotiations + 1
+        stats.frames += len(frames)
+        folder = out / f"gw{k:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        per = -(-len(frames) // files)
+        for piece in range(files):
+            with pcap_writer(folder / f"ike.pcap{(piece + k) % files}") as write:
+                for when, _, data in frames[piece * per : (piece + 1) * per]:
+                    write(when, data)
+        stats.seconds = max(stats.seconds, round((frames[-1][0] - EPOCH_US) / 1e6, 3))
+    return stats
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -580,6 +643,11 @@ def main() -> None:
     p = kinds.add_parser("flood", help="unanswered IKE_SA_INIT requests under distinct SPIs")
     p.add_argument("out", type=Path)
     p.add_argument("--spis", type=int, default=300_000)
+    p = kinds.add_parser("fleet", help="rotated captures of many gateways, a directory each")
+    p.add_argument("out", type=Path)
+    p.add_argument("--points", type=int, default=12)
+    p.add_argument("--files", type=int, default=6)
+    p.add_argument("--negotiations", type=int, default=40, help="negotiations per gateway")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -587,6 +655,8 @@ def main() -> None:
         stats = write_ike_only(args.out, args.messages, args.seed)
     elif args.kind == "gateway":
         stats = write_gateway(args.out, args.frames, args.ike_share, args.seed)
+    elif args.kind == "fleet":
+        stats = write_fleet(args.out, args.points, args.files, args.negotiations, args.seed)
     else:
         stats = write_flood(args.out, args.spis, args.seed)
     stats.extra["write_seconds"] = round(time.perf_counter() - start, 2)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import parallel
+from . import parallel, sequence
+from .capture.rotated import RotatedCapture, first_frame
 from .capture.pcapfile import CaptureReader, open_capture
 from .crypto.decrypt import Decryptor
 from .crypto.keys import KeyStore
@@ -230,7 +231,7 @@ ProgressHook = Callable[[str, int, "int | None"], None]
 PROGRESS_EVERY = 8192  # frames between two progress reports
 
 
-def _with_progress(reader: CaptureReader, path: str, hook: ProgressHook | None) -> Iterator[Frame]:
+def _with_progress(reader: CaptureReader | RotatedCapture, path: str, hook: ProgressHook | None) -> Iterator[Frame]:
     if hook is None:
         yield from reader
         return
@@ -255,9 +256,33 @@ def _open_all(paths: Iterable[str | Path], keep_going: bool) -> list[tuple[str, 
     return out
 
 
+def _open_rotated(paths: Iterable[str | Path], keep_going: bool
+                  ) -> list[tuple[str, RotatedCapture | CaptureError]]:
+    """The sequences of rotated pieces (``sequence``), then the files that are no captures, as
+    ``_open_all`` gives them. Every piece's first frame is read here, to order the pieces."""
+    found: list[tuple[str, float | None]] = []
+    failed: list[tuple[str, RotatedCapture | CaptureError]] = []
+    for p in paths:
+        try:
+            found.append((str(p), first_frame(str(p))))
+        except CaptureError as exc:
+            if not keep_going:
+                raise
+            failed.append((str(p), exc))
+    return [(seq.label, RotatedCapture(seq.files)) for seq in sequence.group(found)] + failed
+
+
+def input_names(paths: Iterable[str | Path], rotated: bool = False) -> list[str]:
+    """What ``run`` names its inputs, in its order, so a report can name them before they start."""
+    if not rotated:
+        return [str(p) for p in paths]
+    return [name for name, _ in _open_rotated(paths, keep_going=True)]
+
+
 def run(paths: Iterable[str | Path], settings: Settings | None = None,
         progress: ProgressHook | None = None, jobs: int | None = 1,
-        ladder: Callable[[SaRecord], list[str]] | None = None, keep_going: bool = False) -> Iterator[Event]:
+        ladder: Callable[[SaRecord], list[str]] | None = None, keep_going: bool = False,
+        rotated: bool = False) -> Iterator[Event]:
     """Analyse capture files as a stream of events: each input's start, every SA as it
     closes, capture-level findings, each input's end with its counts. Nothing is kept
     once handed on, so a capture of any length runs in bounded memory.
@@ -272,10 +297,14 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
     for smaller ones, where starting workers costs more than it saves. With several
     processes SAs and capture findings arrive already rendered (``SaRendered``,
     ``FindingRendered``), their ladders drawn by ``ladder``.
+
+    ``rotated``: the files are pieces of rotated captures (``sequence``): those of one
+    directory are one input, read in the order of their first frames, with frames numbered
+    across the pieces.
     """
     st = settings or Settings()
-    readers = _open_all(paths, keep_going)
-    sizes = [reader.progress()[1] or 0 for _, reader in readers if isinstance(reader, CaptureReader)]
+    readers = _open_rotated(paths, keep_going) if rotated else _open_all(paths, keep_going)
+    sizes = [reader.progress()[1] or 0 for _, reader in readers if not isinstance(reader, CaptureError)]
     if jobs is None:
         jobs = (os.cpu_count() or 1) if any(size >= PARALLEL_MIN_BYTES for size in sizes) else 1
     pool = parallel.Pool(jobs) if jobs > 1 else None

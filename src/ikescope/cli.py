@@ -12,6 +12,7 @@ reported, then one line per unreadable file, then status 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -171,16 +172,20 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Processes to spread each capture over, by pairs of peers (default: the machine's cores, "
                    "for captures of 8 MiB or more).")
+@click.option("--rotated", is_flag=True,
+              help="FILES are pieces of one rotated capture (those of each directory): read them as one, "
+                   "in the order of their first frames, frames numbered across the pieces.")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
-            expect_esp: str | None, idle_timeout: float, jobs: int | None) -> None:
+            expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
     keys = _keys(key_files)
     options: dict[str, Any] = {"redactor": Redactor() if redact else None,
-                               "ladder": sasview.render_ladder if ladder else None, "paths": files}
+                               "ladder": sasview.render_ladder if ladder else None,
+                               "paths": api.input_names(files, rotated)}
     if fmt in ("text", "markdown"):
         options["everything"] = everything
     if fmt == "jsonl":
@@ -191,7 +196,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     try:
         for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
-                             ladder=options["ladder"], keep_going=True):
+                             ladder=options["ladder"], keep_going=True, rotated=rotated):
             out.feed(event)
             if isinstance(event, InputFailed):
                 unreadable.append(event.record.error or event.record.path)
@@ -228,6 +233,89 @@ def _open_runs(files: tuple[str, ...], keys: KeyStore | None, fragments: bool = 
         except CaptureError as e:
             errors.append(str(e))
     return runs, errors
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--group", "pattern", default=None, metavar="REGEX",
+              help="Take the capture point from the file name (its group 'point', else its first group) instead "
+                   "of the directory, e.g. '^(gw\\d+)-'.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="An existing Dask cluster to work on, e.g. tcp://10.0.0.5:8786 (default: a cluster on this "
+                   "machine).")
+@click.option("--workers", type=click.IntRange(0, 1024), default=None, metavar="N",
+              help="Worker processes of the cluster on this machine (default: its cores; 0: no Dask, one "
+                   "capture point after the other in this process).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "jsonl"]), default="text",
+              show_default=True, help="Output format; jsonl writes every IKE SA and finding, then the summary.")
+@click.option("--jsonl", "jsonl_file", type=click.File("w"), default=None, metavar="FILE",
+              help="Also write every IKE SA and finding to FILE as JSONL, as each capture point is done.")
+@KEYS
+@click.option("--no-audit", is_flag=True, help="Leave out remarks on weak algorithms of negotiations that worked.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit with status 1 when a finding of this severity (or worse) is reported.")
+@click.option("--expect-ike", default=None, metavar="PROPOSALS", help="The local IKE proposals (strongSwan syntax).")
+@click.option("--expect-esp", default=None, metavar="PROPOSALS", help="The local ESP proposals (strongSwan syntax).")
+@click.option("--idle-timeout", type=click.FloatRange(1, None), default=600.0, show_default=True, metavar="S",
+              help="Seconds of quiet after which an IKE SA is concluded.")
+def fleet(paths: tuple[str, ...], pattern: str | None, scheduler: str | None, workers: int | None, fmt: str,
+          jsonl_file: Any, key_files: tuple[str, ...], no_audit: bool, fail_on: str, expect_ike: str | None,
+          expect_esp: str | None, idle_timeout: float) -> None:
+    """Analyse the rotated captures of many gateways (files, directories, globs in PATHS): one
+    sequence per capture point, spread over a Dask cluster, one fleet summary."""
+    from . import fleet as fleetrun
+    from .report import fleet as fleetreport
+
+    diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
+                            expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (), audit=not no_audit)
+    settings = api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=_keys(key_files))
+    work = fleetrun.plan(paths, pattern)
+    if work.skipped:
+        click.echo(f"ikescope: {len(work.skipped)} files are no captures and were left out, e.g. {work.skipped[0]}",
+                   err=True)
+    if not work.sequences:
+        for error in work.errors:
+            click.echo(f"ikescope: {error}", err=True)
+        raise IkescopeError(f"no capture file in {', '.join(paths)}")
+    summary = fleetreport.Fleet()
+    lines = fmt == "jsonl" or jsonl_file is not None
+    tick, stop = _fleet_progress(len(work.sequences))
+    try:
+        # closing: the cluster stops when the loop ends, also on an error or Ctrl-C, not when the
+        # traceback that holds the generator is freed.
+        with contextlib.closing(fleetrun.run(work.sequences, settings, lines, workers, scheduler)) as units:
+            for unit in units:
+                for sink in ([sys.stdout] if fmt == "jsonl" else []) + ([jsonl_file] if jsonl_file else []):
+                    for text in unit.lines():
+                        sink.write(text)
+                    sink.flush()
+                summary.add(unit.gateway, unit.record)
+                tick(unit.name)
+    finally:
+        stop()
+    doc = summary.to_dict()
+    (_write_text if fmt == "text" else sys.stdout.write)(fleetreport.render(doc, fmt))
+    for error in work.errors + summary.errors:
+        click.echo(f"ikescope: {error}", err=True)
+    if work.errors or summary.errors:
+        sys.exit(EXIT_USAGE)
+    counts = doc["totals"]["findings"]
+    if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _fleet_progress(total: int) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """Capture points done over the fleet, on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return lambda name: None, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("capture points"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+    task = bar.add_task("", total=total)
+    bar.start()
+    return (lambda name: bar.update(task, advance=1, description=f"last done: {name}")), bar.stop
 
 
 @cli.command()
