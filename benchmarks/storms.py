@@ -48,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -325,6 +326,67 @@ def write_time_jumps(path: Path, n: int, seed: int = 1) -> Stats:
     return counter.finish(first, last)
 
 
+def _retransmissions(n: int, seed: int) -> list[tuple[int, bytes]]:
+    """(µs, frame) of n copies of one unanswered IKE_SA_INIT request, 1 ms apart: the readable part
+    before the file turns hostile."""
+    rng = random.Random(seed)
+    src = SOURCES[0]
+    frame = udp(src, RESPONDER, ike_sa_init_request(spi(0), src, RESPONDER, rng.randbytes(64), rng.randbytes(32)))
+    return [(EPOCH_US + (i + 1) * 1000, frame) for i in range(n)]
+
+
+def _gzip_member(data: bytes) -> bytes:
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip member (RFC 1952)
+    return z.compress(data) + z.flush()
+
+
+_ZERO_MIB = 16
+_ZEROS = _gzip_member(bytes(_ZERO_MIB << 20))  # 16 MiB of zeros in about 16 KiB
+
+
+def write_gzip_bomb(path: Path, n: int, seed: int = 1) -> Stats:
+    """A gzip capture that inflates to n MiB: 1,000 IKE messages, then zeros (records of length 0),
+    member after member, so the bomb never exists inflated, neither here nor on disk."""
+    frames = _retransmissions(1000, seed)
+    head = generate._PCAP_HEADER + b"".join(generate._RECORD.pack(*divmod(ts, 1_000_000), len(f), len(f)) + f
+                                            for ts, f in frames)
+    with open(path, "wb") as out:
+        out.write(_gzip_member(head))
+        for _ in range(max(0, n - len(head) // (1 << 20)) // _ZERO_MIB):
+            out.write(_ZEROS)
+    return Stats("gzip-bomb", frames=len(frames), ike_messages=len(frames), ike_sas=1, negotiations=1)
+
+
+def _pcapng_block(kind: int, body: bytes) -> bytes:
+    body += bytes(-len(body) % 4)
+    return struct.pack("<II", kind, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+
+def write_pcapng_huge_block(path: Path, n: int, seed: int = 1) -> Stats:
+    """A pcapng file: n IKE messages in enhanced packet blocks, then a block whose length field says
+    4 GiB (0xFFFFFFFC) and 64 bytes of it."""
+    shb = _pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = _pcapng_block(1, struct.pack("<HHI", 1, 0, 65535))
+    with open(path, "wb", buffering=1 << 20) as out:
+        out.write(shb + idb)
+        for ts, frame in _retransmissions(n, seed):
+            out.write(_pcapng_block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(frame), len(frame))
+                                    + frame))
+        out.write(struct.pack("<II", 6, 0xFFFFFFFC) + bytes(64))
+    return Stats("pcapng-huge-block", frames=n, ike_messages=n, ike_sas=1, negotiations=1)
+
+
+def write_pcap_huge_snaplen(path: Path, n: int, seed: int = 1) -> Stats:
+    """A classic pcap file whose header gives a snaplen of 2^31: n IKE messages, then a record that
+    claims 2^31 bytes and holds 60."""
+    with open(path, "wb", buffering=1 << 20) as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 1 << 31, 1))
+        for ts, frame in _retransmissions(n, seed):
+            out.write(generate._RECORD.pack(*divmod(ts, 1_000_000), len(frame), len(frame)) + frame)
+        out.write(struct.pack("<IIII", EPOCH_US // 1_000_000 + n, 0, 1 << 31, 1 << 31) + bytes(60))
+    return Stats("pcap-huge-snaplen", frames=n, ike_messages=n, ike_sas=1, negotiations=1)
+
+
 @dataclass(frozen=True)
 class Storm:
     """A kind of storm: its writer, what it counts, and the two sizes measured."""
@@ -345,6 +407,9 @@ STORMS: dict[str, Storm] = {
     "msgid-walk": Storm(write_msgid_walk, "messages", (100_000, 1_000_000)),
     "ikev1-main-storm": Storm(write_ikev1_main_storm, "messages", (100_000, 1_000_000)),
     "time-jumps": Storm(write_time_jumps, "IKE messages", (20_000, 200_000)),
+    "gzip-bomb": Storm(write_gzip_bomb, "MiB inflated", (1_290, 12_900)),
+    "pcapng-huge-block": Storm(write_pcapng_huge_block, "messages, then a 4 GiB block", (20_000, 200_000)),
+    "pcap-huge-snaplen": Storm(write_pcap_huge_snaplen, "messages, then a 2 GiB record", (20_000, 200_000)),
 }
 
 
@@ -405,7 +470,7 @@ def what_it_says(report: str, most: int = 3) -> tuple[str, ...]:
         says += [f"SA {verdict}" + (f", root cause {cause}" if cause else "")] if verdict else []
     for i, line in enumerate(lines):
         words = line.split()
-        if len(words) > 1 and words[1] in ("ikescope.limit_reached", "capture.time_jumps"):
+        if len(words) > 1 and words[1] in ("ikescope.limit_reached", "capture.time_jumps", "capture.cut_short"):
             text = []
             for more in lines[i + 1:]:
                 if more.strip().startswith("- #"):
@@ -467,7 +532,7 @@ def table(runs: Sequence[Run]) -> str:
     first: dict[str, Run] = {}
     for r in runs:
         base = first.setdefault(r.kind, r)
-        ratio = f"{r.per_item_us / base.per_item_us:.2f}" if r is not base else ""
+        ratio = f"{r.per_item_us / base.per_item_us:.2f}" if r is not base and base.per_item_us else ""
         rows.append(f"| {r.kind} | {r.size:,} {STORMS[r.kind].unit} | {r.frames:,} | {r.wall:.2f} | {r.cpu:.2f} | "
                     f"{r.per_item_us:,.1f} | {ratio} | {r.rss_mib:,.0f} | {r.lines:,} |")
     return "\n".join(rows)

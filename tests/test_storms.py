@@ -219,3 +219,14 @@ def test_a_clock_that_leaps_decades_and_steps_back_is_one_finding(tmp_path: Path
     assert f"goes back by more than 1 s at {back} frame(s)" in found.summary
     assert f"leaps ahead by more than a year at {leaps} frame(s)" in found.summary and "50.0 years" in found.summary
     assert text_report(path, settings()).count("capture.time_jumps") == 1
+
+
+@pytest.mark.parametrize("kind, n, cut", [("gzip-bomb", 200, "limit"), ("pcapng-huge-block", 300, "damaged"),
+                                          ("pcap-huge-snaplen", 300, "damaged")])
+def test_hostile_files_are_read_up_to_the_cut_and_say_so(tmp_path: Path, kind: str, n: int, cut: str) -> None:
+    path = write(tmp_path, kind, n)
+    results = [e for e in api.run([path], settings()) if isinstance(e, (CaptureFinding, SaResult))]
+    (found,) = findings(results, "capture.cut_short")
+    assert found.details["kind"] == cut and found.severity.value == "warning"
+    (sa,) = [e.sa for e in results if isinstance(e, SaResult)]
+    assert len(sa.messages) == (1000 if kind == "gzip-bomb" else n)
