@@ -15,7 +15,9 @@ from click.testing import CliRunner
 from helpers import REPO, need_corpus
 from ikescope import api
 from ikescope.cli import cli
+from ikescope.report import ladder as laddermod
 from ikescope.report import markdown as mdreport
+from ikescope.report import stream
 from ikescope.report import text as textreport
 from ikescope.report.redact import redact
 
@@ -36,10 +38,14 @@ def test_there_are_lab_captures() -> None:
 
 @pytest.mark.parametrize("name", PCAPS)
 def test_golden_text_markdown_json(name: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    doc = report_doc(name, monkeypatch)
+    monkeypatch.chdir(REPO)
+    report = api.analyze([f"pcaps/{name}"])
+    doc = report.to_dict()
+    diagrams = stream.diagrams({(r.input, r.sa.id): laddermod.model(r.sa) for r in report.results})
     cli_text, cli_md = (CliRunner().invoke(cli, ["analyze", "--format", fmt, f"pcaps/{name}"]).output
                         for fmt in ("text", "markdown"))
-    outputs = {"txt": textreport.render(doc), "md": mdreport.render(doc), "json": json.dumps(doc, indent=1) + "\n"}
+    outputs = {"txt": textreport.render(doc), "md": mdreport.render(doc, diagrams=diagrams),
+               "json": json.dumps(doc, indent=1) + "\n"}
     # what the command prints (written as SAs close) is the document rendered whole
     assert (cli_text, cli_md) == (outputs["txt"], outputs["md"])
     for ext, text in outputs.items():
