@@ -10,7 +10,7 @@ closes, then ``tail``), so it streams like the other reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
@@ -104,7 +104,11 @@ def sa_article(sa: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[
             out.append(f"<p>{e(extra)}</p>")
     if ladder is not None:
         out.append(svg(ladder, inp, sid))
-    link = (lambda frame: anchor(inp, sid, frame)) if ladder is not None else None
+    decoded = {st["frame"] for st in laddermod.picture_steps(ladder) if "decode" in st} if ladder else set()
+
+    def link(frame: int) -> str | None:
+        return anchor(inp, sid, frame) if frame in decoded else None
+
     out += [finding_html(f, up, link) for f in findings]
     if ladder is not None:
         out.append(decodes_html(ladder, inp, sid))
@@ -112,10 +116,13 @@ def sa_article(sa: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[
     return "\n".join(out)
 
 
-def finding_html(f: dict[str, Any], came_up: bool, link: Any = None, labels: Sequence[str] = ()) -> str:
-    """A finding; ``link(frame)`` gives the anchor of a frame's decode when the page has one."""
+def finding_html(f: dict[str, Any], came_up: bool, link: Callable[[int], str | None] | None = None,
+                 labels: Sequence[str] = ()) -> str:
+    """A finding; ``link(frame)`` gives the anchor of a frame's decode when the page has one (a finding
+    of an SA; one about the capture says where it is instead)."""
     def frame_ref(frame: int) -> str:
-        return f"<a href=\"#{link(frame)}\">frame {frame}</a>" if link else f"frame {frame}"
+        to = link(frame) if link else None
+        return f"<a href=\"#{to}\">frame {frame}</a>" if to else f"frame {frame}"
 
     root = "" if not f["root_cause"] else ", top finding" if came_up and f["severity"] != "error" else ", root cause"
     where = "" if link else f" {e(names.where(f['sa'], f['input'], labels))},"
