@@ -161,7 +161,7 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--no-audit", is_flag=True,
               help="Leave out remarks on weak algorithms of negotiations that worked.")
 @click.option("--all", "everything", is_flag=True,
-              help="List every IKE SA and finding, also in large captures (text format).")
+              help="List every IKE SA and finding, also in large captures (text, markdown and html).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) is reported.")
 @click.option("--expect-ike", default=None, metavar="PROPOSALS",
