@@ -396,3 +396,12 @@ def test_html_escapes_what_the_capture_says(monkeypatch: pytest.MonkeyPatch) -> 
     page = "".join(chunks)
     assert "<img" not in page and "onerror=alert(1)&gt;&quot;&#x27;&amp;" in page
     assert external_references(page) == []
+
+
+def test_html_page_is_the_same_from_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --jobs the ladders and decodes are drawn in the workers, and the page comes out the same."""
+    monkeypatch.chdir(REPO)
+    files = ["pcaps/ikev1-ike-scan-probes.pcap", "pcaps/ikev2-rekey.pcap"]
+    one = analyze("--format", "html", "--jobs", "1", *files)
+    two = analyze("--format", "html", "--jobs", "2", *files)
+    assert one.count('<svg class="ladder"') >= 3 and one == two
