@@ -15,7 +15,11 @@ buffer:
   code (a storm of lost fragments or broken streams), the report streams: an SA
   that needs attention is printed when it closes, unless ``GROUP_EXAMPLES`` SAs
   with the same root cause were printed already; the rest are counted and
-  summarised as groups at the end.
+  summarised as groups at the end. Markdown draws each listed SA that did not
+  come up as a Mermaid diagram.
+- html: one page, never held: its head at once, each SA as it closes (the
+  first ``BUFFER_SAS`` all, then those text would print when streaming), the
+  summary last.
 
 Redaction, when asked for, is applied to each record before it is written,
 with one ``Redactor`` for the whole run so a value keeps its placeholder.
