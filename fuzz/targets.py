@@ -9,7 +9,7 @@ Three targets, each a function of ``bytes``:
   the ``decode`` command's view of both.
 - ``pipeline``: a capture file. Everything ``ikescope analyze`` does, without
   and with keys and expected proposals, rendered in every format (text,
-  markdown, json, jsonl; plain and with ``--redact --ladder``), plus the views
+  markdown, html, json, jsonl; plain and with ``--redact --ladder``), plus the views
   of ``decode`` and ``sas``.
 - ``keys``: a key table as ``--keys`` reads it; each IKEv2 line it yields
   is tried on an encrypted lab message, so every algorithm and key length the
@@ -53,6 +53,7 @@ from ikescope.diagnose.context import DiagnoseSettings
 from ikescope.errors import CaptureError
 from ikescope.model import Datagram, Problem
 from ikescope.report import messages as msgview
+from ikescope.report import ladder as laddermod
 from ikescope.report import sas as sasview
 from ikescope.report import stream
 from ikescope.report.model import SaResult
@@ -174,7 +175,7 @@ def key_store() -> KeyStore:
 @functools.cache
 def _analyses() -> list[tuple[api.Settings, tuple[tuple[str, bool], ...]]]:
     """Each analysis of an input, and the outputs rendered from it: (format, dressed), where a
-    dressed report is ``--redact --ladder`` (and ``--all`` for text and markdown).
+    dressed report is ``--redact --ladder`` (and ``--all`` for text, markdown and html).
 
     Without keys the diagnosis infers from sizes and silences; with keys and expected proposals
     it reads the decrypted content and draws the proposal diffs. Redaction does the same work
@@ -183,7 +184,7 @@ def _analyses() -> list[tuple[api.Settings, tuple[tuple[str, bool], ...]]]:
     diag = DiagnoseSettings(expect_ike=expect.parse("aes128-sha256-modp2048,aes256gcm16-prfsha384-ecp384", "ike"),
                             expect_esp=expect.parse("aes128gcm16-modp2048,aes256-sha1", "esp"), audit=False)
     plain = (("text", False), ("markdown", False), ("json", False), ("jsonl", False), ("text", True),
-             ("markdown", True))
+             ("markdown", True), ("html", True))
     return [(api.Settings(), plain),
             (api.Settings(diagnose=diag, keys=key_store()), (("text", False), ("json", False), ("markdown", True)))]
 
@@ -225,9 +226,8 @@ def _schema(kind: str | None = None) -> Any:
 
 def _render(fmt: str, dressed: bool, events: list) -> None:
     out = io.StringIO()
-    options: dict[str, Any] = {"redactor": Redactor() if dressed else None,
-                               "ladder": sasview.render_ladder if dressed else None}
-    if fmt in ("text", "markdown"):
+    options: dict[str, Any] = {"redactor": Redactor() if dressed else None, "ladder": dressed}
+    if fmt in ("text", "markdown", "html"):
         options["everything"] = dressed
     report = stream.FORMATS[fmt](out.write, **options)
     for event in events:
@@ -246,7 +246,7 @@ def _render(fmt: str, dressed: bool, events: list) -> None:
 def _sas_view(sas: list) -> None:
     redactor = Redactor()
     for sa in sas:
-        d, ladder = sasview.sa_dict(sa), sasview.render_ladder(sa)
+        d, ladder = sasview.sa_dict(sa), laddermod.render_ladder(sa)
         red = redactor.doc(d)
         json.loads(json.dumps(red))
         _check_text("sas", "\n".join(sasview.render_text([d], {d["id"]: ladder})))

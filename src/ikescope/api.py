@@ -282,7 +282,7 @@ def input_names(paths: Iterable[str | Path], rotated: bool = False) -> list[str]
 
 def run(paths: Iterable[str | Path], settings: Settings | None = None,
         progress: ProgressHook | None = None, jobs: int | None = 1,
-        ladder: Callable[[SaRecord], list[str]] | None = None, keep_going: bool = False,
+        ladder: Callable[[SaRecord], dict[str, Any]] | None = None, keep_going: bool = False,
         rotated: bool = False) -> Iterator[Event]:
     """Analyse capture files as a stream of events: each input's start, every SA as it
     closes, capture-level findings, each input's end with its counts. Nothing is kept

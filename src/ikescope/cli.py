@@ -26,6 +26,7 @@ from .crypto.keys import KeyStore, load_key_files
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
 from .errors import CaptureError, IkescopeError, WorkerCrash, where_raised
+from .report import ladder as laddermod
 from .report import messages as msgview
 from .report import sas as sasview
 from .report import stream
@@ -151,15 +152,16 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 
 @cli.command()
 @FILES
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "jsonl"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json", "jsonl"]), default="text",
+              show_default=True,
+              help="Output format; html writes one page that needs no network to view, with a drawing of each IKE SA.")
 @REDACT
 @LADDER
 @KEYS
 @click.option("--no-audit", is_flag=True,
               help="Leave out remarks on weak algorithms of negotiations that worked.")
 @click.option("--all", "everything", is_flag=True,
-              help="List every IKE SA and finding, also in large captures (text format).")
+              help="List every IKE SA and finding, also in large captures (text, markdown and html).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) is reported.")
 @click.option("--expect-ike", default=None, metavar="PROPOSALS",
@@ -183,10 +185,9 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
     keys = _keys(key_files)
-    options: dict[str, Any] = {"redactor": Redactor() if redact else None,
-                               "ladder": sasview.render_ladder if ladder else None,
+    options: dict[str, Any] = {"redactor": Redactor() if redact else None, "ladder": ladder,
                                "paths": api.input_names(files, rotated)}
-    if fmt in ("text", "markdown"):
+    if fmt in ("text", "markdown", "html"):
         options["everything"] = everything
     if fmt == "jsonl":
         options["flush"] = sys.stdout.flush
@@ -196,7 +197,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     try:
         for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
-                             ladder=options["ladder"], keep_going=True, rotated=rotated):
+                             ladder=out.ladder_fn, keep_going=True, rotated=rotated):
             out.feed(event)
             if isinstance(event, InputFailed):
                 unreadable.append(event.record.error or event.record.path)
@@ -334,7 +335,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
     def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
         """Each SA as it closes, then dropped: a long capture never sits in memory."""
         for sa in api.track(run):
-            d, lines = sasview.sa_dict(sa), sasview.render_ladder(sa) if ladder else []
+            d, lines = sasview.sa_dict(sa), laddermod.render_ladder(sa) if ladder else []
             if r is not None:
                 d, lines = r.doc(d), [r.text(line) for line in lines]
             yield d, lines

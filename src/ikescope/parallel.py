@@ -64,7 +64,7 @@ def shard_of(item: Datagram | NetEvent, jobs: int) -> int:
 class _Shard:
     """One worker's share of the pipeline: the same stages as ``api.analyze_frames`` after Demux."""
 
-    def __init__(self, settings: Any, input_index: int, ladder: Callable[[SaRecord], list[str]] | None) -> None:
+    def __init__(self, settings: Any, input_index: int, ladder: Callable[[SaRecord], dict[str, Any]] | None) -> None:
         from .api import Messages
 
         self.input = input_index
@@ -200,7 +200,7 @@ class Pool:
 
 
 def analyze_frames(pool: Pool, frames: Iterable[Frame], input_index: int, record: InputRecord,
-                   settings: Any, ladder: Callable[[SaRecord], list[str]] | None = None
+                   settings: Any, ladder: Callable[[SaRecord], dict[str, Any]] | None = None
                    ) -> Iterator[SaRendered | FindingRendered]:
     """``api.analyze_frames`` spread over ``pool``: the same results in the same order, already
     rendered as report records (with ladders when ``ladder`` draws them)."""

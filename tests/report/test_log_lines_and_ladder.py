@@ -12,7 +12,7 @@ from helpers import REPO, need_corpus
 from ikescope import api
 from ikescope.cli import cli
 from ikescope.diagnose.catalog import LOG_PLACEHOLDERS
-from ikescope.report.sas import LADDER_WIDTH, render_ladder
+from ikescope.report.ladder import LADDER_WIDTH, render_ladder
 from ikescope.wire import registry as reg
 
 PCAPS = sorted(p.name for p in (REPO / "pcaps").glob("*.pcap"))

@@ -3,6 +3,7 @@ redaction that leaks nothing, and exit codes."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -15,7 +16,9 @@ from click.testing import CliRunner
 from helpers import REPO, need_corpus
 from ikescope import api
 from ikescope.cli import cli
+from ikescope.report import ladder as laddermod
 from ikescope.report import markdown as mdreport
+from ikescope.report import stream
 from ikescope.report import text as textreport
 from ikescope.report.redact import redact
 
@@ -36,10 +39,14 @@ def test_there_are_lab_captures() -> None:
 
 @pytest.mark.parametrize("name", PCAPS)
 def test_golden_text_markdown_json(name: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    doc = report_doc(name, monkeypatch)
+    monkeypatch.chdir(REPO)
+    report = api.analyze([f"pcaps/{name}"])
+    doc = report.to_dict()
+    diagrams = stream.diagrams({(r.input, r.sa.id): laddermod.model(r.sa) for r in report.results})
     cli_text, cli_md = (CliRunner().invoke(cli, ["analyze", "--format", fmt, f"pcaps/{name}"]).output
                         for fmt in ("text", "markdown"))
-    outputs = {"txt": textreport.render(doc), "md": mdreport.render(doc), "json": json.dumps(doc, indent=1) + "\n"}
+    outputs = {"txt": textreport.render(doc), "md": mdreport.render(doc, diagrams=diagrams),
+               "json": json.dumps(doc, indent=1) + "\n"}
     # what the command prints (written as SAs close) is the document rendered whole
     assert (cli_text, cli_md) == (outputs["txt"], outputs["md"])
     for ext, text in outputs.items():
@@ -107,7 +114,9 @@ def test_redaction_leaks_nothing_in_any_format(name: str, monkeypatch: pytest.Mo
     assert secrets
     runner = CliRunner()
     outputs = [runner.invoke(cli, ["analyze", "--redact", "--ladder", "--format", fmt, "--fail-on", "never",
-                                   f"pcaps/{name}"]).output for fmt in ("text", "markdown", "json", "jsonl")]
+                                   f"pcaps/{name}"]).output for fmt in ("text", "markdown", "html", "json", "jsonl")]
+    # as a reader sees them: the page's character references and Mermaid's entities undone
+    outputs = [re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), html.unescape(out)) for out in outputs]
     outputs.append(runner.invoke(cli, ["sas", "--redact", "--ladder", f"pcaps/{name}"]).output)
     outputs.append(runner.invoke(cli, ["sas", "--redact", "--format", "json", f"pcaps/{name}"]).output)
     outputs.append(runner.invoke(cli, ["decode", "--redact", f"pcaps/{name}"]).output)

@@ -81,9 +81,11 @@ def pair_line(p: dict[str, Any], labels: Sequence[str] = ()) -> str:
     return head + text
 
 
-def render(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]] | None = None) -> str:
-    """``ladders`` maps (input, SA id) to the SA's ladder lines, shown in a code block under the SA table."""
-    return "\n".join(_lines(doc, ladders or {})) + "\n"
+def render(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]] | None = None,
+           diagrams: dict[tuple[int, int], list[str]] | None = None) -> str:
+    """``ladders`` maps (input, SA id) to the SA's ladder lines, shown in a code block under the SA table;
+    ``diagrams`` to its Mermaid diagram, in a ``mermaid`` block before them."""
+    return "\n".join(_lines(doc, ladders or {}, diagrams or {})) + "\n"
 
 
 def input_line(inp: dict[str, Any]) -> str:
@@ -149,7 +151,19 @@ def ladder_blocks(ladders: dict[tuple[int, int], list[str]], labels: Sequence[st
     return out
 
 
-def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> Iterable[str]:
+def diagram_blocks(diagrams: dict[tuple[int, int], list[str]], labels: Sequence[str] = ()) -> list[str]:
+    """``diagrams`` maps (input, SA id) to the SA's Mermaid lines; each becomes a ``mermaid`` block,
+    which GitHub, GitLab and most ticket systems draw, and the others show as the text it is."""
+    if not diagrams:
+        return []
+    out = ["### Sequence diagrams", ""]
+    for (inp, sa_id), lines in diagrams.items():
+        out += [f"{names.where(sa_id, inp, labels)}:", "", "```mermaid", *lines, "```", ""]
+    return out
+
+
+def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]],
+           diagrams: dict[tuple[int, int], list[str]]) -> Iterable[str]:
     labels = input_labels([inp["path"] for inp in doc["inputs"]])
     yield "## IKE analysis"
     yield ""
@@ -162,6 +176,7 @@ def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> It
             yield sa_row(s, labels)
         yield ""
     yield from pairs_lines(doc["peer_pairs"], doc["totals"], labels)
+    yield from diagram_blocks(diagrams, labels)
     yield from ladder_blocks(ladders, labels)
     yield from findings_lines(doc["findings"], doc["totals"], labels)
 

@@ -136,12 +136,12 @@ class SaResult:
     def finding_docs(self) -> list[dict[str, Any]]:
         return [{"input": self.input, **finding_dict(f, self.sa)} for f in self.findings]
 
-    def render(self, ladder: Callable[[SaRecord], list[str]] | None = None) -> SaRendered:
+    def render(self, ladder: Callable[[SaRecord], dict[str, Any]] | None = None) -> SaRendered:
         """The SA as report records only: what a report needs once the record itself is gone."""
         sa = self.sa
         unopened = [(p.code, m.frame) for m in sa.messages for p in m.problems if p.code.startswith("crypto.")]
         return SaRendered(self.input, self.sa_doc(), self.finding_docs(), peers(sa), (sa.first_ts, sa.last_ts),
-                          unopened, ladder(sa) if ladder is not None else [])
+                          unopened, ladder(sa) if ladder is not None else None)
 
 
 @dataclass(slots=True)
@@ -150,7 +150,7 @@ class SaRendered:
     process boundaries cheaply.
 
     unopened: (problem code, frame) of its messages the keys did not open.
-    ladder: its ladder lines, when asked for.
+    ladder: its ladder (``ladder.model``), when asked for.
     """
 
     input: int
@@ -159,7 +159,7 @@ class SaRendered:
     peers: tuple[str, str]
     when: tuple[float, float]
     unopened: list[tuple[str, int]]
-    ladder: list[str]
+    ladder: dict[str, Any] | None
 
 
 @dataclass(slots=True)

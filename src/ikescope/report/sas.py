@@ -1,4 +1,4 @@
-"""IKE SA summaries and ladder diagrams, for ``ikescope sas``.
+"""IKE SA summaries, for ``ikescope sas`` (their ladders: ``ladder``).
 
 As in ``messages``, one plain dict per SA feeds both the JSON and the text, so
 the two never say different things.
@@ -11,9 +11,10 @@ from typing import Any
 
 from ..track.nat import verdict as nat_verdict
 from ..diagnose.peers import peers
-from ..track.records import Exchange, MessageRef, SaRecord
+from ..track.records import Exchange, SaRecord
 from ..wire import registry as reg
 from .inferred import peer_text
+from .ladder import endpoint
 from .messages import proposal_dict
 
 
@@ -22,10 +23,6 @@ def version_label(version: int, mode: str | None) -> str:
     if version == 1:
         return f"IKEv1 {mode or ''}".rstrip()
     return "IKEv2" if version == 2 else f"IKE major version {version}"
-
-
-def _ep(addr: str, port: int) -> str:
-    return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
 def exchange_dict(sa: SaRecord, ex: Exchange) -> dict[str, Any]:
@@ -61,8 +58,8 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
     return {
         "id": sa.id,
         "version": sa.version,
-        "initiator": _ep(sa.initiator.address, sa.initiator.port),
-        "responder": _ep(sa.responder.address, sa.responder.port),
+        "initiator": endpoint(sa.initiator.address, sa.initiator.port),
+        "responder": endpoint(sa.responder.address, sa.responder.port),
         "initiator_known": sa.initiator_known,
         "ispi": sa.ispi.hex(),
         "rspi": sa.rspi.hex(),
@@ -130,9 +127,9 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
         yield f"    NAT: {d['nat']}" + ("; floated to UDP 4500" if d["nat_t"] else "") + \
               ("; over TCP" if d["transport"] == "tcp" else "")
         if d["offered"]:
-            yield f"    offered (frame {d['offered_frame']}): " + " | ".join(_proposal_text(p) for p in d["offered"])
+            yield f"    offered (frame {d['offered_frame']}): " + " | ".join(proposal_text(p) for p in d["offered"])
         if d["chosen"]:
-            yield f"    chosen  (frame {d['chosen_frame']}): {_proposal_text(d['chosen'])}"
+            yield f"    chosen  (frame {d['chosen_frame']}): {proposal_text(d['chosen'])}"
         if d["ke_groups_initiator"]:
             resp = d["ke_group_responder"] or "-"
             yield f"    KE: initiator {', '.join(d['ke_groups_initiator'])}; responder {resp}"
@@ -141,7 +138,7 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
             yield f"    {ident['payload']} from {ident['side']}{asks}: {ident['type']} {ident['value']}"
         for cp in d.get("child_proposals", ()):
             yield f"    CHILD SA proposal from {cp['side']} (frame {cp['frame']}): " + \
-                " | ".join(_proposal_text(p) for p in cp["proposals"])
+                " | ".join(proposal_text(p) for p in cp["proposals"])
         for ts in d.get("traffic_selectors", ()):
             yield f"    {ts['kind']} from {ts['side']} (frame {ts['frame']}): {ts['selector']}"
         for side in ("initiator", "responder"):
@@ -163,7 +160,7 @@ def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | N
         yield ""
 
 
-def _proposal_text(p: dict[str, Any]) -> str:
+def proposal_text(p: dict[str, Any]) -> str:
     parts = []
     for t in p["transforms"]:
         name = t["name"]
@@ -177,76 +174,3 @@ def _proposal_text(p: dict[str, Any]) -> str:
                 name += f" {a['value_name']}"
         parts.append(name)
     return f"#{p['number']} {p['protocol_name']}: " + ", ".join(parts)
-
-
-LADDER_WIDTH = 52
-# Payloads left out of ladder labels: notifies (listed by type), vendor IDs, SK itself.
-_LADDER_QUIET = {1: {11, 13}, 2: {41, 43, 46, 53}}
-# Status notifies every negotiation carries; they would crowd out the ones that matter.
-_LADDER_QUIET_NOTIFY = {16388, 16389, 16430, 16431, 16406, 16417, 16418, 20, 130}
-
-
-def render_ladder(sa: SaRecord) -> list[str]:
-    """A plain-text sequence diagram: one arrow per message, copies marked.
-
-    A label too long for its arrow goes on below it, between the lifelines, whole
-    names at a time: a notify's name cut in half could be any of several.
-    """
-    left = _ep(sa.initiator.address, sa.initiator.port)
-    right = _ep(sa.responder.address, sa.responder.port)
-    lines = [f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"]
-    for m in sa.messages:
-        first, *rest = _fit(_ladder_label(sa, m), LADDER_WIDTH - 4)  # room for the arrow's ends
-        arrow_body = f" {first} "
-        pad = LADDER_WIDTH - len(arrow_body)
-        if m.from_initiator:
-            arrow = "-" * (pad // 2) + arrow_body + "-" * (pad - pad // 2 - 1) + ">"
-        else:
-            arrow = "<" + "-" * (pad // 2 - 1) + arrow_body + "-" * (pad - pad // 2)
-        copy = f"  (copy of #{m.retransmit_of})" if m.retransmit_of is not None else ""
-        lines.append(f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}")
-        lines += [f"    {'':>6} |{'   ' + more:<{LADDER_WIDTH}}|" for more in rest]
-    return lines
-
-
-def _fit(units: list[str], width: int) -> list[str]:
-    """``units`` joined by spaces into lines of at most ``width`` characters, never splitting one
-    (a single unit longer than a line, which no registry name is, is cut and marked)."""
-    lines: list[str] = []
-    for unit in units:
-        if len(unit) > width - 3:
-            unit = unit[: width - 4] + "~"
-        if lines and len(lines[-1]) + 1 + len(unit) <= (width if len(lines) == 1 else width - 3):
-            lines[-1] += " " + unit
-        else:
-            lines.append(unit)
-    return lines or [""]
-
-
-# Short IKEv1 exchange names for the ladder, where the registry's full names do not fit.
-_V1_SHORT = {2: "MM", 4: "AM", 5: "INFO", 6: "CFG", 32: "QM"}
-
-
-def _ladder_label(sa: SaRecord, m: MessageRef) -> list[str]:
-    """The label of a message's arrow, as units that are never split across lines."""
-    if sa.version == 1:
-        name = _V1_SHORT.get(m.exchange, reg.exchange_name(1, m.exchange))
-        head = f"{name} {m.message_id:08x}" if m.message_id else name
-        keys = [reg.payload_name(1, t) for t in m.payloads if t not in _LADDER_QUIET[1]]
-        keys += ["N(" + reg.notify_name(1, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
-        if m.encrypted:
-            keys.append("{encrypted}")
-        if len(m.frames) > 1:
-            keys.append(f"[{len(m.frames)} frames]")
-        return [head, *keys]
-    name = reg.exchange_name(sa.version, m.exchange)
-    kind = "resp" if m.response else "req"
-    if len(m.frames) > 1:
-        kind += f" [{len(m.frames)} frames]"
-    keys = [reg.payload_name(sa.version, t) for t in m.payloads if t not in _LADDER_QUIET[2]]
-    keys += ["N(" + reg.notify_name(sa.version, n) + ")" for n in m.notifies if n not in _LADDER_QUIET_NOTIFY]
-    if m.inner_next is not None:
-        keys.append("SK{" + reg.payload_name(sa.version, m.inner_next) + "..}")
-    elif m.encrypted:
-        keys.append("encrypted")
-    return [f"{name} {kind} {m.message_id}", *keys]

@@ -15,7 +15,11 @@ buffer:
   code (a storm of lost fragments or broken streams), the report streams: an SA
   that needs attention is printed when it closes, unless ``GROUP_EXAMPLES`` SAs
   with the same root cause were printed already; the rest are counted and
-  summarised as groups at the end.
+  summarised as groups at the end. Markdown draws each listed SA that did not
+  come up as a Mermaid diagram.
+- html: one page, never held: its head at once, each SA as it closes (the
+  first ``BUFFER_SAS`` all, then those text would print when streaming), the
+  summary last.
 
 Redaction, when asked for, is applied to each record before it is written,
 with one ``Redactor`` for the whole run so a value keeps its placeholder.
@@ -28,7 +32,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
-from ..track.records import SaRecord
+from . import html as htmlreport
+from . import ladder as laddermod
 from . import markdown as mdreport
 from . import text as textreport
 from .model import (SCHEMA_VERSION, CaptureFinding, Event, FindingRendered, InputEnded, InputFailed, InputStarted,
@@ -38,7 +43,7 @@ from .redact import Redactor
 from .summary import GROUP_EXAMPLES, Summary, came_up
 
 Write = Callable[[str], Any]
-LadderFn = Callable[[SaRecord], list[str]]
+Models = dict[tuple[int, int], dict[str, Any]]  # (input, SA id) -> the SA's ladder (``ladder.model``)
 
 # Up to this many SAs a text or Markdown report is rendered whole, as for one document.
 BUFFER_SAS = textreport.MAX_SAS_LISTED
@@ -49,14 +54,17 @@ MAX_KEY_FRAMES = 5  # frames named per kind of decryption failure in the keys no
 class ReportStream:
     """Takes the analysis events of one run; subclasses write one format.
 
-    ``ladder`` draws an SA's ladder (text and Markdown only); ``redactor``
+    ``ladder``: draw each SA's text ladder (text and Markdown); ``redactor``
     replaces addresses, identities and SPIs in everything written; ``paths``
     are the inputs of the run, so that with several of them every SA is named
     with its file from the first line written. Nothing is written when no
     input could be read: the command then only says why on stderr.
     """
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    # The format draws SAs of its own accord (Mermaid, SVG), so it needs every SA's ladder.
+    pictures = False
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  paths: Sequence[str] = ()) -> None:
         self.write = write
         self.summary = Summary()
@@ -73,12 +81,20 @@ class ReportStream:
         """Every input named was unreadable: there is no report, only the errors."""
         return not self.read_any and bool(self.inputs)
 
+    @property
+    def ladder_fn(self) -> laddermod.LadderFn | None:
+        """What draws each SA's ladder as the SAs close (``api.run(ladder=...)``), or None: no ladder."""
+        return laddermod.model if self._ladder or self.pictures else None
+
+    def _text_ladder(self, ladder: dict[str, Any] | None) -> list[str]:
+        return laddermod.text_lines(ladder) if self._ladder and ladder else []
+
     def _red(self, obj: Any) -> Any:
         return self._redactor.doc(obj) if self._redactor is not None else obj
 
     def feed(self, event: Event) -> None:
         if isinstance(event, SaResult):
-            event = event.render(self._ladder)
+            event = event.render(self.ladder_fn)
         if isinstance(event, SaRendered):
             self._note_keys(event.unopened)
             sa_doc, findings, ladder = event.sa_doc, event.findings, event.ladder
@@ -87,9 +103,8 @@ class ReportStream:
                 # One document, so the SA's root cause summary is redacted with what its findings name.
                 both = self._red({"sa": sa_doc, "findings": findings})
                 sa_doc, findings = both["sa"], both["findings"]
-                ladder = [self._redactor.text(line) for line in ladder]
-            self.sa(sa_doc, findings, ladder if self._ladder is not None else [],
-                    None if group is None else group.count)
+                ladder = self._redactor.doc(ladder) if ladder else ladder
+            self.sa(sa_doc, findings, ladder, None if group is None else group.count)
         elif isinstance(event, (CaptureFinding, FindingRendered)):
             doc = event.doc()
             group = self.summary.add_capture_finding(doc)
@@ -134,7 +149,7 @@ class ReportStream:
     def input_started(self, index: int, path: str) -> None:
         """A new input begins."""
 
-    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
            nth: int | None) -> None:
         raise NotImplementedError
 
@@ -159,9 +174,9 @@ def _dumps(obj: Any) -> str:
 class JsonStream(ReportStream):
     """One JSON document (``docs/report.schema.json``), ``sas`` first, one SA a line."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  paths: Sequence[str] = ()) -> None:
-        super().__init__(write, redactor, None, paths)
+        super().__init__(write, redactor, False, paths)
         self._sa_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._capture_findings: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._sas = 0
@@ -175,7 +190,7 @@ class JsonStream(ReportStream):
             self._began = True
             self.write(f'{{"schema_version": {SCHEMA_VERSION},\n"sas": [')
 
-    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
            nth: int | None) -> None:
         self._begin()
         self.write(("\n" if self._sas == 0 else ",\n") + _dumps(sa_doc))
@@ -207,16 +222,16 @@ class JsonStream(ReportStream):
 class JsonlStream(ReportStream):
     """One JSON object a line, each tagged with its kind, written as soon as it is known."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  flush: Callable[[], Any] | None = None, paths: Sequence[str] = ()) -> None:
-        super().__init__(write, redactor, None, paths)
+        super().__init__(write, redactor, False, paths)
         self._flush = flush or (lambda: None)
         self._failed: list[dict[str, Any]] = []  # unreadable inputs before any readable one, held
 
     def _line(self, kind: str, obj: dict[str, Any]) -> None:
         self.write(_dumps({"schema_version": SCHEMA_VERSION, "kind": kind, **obj}) + "\n")
 
-    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
            nth: int | None) -> None:
         self._line("sa", sa_doc)
         for f in findings:
@@ -274,7 +289,7 @@ def group_lines(g: dict[str, Any], labels: Sequence[str] = ()) -> list[str]:
 class _Buffered(ReportStream):
     """Holds the first events so a small report is rendered whole, as before; then streams."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  everything: bool = False, at_once: bool = False, paths: Sequence[str] = ()) -> None:
         super().__init__(write, redactor, ladder, paths)
         self.everything = everything
@@ -285,7 +300,7 @@ class _Buffered(ReportStream):
         self.counted = 0  # SAs only counted in their group
         self.hidden_info: dict[str, int] = {}
 
-    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
            nth: int | None) -> None:
         if self._held is not None:
             self._held.append(("sa", sa_doc, findings, ladder, nth))
@@ -350,11 +365,11 @@ class _Buffered(ReportStream):
         sas = [it[1] for it in self._held if it[0] == "sa"]
         findings = [f for it in self._held if it[0] == "sa" for f in it[2]]
         findings += [it[1] for it in self._held if it[0] == "capture"]
-        ladders = {(it[1]["input"], it[1]["id"]): it[3] for it in self._held if it[0] == "sa" and it[3]}
+        models = {(it[1]["input"], it[1]["id"]): it[3] for it in self._held if it[0] == "sa" and it[3]}
         doc = document(self.inputs, sas, findings, self.summary)
         doc["groups"] = self.groups()
         doc["peer_pairs"] = self.peer_pairs()
-        self.write(self.render_whole(doc, ladders))
+        self.write(self.render_whole(doc, models))
 
     def _listed(self, nth: int | None) -> bool:
         """``nth``: the SA is the nth of its group so far (None: quiet, came up with nothing to say)."""
@@ -371,8 +386,11 @@ class _Buffered(ReportStream):
         return [f for f in findings if f["severity"] != "info"]
 
     # -- format hooks
-    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
+    def render_whole(self, doc: dict[str, Any], models: Models) -> str:
         raise NotImplementedError
+
+    def _text_ladders(self, models: Models) -> dict[tuple[int, int], list[str]]:
+        return {key: self._text_ladder(m) for key, m in models.items()} if self._ladder else {}
 
     def _stream_begin(self) -> None:
         """The buffer overflowed: streaming starts."""
@@ -380,7 +398,7 @@ class _Buffered(ReportStream):
     def _stream_start(self, index: int, path: str) -> None:
         raise NotImplementedError
 
-    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
                    nth: int | None) -> None:
         raise NotImplementedError
 
@@ -400,7 +418,7 @@ class _Buffered(ReportStream):
 class TextStream(_Buffered):
     """The default report. Streamed, each SA that needs attention is followed by its findings."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  everything: bool = False, at_once: bool = False, paths: Sequence[str] = ()) -> None:
         super().__init__(write, redactor, ladder, everything, at_once, paths)
         self._input_sas = 0
@@ -408,8 +426,8 @@ class TextStream(_Buffered):
         self._input_counted = 0
         self._explained: set[str] = set()
 
-    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
-        return textreport.render(doc, ladders, everything=self.everything)
+    def render_whole(self, doc: dict[str, Any], models: Models) -> str:
+        return textreport.render(doc, self._text_ladders(models), everything=self.everything)
 
     def _lines(self, lines: Any) -> None:
         self.write("".join(line + "\n" for line in lines))
@@ -418,7 +436,7 @@ class TextStream(_Buffered):
         self._input_sas = self._input_quiet = self._input_counted = 0
         self.write(f"== {path}\n")
 
-    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
                    nth: int | None) -> None:
         self._input_sas += 1
         if not self._listed(nth):
@@ -432,7 +450,7 @@ class TextStream(_Buffered):
                     self.hidden_info[f["code"]] = self.hidden_info.get(f["code"], 0) + 1
             return
         self.listed += 1
-        out = list(textreport.sa_lines(sa_doc, ladder))
+        out = list(textreport.sa_lines(sa_doc, self._text_ladder(ladder)))
         shown = self._shown_findings(findings)
         for f in shown:
             out.extend("    " + line if line else "" for line in self._finding(f, came_up(sa_doc)))
@@ -493,17 +511,20 @@ class TextStream(_Buffered):
 
 class MarkdownStream(_Buffered):
     """A ticket body. Streamed, the SA table grows as SAs close; the findings of the listed SAs
-    (at most ``GROUP_EXAMPLES`` per root cause, so a bounded number) follow it, then the groups."""
+    (at most ``GROUP_EXAMPLES`` per root cause, so a bounded number) follow it, then the groups.
+    Each listed SA that did not come up is drawn as a Mermaid sequence diagram."""
 
-    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: LadderFn | None = None,
+    pictures = True
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  everything: bool = False, paths: Sequence[str] = ()) -> None:
         super().__init__(write, redactor, ladder, everything, paths=paths)
         self._findings: list[dict[str, Any]] = []
         self._ladders: dict[tuple[int, int], list[str]] = {}
-        self._sa_outcomes: dict[tuple[int, int], str] = {}
+        self._diagrams: dict[tuple[int, int], list[str]] = {}
 
-    def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
-        return mdreport.render(doc, ladders)
+    def render_whole(self, doc: dict[str, Any], models: Models) -> str:
+        return mdreport.render(doc, self._text_ladders(models), diagrams(models))
 
     def _stream_begin(self) -> None:
         self.write("## IKE analysis\n\n" + "\n".join(mdreport.table_head(self.labels)) + "\n")
@@ -511,7 +532,7 @@ class MarkdownStream(_Buffered):
     def _stream_start(self, index: int, path: str) -> None:
         """Inputs are listed after the table, once their counts are known."""
 
-    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: list[str],
+    def _stream_sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
                    nth: int | None) -> None:
         if not self._listed(nth):
             if nth is not None:
@@ -521,8 +542,11 @@ class MarkdownStream(_Buffered):
         self.listed += 1
         self.write(mdreport.sa_row(sa_doc, self.labels) + "\n")
         self._findings.extend(self._shown_findings(findings))
-        if ladder:
-            self._ladders[(sa_doc["input"], sa_doc["id"])] = ladder
+        key = (sa_doc["input"], sa_doc["id"])
+        if self._ladder and ladder:
+            self._ladders[key] = self._text_ladder(ladder)
+        if ladder and not came_up(sa_doc):
+            self._diagrams[key] = laddermod.mermaid_lines(ladder)
 
     def _stream_capture(self, doc: dict[str, Any], nth: int) -> None:
         if self.everything or (doc["severity"] != "info" and nth <= GROUP_EXAMPLES):
@@ -542,6 +566,7 @@ class MarkdownStream(_Buffered):
             out += [f"{self.counted} more IKE SAs like those in the table are counted in the groups below.", ""]
         out += [mdreport.input_line(inp) for inp in self.inputs] + [""]
         out += mdreport.pairs_lines(self.peer_pairs(), self.summary.totals(), self.labels, self.everything)
+        out += mdreport.diagram_blocks(self._diagrams, self.labels)
         out += mdreport.ladder_blocks(self._ladders, self.labels)
         groups = self.groups()
         if groups:
@@ -558,5 +583,84 @@ class MarkdownStream(_Buffered):
         self.write("\n".join(out) + "\n")
 
 
+class HtmlStream(ReportStream):
+    """One self-contained page (``report.html``): the head at once, each SA as it closes, the summary
+    last. Up to ``BUFFER_SAS`` SAs every SA is on the page; past that, as in the text report, those
+    that need attention, at most ``GROUP_EXAMPLES`` per root cause, the rest counted in the groups."""
+
+    pictures = True
+
+    def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
+                 everything: bool = False, paths: Sequence[str] = ()) -> None:
+        super().__init__(write, redactor, ladder, paths)
+        self.everything = everything
+        self._began = False
+        self._seen = 0  # SAs so far
+        self._input_sas = 0
+        self.counted = 0
+        self.hidden_info: dict[str, int] = {}
+
+    @property
+    def ladder_fn(self) -> laddermod.LadderFn | None:
+        return laddermod.with_decodes
+
+    def _begin(self) -> None:
+        if not self._began:
+            self._began = True
+            self.write(htmlreport.head("IKE analysis"))
+
+    def input_started(self, index: int, path: str) -> None:
+        self._begin()
+        self._input_sas = 0
+        self.write(htmlreport.input_heading(path))
+
+    def sa(self, sa_doc: dict[str, Any], findings: list[dict[str, Any]], ladder: dict[str, Any] | None,
+           nth: int | None) -> None:
+        self._seen += 1
+        self._input_sas += 1
+        if not (self.everything or self._seen <= BUFFER_SAS or (nth is not None and nth <= GROUP_EXAMPLES)):
+            self.counted += 1
+            return
+        self.write(htmlreport.sa_article(sa_doc, findings, ladder, self.labels))
+
+    def capture_finding(self, doc: dict[str, Any], nth: int) -> None:
+        if self.everything or (doc["severity"] != "info" and nth <= GROUP_EXAMPLES):
+            self.write(htmlreport.capture_finding(doc, self.labels))
+        elif doc["severity"] == "info":
+            self.hidden_info[doc["code"]] = self.hidden_info.get(doc["code"], 0) + 1
+
+    def input_ended(self, index: int, doc: dict[str, Any]) -> None:
+        self.write(htmlreport.input_end(doc, self._input_sas))
+
+    def input_failed(self, index: int, doc: dict[str, Any]) -> None:
+        if self.read_any:
+            self.write(htmlreport.input_failed(doc))
+
+    def close(self) -> None:
+        if self.nothing_read:
+            return
+        self._begin()
+        totals = self.summary.totals()
+        listed, rest = mdreport.listed_pairs(self.peer_pairs(), self.everything)
+        pairs = [mdreport.pair_line(p, self.labels) for p in listed]
+        if rest:
+            pairs.append(f"({rest} more peer pairs; --all lists them)")
+        notes = []
+        if self.counted:
+            notes.append(f"{self.counted} more IKE SAs like those shown are counted in the groups; --all shows them.")
+        if self.hidden_info:
+            counts = ", ".join(f"{code} x{n}" for code, n in sorted(self.hidden_info.items()))
+            notes.append(f"Info findings not shown, --all shows them: {counts}.")
+        if note := self.keys_note():
+            notes.append(note)
+        groups = [group_lines(g, self.labels) for g in self.groups()]
+        self.write(htmlreport.summary(totals, self.inputs, pairs, groups, notes) + htmlreport.tail())
+
+
+def diagrams(models: Models) -> dict[tuple[int, int], list[str]]:
+    """The Mermaid diagrams of the SAs that did not come up."""
+    return {key: laddermod.mermaid_lines(m) for key, m in models.items() if m["outcome"] not in ("established", "deleted")}
+
+
 FORMATS: dict[str, type[ReportStream]] = {"json": JsonStream, "jsonl": JsonlStream, "text": TextStream,
-                                          "markdown": MarkdownStream}
+                                          "markdown": MarkdownStream, "html": HtmlStream}
