@@ -32,6 +32,7 @@ from .report import stream
 from .model import Frame, NetEvent, Problem, Tick
 from .report.model import InputEnded, InputFailed, InputRecord, InputStarted
 from .report.redact import Redactor
+from .track.records import SaRecord
 from .track.tracker import TrackerSettings
 
 EXIT_FINDINGS = 1
@@ -45,6 +46,15 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_ty
 REDACT = click.option("--redact", is_flag=True,
                       help="Replace addresses, identities, SPIs and vendor-private data with placeholders.")
 LADDER = click.option("--ladder", is_flag=True, help="Draw each IKE SA as a sequence diagram.")
+NOTATION = click.option("--notation", type=click.Choice(sasview.NOTATIONS), default="ikescope", show_default=True,
+                        help="How ladders name each message: ikescope's own labels, or charon's, as strongSwan "
+                             "logs it ('IKE_AUTH response 1 [ N(AUTH_FAILED) ]').")
+
+
+def _ladder(ladder: bool, notation: str) -> Callable[[SaRecord], list[str]] | None:
+    if not ladder:
+        return None
+    return sasview.charon_ladder if notation == "charon" else sasview.render_ladder
 KEYS = click.option("--keys", "key_files", multiple=True, metavar="FILE",
                     help="A Wireshark ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys "
                          "plugin writes them) to decrypt with; repeatable.")
@@ -155,6 +165,7 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
               show_default=True, help="Output format.")
 @REDACT
 @LADDER
+@NOTATION
 @KEYS
 @click.option("--no-audit", is_flag=True,
               help="Leave out remarks on weak algorithms of negotiations that worked.")
@@ -175,7 +186,7 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--rotated", is_flag=True,
               help="FILES are pieces of one rotated capture (those of each directory): read them as one, "
                    "in the order of their first frames, frames numbered across the pieces.")
-def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
+def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: str, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
             expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
@@ -184,7 +195,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
                             audit=not no_audit)
     keys = _keys(key_files)
     options: dict[str, Any] = {"redactor": Redactor() if redact else None,
-                               "ladder": sasview.render_ladder if ladder else None,
+                               "ladder": _ladder(ladder, notation),
                                "paths": api.input_names(files, rotated)}
     if fmt in ("text", "markdown"):
         options["everything"] = everything
@@ -324,8 +335,10 @@ def _fleet_progress(total: int) -> tuple[Callable[[str], None], Callable[[], Non
               help="Output format.")
 @REDACT
 @LADDER
+@NOTATION
 @KEYS
-def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...]) -> None:
+def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: str,
+        key_files: tuple[str, ...]) -> None:
     """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
     keys = _keys(key_files)
     runs, errors = _open_runs(files, keys)
@@ -334,7 +347,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
     def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
         """Each SA as it closes, then dropped: a long capture never sits in memory."""
         for sa in api.track(run):
-            d, lines = sasview.sa_dict(sa), sasview.render_ladder(sa) if ladder else []
+            d, lines = sasview.sa_dict(sa), sasview.render_ladder(sa, notation) if ladder else []
             if r is not None:
                 d, lines = r.doc(d), [r.text(line) for line in lines]
             yield d, lines
@@ -398,6 +411,8 @@ def _write_lines(lines: Iterable[str]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="Output format; jsonl is flushed line by line for log pipelines.")
 @REDACT
+@LADDER
+@NOTATION
 @KEYS
 @click.option("-w", "write_file", default=None, metavar="FILE",
               help="Also write the captured packets to FILE (pcap), so the frame numbers open in Wireshark.")
@@ -416,7 +431,8 @@ def _write_lines(lines: Iterable[str]) -> None:
               help="A one-line status on stderr every S seconds (0: never).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) was reported.")
-def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[str, ...], write_file: str | None,
+def live(iface: str, bpf: str | None, fmt: str, redact: bool, ladder: bool, notation: str,
+         key_files: tuple[str, ...], write_file: str | None,
          rotate_mb: int | None, rotate_count: int | None, duration: float | None, count: int | None,
          silence: float, idle_timeout: float, status_every: float, fail_on: str) -> None:
     """Capture IKE on IFACE and report each negotiation as it ends; a summary on Ctrl-C."""
@@ -433,7 +449,7 @@ def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[s
                             keys=keys)
     record = InputRecord(path=iface)
     pipe = api.Pipeline(settings, 0, record)
-    options: dict[str, Any] = {"redactor": Redactor() if redact else None}
+    options: dict[str, Any] = {"redactor": Redactor() if redact else None, "ladder": _ladder(ladder, notation)}
     if fmt == "jsonl":
         options["flush"] = sys.stdout.flush
     else:

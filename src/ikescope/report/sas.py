@@ -186,17 +186,25 @@ _LADDER_QUIET = {1: {11, 13}, 2: {41, 43, 46, 53}}
 _LADDER_QUIET_NOTIFY = {16388, 16389, 16430, 16431, 16406, 16417, 16418, 20, 130}
 
 
-def render_ladder(sa: SaRecord) -> list[str]:
+NOTATIONS = ("ikescope", "charon")
+
+
+def render_ladder(sa: SaRecord, notation: str = "ikescope") -> list[str]:
     """A plain-text sequence diagram: one arrow per message, copies marked.
 
     A label too long for its arrow goes on below it, between the lifelines, whole
     names at a time: a notify's name cut in half could be any of several.
+    ``notation`` "charon" labels each message as strongSwan's charon logs it
+    (``wire.charon``), each of its log lines starting on a line of its own.
     """
     left = _ep(sa.initiator.address, sa.initiator.port)
     right = _ep(sa.responder.address, sa.responder.port)
     lines = [f"    {'initiator ' + left:<{LADDER_WIDTH + 8}}responder {right}"]
     for m in sa.messages:
-        first, *rest = _fit(_ladder_label(sa, m), LADDER_WIDTH - 4)  # room for the arrow's ends
+        if notation == "charon" and m.charon:
+            first, *rest = [row for said in m.charon for row in _fit(_charon_units(said), LADDER_WIDTH - 4)]
+        else:
+            first, *rest = _fit(_ladder_label(sa, m), LADDER_WIDTH - 4)  # room for the arrow's ends
         arrow_body = f" {first} "
         pad = LADDER_WIDTH - len(arrow_body)
         if m.from_initiator:
@@ -207,6 +215,21 @@ def render_ladder(sa: SaRecord) -> list[str]:
         lines.append(f"    {m.frame:>6} |{arrow}| {m.ts - sa.first_ts:8.3f}s{copy}")
         lines += [f"    {'':>6} |{'   ' + more:<{LADDER_WIDTH}}|" for more in rest]
     return lines
+
+
+def charon_ladder(sa: SaRecord) -> list[str]:
+    """``render_ladder`` in charon's notation (a module-level function, so worker processes can take it)."""
+    return render_ladder(sa, "charon")
+
+
+def _charon_units(line: str) -> list[str]:
+    """A charon line as units never split: "IKE_AUTH request 1 [" first, then each payload, "]" last
+    with the one before it."""
+    head, _, body = line.partition(" [")
+    units = body.removesuffix("]").split()
+    if not units:
+        return [f"{head} [ ]"]
+    return [f"{head} [", *units[:-1], f"{units[-1]} ]"]
 
 
 def _fit(units: list[str], width: int) -> list[str]:
