@@ -226,7 +226,14 @@ def _charon_units(line: str) -> list[str]:
     """A charon line as units never split: "IKE_AUTH request 1 [" first, then each payload, "]" last
     with the one before it."""
     head, _, body = line.partition(" [")
-    units = body.removesuffix("]").split()
+    units: list[str] = []
+    depth = 0
+    for word in body.removesuffix("]").split():  # a payload's own list, "CPRQ(ADDR DNS)", stays one unit
+        if depth:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+        depth += word.count("(") - word.count(")")
     if not units:
         return [f"{head} [ ]"]
     return [f"{head} [", *units[:-1], f"{units[-1]} ]"]
