@@ -17,12 +17,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, api
-from .crypto.keys import KeyStore, load_key_files
+from .crypto.keys import KeyStore, load_key_files, wireshark_tables
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
 from .errors import CaptureError, IkescopeError, WorkerCrash, where_raised
@@ -57,7 +58,8 @@ def _ladder(ladder: bool, notation: str) -> Callable[[SaRecord], list[str]] | No
     return sasview.charon_ladder if notation == "charon" else sasview.render_ladder
 KEYS = click.option("--keys", "key_files", multiple=True, metavar="FILE",
                     help="A Wireshark ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys "
-                         "plugin writes them) to decrypt with; repeatable.")
+                         "plugin writes them), a tcpdump -E secrets file with ikev2 lines, or a libreswan log "
+                         "with its key lines (plutodebug=private), to decrypt with; repeatable.")
 
 
 def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
@@ -520,6 +522,48 @@ def live(iface: str, bpf: str | None, fmt: str, redact: bool, ladder: bool, nota
                    f"{out.summary.sas} IKE SAs, {capture.dropped} dropped by the kernel", err=True)
     if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
         sys.exit(EXIT_FINDINGS)
+
+
+@cli.group()
+def keys() -> None:
+    """Key files: Wireshark's tables from tcpdump's secrets lines and libreswan's logged keys."""
+
+
+@keys.command("convert")
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option("-o", "--output", "out_dir", default=None, metavar="DIR",
+              help="Write DIR/ikev1_decryption_table and DIR/ikev2_decryption_table, Wireshark's own file names "
+                   "(its configuration directory takes them as they are); keys already in them are kept. "
+                   "Without it the table goes to standard output, when the keys are of one IKE version.")
+def keys_convert(inputs: tuple[str, ...], out_dir: str | None) -> None:
+    """Write the keys of IN (any format --keys reads) as Wireshark decryption tables."""
+    if out_dir is None:
+        tables = wireshark_tables(_keys(inputs) or KeyStore())
+        kinds = [k for k, rows in tables.items() if rows]
+        if len(kinds) > 1:
+            raise click.UsageError("the keys are for IKEv1 and IKEv2 SAs, which Wireshark keeps in two tables: "
+                                   "name a directory for them with -o")
+        _write_lines(tables[kinds[0]] if kinds else [])
+        return
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        raise click.UsageError(f"-o {out_dir}: not a directory")
+    existing = [str(folder / f"{kind}_decryption_table") for kind in ("ikev1", "ikev2")
+                if (folder / f"{kind}_decryption_table").exists()]
+    store = _keys((*existing, *inputs)) or KeyStore()
+    if any(p.detail.startswith(tuple(existing)) for p in store.problems):
+        raise click.ClickException("the tables already in the directory have lines ikescope cannot read; "
+                                   "they are left as they are")
+    for kind, rows in wireshark_tables(store).items():
+        if rows:
+            target = folder / f"{kind}_decryption_table"
+            part = target.with_name(target.name + ".part")
+            # key material: readable by its owner only, and never a half-written table
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write("\n".join(rows) + "\n")
+            os.replace(part, target)
+            click.echo(f"ikescope: {target}: {len(rows)} IKE SAs", err=True)
 
 
 def main() -> None:

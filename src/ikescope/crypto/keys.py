@@ -336,7 +336,7 @@ def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[l
 # tcpdump's "ikev2" secrets line (print-esp.c, esp_print_decode_ikeline), anywhere in a line, so
 # pluto's log lines ("Dec  4 14:30:13.461141: | ikev2 I ...") read as they stand.
 TCPDUMP_LINE = re.compile(r"(?:^|[\s|])ikev2[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]*$")
-_TCPDUMP_SIGN = re.compile(r"(?:^|[\s|])ikev2[ \t]+[IR][ \t]+0x[0-9a-fA-F]{16}[ \t]", re.MULTILINE)
+_TCPDUMP_SIGN = re.compile(r"(?:^|[\s|])ikev2[ \t]+\S+[ \t]+0x[0-9a-fA-F]{16}[ \t]", re.MULTILINE)
 # OpenSSL's cipher names as tcpdump passes them to EVP_get_cipherbyname (after cutting "-hmac96", "-cbc")
 _TCPDUMP_CIPHERS = {"aes128": "AES-CBC-128", "aes-128": "AES-CBC-128", "aes192": "AES-CBC-192",
                     "aes-192": "AES-CBC-192", "aes256": "AES-CBC-256", "aes-256": "AES-CBC-256",
@@ -449,8 +449,8 @@ def wireshark_tables(store: KeyStore) -> dict[str, list[str]]:
     v2 = [f"{k.spi_i.hex()},{k.spi_r.hex()},{k.sk_ei.hex()},{k.sk_er.hex()},"
           f"\"{_wireshark_encryption(k.encryption)}\",{k.sk_ai.hex()},{k.sk_ar.hex()},"
           f"\"{_wireshark_integrity(k.integrity)}\"" for k in store.v2.values()]
-    # Wireshark keeps one key per cookie; the first of distinct keys (two sides of a mismatch) is kept
-    v1 = [f"{cookie.hex()},{keys[0].key.hex()}" for cookie, keys in store.v1.items()]
+    # distinct keys for one cookie (the two sides of a pre-shared key mismatch) each keep their line
+    v1 = [f"{cookie.hex()},{k.key.hex()}" for cookie, keys in store.v1.items() for k in keys]
     return {V1: v1, V2: v2}
 
 
