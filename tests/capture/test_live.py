@@ -181,3 +181,17 @@ def test_kernel_drops_become_a_finding_that_says_silence_is_unsafe() -> None:
     f = found.finding
     assert f.code == "capture.kernel_drops" and f.severity.value == "warning" and f.frames == (40,)
     assert f.details["dropped"] == 12
+
+
+def test_live_ladders_speak_charon_when_asked() -> None:
+    """The refusal reads as the initiator's charon logged it (pcaps/ikev2-ike-proposal-mismatch.alice.log)."""
+    need_root()
+    logged = "IKE_SA_INIT response 0 [ N(NO_PROP) ]"
+    assert f"parsed {logged}" in (REPO / "pcaps" / "ikev2-ike-proposal-mismatch.alice.log").read_text()
+    run = Run("--ladder", "--notation", "charon", "--status-every", "0", "--duration", "5")
+    time.sleep(1.0)
+    replay("ikev2-ike-proposal-mismatch.pcap", 0)
+    status, _, err = run.wait()
+    text = "".join(line for _, line in run.lines)
+    assert status == 1, err
+    assert logged in text and "IKE_SA_INIT request 0 [ SA KE No" in text
