@@ -4,7 +4,8 @@
   pcap copy of every pcapng or large file, since the mutator works on frames
   of classic pcap. A large file's copy keeps its first frames up to
   ``MAX_CAPTURE_SEED``: a fuzzer tries many small inputs rather than few big ones.
-- key seeds (keys target): the key tables beside the captures, and a table
+- key seeds (keys target): the key tables beside the captures, the key lines of the
+  lab's pluto logs and tcpdump secrets lines for each cipher name, and a table
   naming every algorithm pair the parser knows.
 - message seeds (decoder target): every distinct IKE message in those
   captures, plus, for each IKEv2 message the captures' key tables open, the
@@ -21,7 +22,7 @@ from pathlib import Path
 from ikescope import api
 from ikescope.capture.pcapfile import open_capture
 from ikescope.crypto.decrypt import open_sk
-from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, KeyStore
+from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, TCPDUMP_LINE, KeyStore
 from ikescope.errors import CaptureError
 from ikescope.wire.message import EncryptedPayload
 
@@ -132,7 +133,16 @@ def key_seeds(roots: Iterable[Path]) -> list[bytes]:
     lines = [f"{spi},{'ab' * (e.key_length + e.salt)},{'cd' * (e.key_length + e.salt)},\"{e.name}\","
              f"{'ef' * 20},{'01' * 20},\"{i.name}\"" for e in ENCRYPTIONS.values() for i in INTEGRITIES.values()]
     v1 = [f"0011223344556677,{'ab' * n}" for n in (8, 16, 24, 32)]
-    return _unique(tables + ["\n".join(lines).encode(), "\n".join(v1).encode()])
+    # tcpdump's -E secrets lines: pluto's, from the lab logs that hold them, and one SA per cipher name
+    logged = [line for root in roots for p in sorted(root.rglob("*.log"))
+              for line in p.read_text(errors="replace").splitlines() if TCPDUMP_LINE.search(line)]
+    tcpdump = ["\n".join(f"ikev2 {r} 0x{i:016x} 0x8899aabbccddeeff {mac}:0x{'ef' * n} {cipher}:0x{'ab' * size}"
+                         for i, (mac, n) in enumerate((("sha1", 20), ("md5", 16), ("sha256", 32), ("", 64)))
+                         for r in "IR").encode()
+               for cipher, size in (("aes128", 16), ("aes192-cbc", 24), ("aes256-cbc-hmac96", 32), ("3des", 24),
+                                    ("aes", 32), ("null", 0))]
+    return _unique(tables + ["\n".join(lines).encode(), "\n".join(v1).encode(), "\n".join(logged).encode(),
+                             *tcpdump])
 
 
 def _unique(items: list[bytes]) -> list[bytes]:

@@ -47,7 +47,8 @@ import jsonschema
 from ikescope import api
 from ikescope.crypto.decrypt import Decryptor
 from ikescope.capture.pcapfile import open_capture
-from ikescope.crypto.keys import ENCRYPTIONS, INTEGRITIES, KeyStore, V1Key, V2Keys, load_key_files, parse_table
+from ikescope.crypto.keys import (ENCRYPTIONS, INTEGRITIES, KeyStore, V1Key, V2Keys, load_key_files, parse_table,
+                                  parse_tcpdump)
 from ikescope.diagnose import expect
 from ikescope.diagnose.context import DiagnoseSettings
 from ikescope.errors import CaptureError
@@ -274,12 +275,13 @@ def _sealed_message() -> bytes:
 
 
 def keys(data: bytes) -> None:
-    """A key table (``--keys``) through the parser, read as either kind and as its lines say, and each
-    IKEv2 line it yields used to open a sealed message, whatever the algorithms and key lengths."""
+    """A key file (``--keys``) through the parsers, read as a table of either kind and as its lines
+    say, and as tcpdump's secrets lines (a pluto log), and each IKEv2 SA it yields used to open a
+    sealed message, whatever the algorithms and key lengths."""
     text = data.decode("utf-8", errors="replace")  # as load_key_files reads a file
     sealed = _sealed_message()
-    for kind in (None, "ikev1", "ikev2"):
-        entries, _ = parse_table(text, kind, "fuzz")
+    for entries in [parse_table(text, kind, "fuzz")[0] for kind in (None, "ikev1", "ikev2")] + \
+            [parse_tcpdump(text, "fuzz")[0]]:
         for e in entries:
             secrets = [e.key] if isinstance(e, V1Key) else [e.sk_ei, e.sk_er, e.sk_ai, e.sk_ar]
             if any(k and (k.hex() in repr(e) or repr(k) in repr(e)) for k in secrets):

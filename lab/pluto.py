@@ -10,6 +10,7 @@ daemon's private mount namespace only.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from lab.netns import Host, LabError, sh
 
+KEY_LINE = re.compile(r"\| ikev2 [IR] 0x")
 DEPENDENCIES = ("libnss3-tools libunbound8 libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 "
                 "libcurl3-nss libcap-ng0 libaudit1 libldap-2.5-0 dns-root-data")
 
@@ -51,7 +53,10 @@ class Pluto:
         self.shim = shim
         self.ctl = self.dir / "pluto.ctl"
         self.brief_log = self.dir / "pluto.log"
-        self.debug_log = self.brief_log  # pluto keeps IKE keys inside NSS and never logs them
+        # With plutodebug=private pluto logs each IKEv2 SA's keys as tcpdump's -E secrets lines
+        # ("| ikev2 I 0x<SPIi> 0x<SPIr> sha256:0x<SK_ai> aes256:0x<SK_ei>", then R); IKEv1 keys
+        # stay inside NSS (4.10 logs only the IVs). The published log keeps those lines.
+        self.debug_log = self.brief_log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def brief_text(self) -> str:
@@ -59,7 +64,7 @@ class Pluto:
         if not self.brief_log.exists():
             return ""
         lines = self.brief_log.read_text(errors="replace").splitlines(keepends=True)
-        return "".join(x for x in lines if '"lab"' in x or "TCP" in x)
+        return "".join(x for x in lines if '"lab"' in x or "TCP" in x or KEY_LINE.search(x))
 
     def tool(self, name: str) -> str:
         return str(self.root / "usr" / "libexec" / "ipsec" / name)

@@ -201,7 +201,8 @@ def pluto_pair(alice: str = "", bob: str = "",
             if me not in sides:
                 continue
             lines = [
-                "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes",
+                # plutodebug=private: pluto logs each IKEv2 SA's keys, in tcpdump's -E format
+                "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes", "    plutodebug=private",
                 "    ikev1-policy=accept", "",
                 "conn lab", f"    left={hosts[me].addr}",
                 f"    leftid=@{me}.example.org", f"    leftsubnet={nets[me]}",

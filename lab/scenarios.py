@@ -697,8 +697,8 @@ SCENARIOS: list[Scenario] = [
         summary="IKEv2 over TCP (RFC 8229): 'IKETCP' prefix, then length-prefixed IKE messages "
                 "with the non-ESP marker on TCP port 4500",
         how="two libreswan peers (strongSwan 5.9 has no IKE over TCP); alice enable-tcp=yes "
-            "with tcp-remoteport=4500, bob listen-tcp=yes; no key table, as pluto keeps the "
-            "IKE keys inside NSS",
+            "with tcp-remoteport=4500, bob listen-tcp=yes; no key table: the keys are in both "
+            "pluto logs, as plutodebug=private writes them (tcpdump's -E lines), for --keys",
         configs=pluto_pair(alice="enable-tcp=yes\ntcp-remoteport=4500", bob="enable-tcp=yes"),
         play=initiate_ok,
         software={"alice": "libreswan", "bob": "libreswan"},

@@ -1,6 +1,7 @@
 """What must never be printed, checked over every capture, command and format, stdout and stderr.
 
-- Key material from --keys, in any spelling: hex in either case, with or without separators, base64.
+- Key material from --keys, in any spelling: hex in either case, with or without separators, base64;
+  from Wireshark's tables, libreswan's logged key lines and tcpdump's secrets lines alike.
 - The lab's passwords (XAuth, EAP, pre-shared keys), redacted or not: they travel only encrypted, and
   an opened message must not give them away.
 - With --redact: the capture's addresses (every spelling), identities, SPIs, nonces and certificate
@@ -28,7 +29,7 @@ from click.testing import CliRunner
 from helpers import CORPUS, REPO
 from ikescope.api import decode_file
 from ikescope.cli import cli
-from ikescope.crypto.keys import V1Key, V2Keys, load_key_files
+from ikescope.crypto.keys import V1Key, V2Keys, is_tcpdump_secrets, load_key_files
 from ikescope.report.redact import redact
 from ikescope.wire.numbers import PL_V1_NONCE, PL_V2_NONCE
 
@@ -55,6 +56,14 @@ def _key_tables(capture: Path) -> list[Path]:
     return sorted(p for p in capture.parent.iterdir() if p.name.endswith("_decryption_table")
                   and (p.name.startswith(stem + ".ikev") or p.name in ("ikev1_decryption_table",
                                                                        "ikev2_decryption_table")))
+
+
+def _key_logs(capture: Path) -> list[Path]:
+    """The daemon logs beside a lab capture that hold key lines (pluto's, in tcpdump's format)."""
+    if capture.parent != PCAPS:
+        return []
+    return [p for p in sorted(PCAPS.glob(capture.name.removesuffix(".pcap") + ".*.log"))
+            if is_tcpdump_secrets(p.read_text(errors="replace"))]
 
 
 def _captures() -> list:
@@ -198,7 +207,8 @@ RUNS = [
     ["analyze"], ["analyze", "--ladder", "--all"], ["analyze", "--format", "markdown", "--ladder"],
     ["analyze", "--format", "markdown", "--all"], ["analyze", "--format", "html", "--all"],
     ["analyze", "--format", "json", "--ladder"], ["analyze", "--format", "jsonl"],
-    ["sas"], ["sas", "--ladder"], ["sas", "--format", "json", "--ladder"],
+    ["analyze", "--ladder", "--notation", "charon"],
+    ["sas"], ["sas", "--ladder"], ["sas", "--format", "json", "--ladder"], ["sas", "--ladder", "--notation", "charon"],
     ["decode"], ["decode", "--format", "json"],
 ]
 
@@ -260,7 +270,36 @@ def redaction_leaks(text: str, s: Sensitive) -> list[str]:
 
 @pytest.mark.parametrize("capture", _captures())
 def test_no_secret_in_any_output(capture: Path) -> None:
-    tables = _key_tables(capture)
+    sweep(capture, _key_tables(capture) + _key_logs(capture))
+
+
+def tcpdump_secrets(table: Path, to: Path) -> Path:
+    """An ikev2 table's keys as tcpdump's -E secrets lines (its CBC ciphers only)."""
+    lines = []
+    for row in table.read_text().splitlines():
+        ispi, rspi, ei, er, enc, ai, ar, _ = row.split(",")
+        cipher = "aes" + enc.split("-")[2].split(" ")[0]
+        lines += [f"ikev2 I 0x{ispi} 0x{rspi} sha256:0x{ai} {cipher}-cbc:0x{ei}",
+                  f"ikev2 R 0x{ispi} 0x{rspi} sha256:0x{ar} {cipher}-cbc:0x{er}"]
+    to.write_text("\n".join(lines) + "\n")
+    return to
+
+
+@pytest.mark.parametrize("name", ["ikev2-psk-mismatch", "ikev2-eap-md5-success", "ikev2-rekey"])
+def test_no_secret_in_any_output_from_tcpdump_secrets(name: str, tmp_path: Path) -> None:
+    table = PCAPS / f"{name}.ikev2_decryption_table"
+    assert all('"AES-CBC-' in row for row in table.read_text().splitlines())
+    sweep(PCAPS / f"{name}.pcap", [tcpdump_secrets(table, tmp_path / "secrets")])
+
+
+def test_the_sweep_reads_libreswan_logged_keys() -> None:
+    logs = {p for c in PCAPS.glob("*.pcap") for p in _key_logs(c)}
+    assert {PCAPS / "ikev2-tcp-success.alice.log", PCAPS / "ikev2-tcp-success.bob.log"} <= logs
+    assert key_material(sorted(logs))
+
+
+def sweep(capture: Path, tables: list[Path]) -> None:
+    """Every run of RUNS on ``capture`` with the key files ``tables``, checked for what must not show."""
     keys = key_material(tables)
     plain = [run(args, capture, tables) for args in PLAIN]
     sensitive = Sensitive(capture, tables, [out for out, _ in plain])

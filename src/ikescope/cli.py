@@ -17,12 +17,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__, api
-from .crypto.keys import KeyStore, load_key_files
+from .crypto.keys import KeyStore, load_key_files, wireshark_tables
 from .diagnose import expect
 from .diagnose.context import DiagnoseSettings
 from .errors import CaptureError, IkescopeError, WorkerCrash, where_raised
@@ -46,9 +47,13 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(path_ty
 REDACT = click.option("--redact", is_flag=True,
                       help="Replace addresses, identities, SPIs and vendor-private data with placeholders.")
 LADDER = click.option("--ladder", is_flag=True, help="Draw each IKE SA as a sequence diagram.")
+NOTATION = click.option("--notation", type=click.Choice(laddermod.NOTATIONS), default="ikescope", show_default=True,
+                        help="How ladders name each message: ikescope's own labels, or charon's, as strongSwan "
+                             "logs it ('IKE_AUTH response 1 [ N(AUTH_FAILED) ]').")
 KEYS = click.option("--keys", "key_files", multiple=True, metavar="FILE",
                     help="A Wireshark ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys "
-                         "plugin writes them) to decrypt with; repeatable.")
+                         "plugin writes them), a tcpdump -E secrets file with ikev2 lines, or a libreswan log "
+                         "with its key lines (plutodebug=private), to decrypt with; repeatable.")
 
 
 def _keys(key_files: tuple[str, ...]) -> KeyStore | None:
@@ -157,6 +162,7 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
               help="Output format; html writes one page that needs no network to view, with a drawing of each IKE SA.")
 @REDACT
 @LADDER
+@NOTATION
 @KEYS
 @click.option("--no-audit", is_flag=True,
               help="Leave out remarks on weak algorithms of negotiations that worked.")
@@ -177,7 +183,7 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--rotated", is_flag=True,
               help="FILES are pieces of one rotated capture (those of each directory): read them as one, "
                    "in the order of their first frames, frames numbered across the pieces.")
-def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...],
+def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: str, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
             expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
@@ -192,6 +198,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
     if fmt == "jsonl":
         options["flush"] = sys.stdout.flush
     out = stream.FORMATS[fmt](_coloured_write if fmt == "text" and _colour() else sys.stdout.write, **options)
+    out.notation = notation
     hook, stop = _progress_hook()
     unreadable: list[str] = []
     try:
@@ -325,8 +332,10 @@ def _fleet_progress(total: int) -> tuple[Callable[[str], None], Callable[[], Non
               help="Output format.")
 @REDACT
 @LADDER
+@NOTATION
 @KEYS
-def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files: tuple[str, ...]) -> None:
+def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: str,
+        key_files: tuple[str, ...]) -> None:
     """List the IKE SAs in FILES: peers, exchanges, proposals, outcome."""
     keys = _keys(key_files)
     runs, errors = _open_runs(files, keys)
@@ -335,7 +344,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_files:
     def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
         """Each SA as it closes, then dropped: a long capture never sits in memory."""
         for sa in api.track(run):
-            d, lines = sasview.sa_dict(sa), laddermod.render_ladder(sa) if ladder else []
+            d, lines = sasview.sa_dict(sa), laddermod.render_ladder(sa, notation) if ladder else []
             if r is not None:
                 d, lines = r.doc(d), [r.text(line) for line in lines]
             yield d, lines
@@ -399,6 +408,8 @@ def _write_lines(lines: Iterable[str]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
               help="Output format; jsonl is flushed line by line for log pipelines.")
 @REDACT
+@LADDER
+@NOTATION
 @KEYS
 @click.option("-w", "write_file", default=None, metavar="FILE",
               help="Also write the captured packets to FILE (pcap), so the frame numbers open in Wireshark.")
@@ -417,7 +428,8 @@ def _write_lines(lines: Iterable[str]) -> None:
               help="A one-line status on stderr every S seconds (0: never).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
               help="Exit with status 1 when a finding of this severity (or worse) was reported.")
-def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[str, ...], write_file: str | None,
+def live(iface: str, bpf: str | None, fmt: str, redact: bool, ladder: bool, notation: str,
+         key_files: tuple[str, ...], write_file: str | None,
          rotate_mb: int | None, rotate_count: int | None, duration: float | None, count: int | None,
          silence: float, idle_timeout: float, status_every: float, fail_on: str) -> None:
     """Capture IKE on IFACE and report each negotiation as it ends; a summary on Ctrl-C."""
@@ -434,13 +446,14 @@ def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[s
                             keys=keys)
     record = InputRecord(path=iface)
     pipe = api.Pipeline(settings, 0, record)
-    options: dict[str, Any] = {"redactor": Redactor() if redact else None}
+    options: dict[str, Any] = {"redactor": Redactor() if redact else None, "ladder": ladder}
     if fmt == "jsonl":
         options["flush"] = sys.stdout.flush
     else:
         options["at_once"] = True
     write = _coloured_write if fmt == "text" and _colour() else sys.stdout.write
     out = stream.FORMATS[fmt](write, **options)
+    out.notation = notation
     stopping: list[int] = []
 
     def stop(signum: int, _frame: Any) -> None:
@@ -505,6 +518,48 @@ def live(iface: str, bpf: str | None, fmt: str, redact: bool, key_files: tuple[s
                    f"{out.summary.sas} IKE SAs, {capture.dropped} dropped by the kernel", err=True)
     if (fail_on == "error" and counts["error"]) or (fail_on == "warning" and (counts["error"] or counts["warning"])):
         sys.exit(EXIT_FINDINGS)
+
+
+@cli.group()
+def keys() -> None:
+    """Key files: Wireshark's tables from tcpdump's secrets lines and libreswan's logged keys."""
+
+
+@keys.command("convert")
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option("-o", "--output", "out_dir", default=None, metavar="DIR",
+              help="Write DIR/ikev1_decryption_table and DIR/ikev2_decryption_table, Wireshark's own file names "
+                   "(its configuration directory takes them as they are); keys already in them are kept. "
+                   "Without it the table goes to standard output, when the keys are of one IKE version.")
+def keys_convert(inputs: tuple[str, ...], out_dir: str | None) -> None:
+    """Write the keys of IN (any format --keys reads) as Wireshark decryption tables."""
+    if out_dir is None:
+        tables = wireshark_tables(_keys(inputs) or KeyStore())
+        kinds = [k for k, rows in tables.items() if rows]
+        if len(kinds) > 1:
+            raise click.UsageError("the keys are for IKEv1 and IKEv2 SAs, which Wireshark keeps in two tables: "
+                                   "name a directory for them with -o")
+        _write_lines(tables[kinds[0]] if kinds else [])
+        return
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        raise click.UsageError(f"-o {out_dir}: not a directory")
+    existing = [str(folder / f"{kind}_decryption_table") for kind in ("ikev1", "ikev2")
+                if (folder / f"{kind}_decryption_table").exists()]
+    store = _keys((*existing, *inputs)) or KeyStore()
+    if any(p.detail.startswith(tuple(existing)) for p in store.problems):
+        raise click.ClickException("the tables already in the directory have lines ikescope cannot read; "
+                                   "they are left as they are")
+    for kind, rows in wireshark_tables(store).items():
+        if rows:
+            target = folder / f"{kind}_decryption_table"
+            part = target.with_name(target.name + ".part")
+            # key material: readable by its owner only, and never a half-written table
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write("\n".join(rows) + "\n")
+            os.replace(part, target)
+            click.echo(f"ikescope: {target}: {len(rows)} IKE SAs", err=True)
 
 
 def main() -> None:

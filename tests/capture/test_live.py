@@ -195,3 +195,17 @@ def test_the_receive_buffer_holds_seconds_of_traffic_past_rmem_max() -> None:
     rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
     # Without the forced size the kernel stops at twice rmem_max (4 MiB here, 208 KiB by default).
     assert granted >= RECEIVE_BUFFER, (granted, rmem_max)
+
+
+def test_live_ladders_speak_charon_when_asked() -> None:
+    """The refusal reads as the initiator's charon logged it (pcaps/ikev2-ike-proposal-mismatch.alice.log)."""
+    need_root()
+    logged = "IKE_SA_INIT response 0 [ N(NO_PROP) ]"
+    assert f"parsed {logged}" in (REPO / "pcaps" / "ikev2-ike-proposal-mismatch.alice.log").read_text()
+    run = Run("--ladder", "--notation", "charon", "--status-every", "0", "--duration", "5")
+    time.sleep(1.0)
+    replay("ikev2-ike-proposal-mismatch.pcap", 0)
+    status, _, err = run.wait()
+    text = "".join(line for _, line in run.lines)
+    assert status == 1, err
+    assert logged in text and "IKE_SA_INIT request 0 [ SA KE No" in text

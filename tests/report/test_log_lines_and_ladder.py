@@ -66,10 +66,11 @@ def test_findings_page_explains_every_placeholder() -> None:
         assert f"`{key}`: {meaning}" in intro
 
 
+@pytest.mark.parametrize("notation", ["ikescope", "charon"])
 @pytest.mark.parametrize("name", PCAPS)
-def test_ladder_labels_keep_every_name_whole(name: str) -> None:
+def test_ladder_labels_keep_every_name_whole(name: str, notation: str) -> None:
     for sa in api.track(api.decode_file(REPO / "pcaps" / name)):
-        lines = render_ladder(sa)
+        lines = render_ladder(sa, notation)
         text = "\n".join(lines)
         assert "~" not in text
         # every arrow and every line carried below it sits between the same two lifelines

@@ -15,6 +15,18 @@ Algorithm names are Wireshark's ("AES-CBC-128 [RFC3602]", "HMAC_SHA2_256_128
 [RFC4868]"); the bracketed reference is ignored so a hand-written table may
 leave it out. Key material never appears in a problem, a repr or a log.
 
+Two more sources hold IKEv2 keys, in one line format: tcpdump's ``-E`` secrets
+(print-esp.c reads ``ikev2 I|R 0x<SPIi> 0x<SPIr> <integ>:0x<SK_a>
+<cipher>:0x<SK_e>``; the I line opens what the initiator sent, R what the
+responder sent) and libreswan's pluto, which with ``plutodebug=private`` logs
+both lines of every IKEv2 SA it derives, after its log prefix. A file holding
+such lines is read as that format; both lines of an SA are needed. The cipher
+is an OpenSSL name as tcpdump looks it up (``aes128``, ``aes256-cbc``,
+``3des``, a ``-hmac96`` suffix allowed); tcpdump ignores the integrity name, so
+it may be missing: the key's length then says the HMAC (16 bytes MD5, 20 SHA-1,
+32/48/64 SHA-2), with the truncation IKEv2 uses (RFC 7296 3.3.2, RFC 4868).
+``wireshark_tables`` writes any store back as Wireshark's two tables.
+
 ``parse_table`` is pure; ``load_key_files`` is the one place here that reads
 files. It raises for a file that cannot be a key table at all (missing, not a
 regular file, binary, too large, or without one well-formed line), so a wrong
@@ -321,6 +333,127 @@ def parse_table(text: str, kind: str | None = None, source: str = "") -> tuple[l
     return entries, problems
 
 
+# tcpdump's "ikev2" secrets line (print-esp.c, esp_print_decode_ikeline), anywhere in a line, so
+# pluto's log lines ("Dec  4 14:30:13.461141: | ikev2 I ...") read as they stand.
+TCPDUMP_LINE = re.compile(r"(?:^|[\s|])ikev2[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]+(\S+)[ \t]*$")
+_TCPDUMP_SIGN = re.compile(r"(?:^|[\s|])ikev2[ \t]+\S+[ \t]+0x[0-9a-fA-F]{16}[ \t]", re.MULTILINE)
+# OpenSSL's cipher names as tcpdump passes them to EVP_get_cipherbyname (after cutting "-hmac96", "-cbc")
+_TCPDUMP_CIPHERS = {"aes128": "AES-CBC-128", "aes-128": "AES-CBC-128", "aes192": "AES-CBC-192",
+                    "aes-192": "AES-CBC-192", "aes256": "AES-CBC-256", "aes-256": "AES-CBC-256",
+                    "3des": "3DES", "des-ede3": "3DES", "null": "NULL"}
+_TCPDUMP_HMACS = {"md5": "HMAC_MD5_96", "sha1": "HMAC_SHA1_96", "sha256": "HMAC_SHA2_256_128",
+                  "sha2_256": "HMAC_SHA2_256_128", "sha384": "HMAC_SHA2_384_192", "sha2_384": "HMAC_SHA2_384_192",
+                  "sha512": "HMAC_SHA2_512_256", "sha2_512": "HMAC_SHA2_512_256"}
+_HMAC_BY_KEY = {16: "HMAC_MD5_96", 20: "HMAC_SHA1_96", 32: "HMAC_SHA2_256_128", 48: "HMAC_SHA2_384_192",
+                64: "HMAC_SHA2_512_256"}
+
+
+def is_tcpdump_secrets(text: str) -> bool:
+    """Whether ``text`` holds tcpdump's IKEv2 secrets lines (a secrets file, or a pluto log)."""
+    return _TCPDUMP_SIGN.search(text) is not None
+
+
+def _keyed(field: str, what: str) -> tuple[str, bytes]:
+    """(lower-case name, key) of a tcpdump "name:0xkey" field."""
+    name, colon, value = field.partition(":")
+    if not colon:
+        raise _Bad("crypto.bad_key_line", f"the {what} field is not name:0xkey")
+    if not value.lower().startswith("0x"):
+        raise _Bad("crypto.bad_key_line", f"the {what} key is not written as 0x and hexadecimal bytes")
+    return name.lower(), _hex(value, f"the {what} key")
+
+
+def _tcpdump_half(f: tuple[str, ...]) -> tuple[bool, bytes, bytes, Encryption, bytes, Integrity, bytes]:
+    """(initiator line, SPIi, SPIr, cipher, SK_e, integrity, SK_a) of one tcpdump ikev2 line."""
+    role, ispi, rspi, auth, enc = f
+    if role not in ("I", "R"):
+        raise _Bad("crypto.bad_key_line", "the second field of an ikev2 line is I or R")
+    if not (ispi[:2] == "0x" and rspi[:2] == "0x"):
+        raise _Bad("crypto.bad_key_line", "the SPIs of an ikev2 line are written 0x and 16 hexadecimal digits")
+    cipher, sk_e = _keyed(enc, "encryption")
+    base = cipher.removesuffix("-hmac96").removesuffix("-cbc")
+    name = _TCPDUMP_CIPHERS.get(base) or (f"AES-CBC-{len(sk_e) * 8}" if base == "aes" else None)
+    if name is None or name.upper() not in ENCRYPTIONS:
+        raise _Bad(*_unknown_algorithm("encryption", cipher))
+    encryption = ENCRYPTIONS[name.upper()]
+    if len(sk_e) != encryption.key_length:
+        raise _Bad("crypto.bad_key_line", f"the encryption key has {len(sk_e)} bytes, {encryption.name} takes "
+                                          f"{encryption.key_length}")
+    hmac, sk_a = _keyed(auth, "integrity")
+    integ = _TCPDUMP_HMACS.get(hmac.removeprefix("hmac-").removeprefix("hmac_")) or _HMAC_BY_KEY.get(len(sk_a))
+    if integ is None:
+        raise _Bad("crypto.bad_key_line", f"no HMAC takes an integrity key of {len(sk_a)} bytes")
+    return (role == "I", _hex(ispi, "SPIi", 8), _hex(rspi, "SPIr", 8), encryption, sk_e, INTEGRITIES[integ], sk_a)
+
+
+def parse_tcpdump(text: str, source: str = "") -> tuple[list[KeyEntry], list[Problem]]:
+    """The IKEv2 SAs of tcpdump's secrets lines (or a pluto log's), and a problem for each line that
+    is not usable or whose SA lacks its other line. Other lines (ESP SAs, a log's other lines) are
+    not key lines of IKE and are passed over; the limits are those of ``parse_table``."""
+    halves: dict[tuple[bytes, bytes], dict[bool, tuple]] = {}
+    problems: list[Problem] = []
+    where = f"{source}: " if source else ""
+
+    def problem(code: str, number: int, detail: str) -> None:
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(Problem(code, f"{where}line {number}: {detail}", offset=number, severity=Severity.WARNING))
+
+    for number, raw in enumerate(text.splitlines()[:MAX_LINES], 1):
+        if len(raw) > MAX_LINE_CHARS or "ikev2" not in raw:
+            continue
+        m = TCPDUMP_LINE.search(raw)
+        if m is None:
+            continue
+        try:
+            initiator, ispi, rspi, enc, sk_e, integ, sk_a = _tcpdump_half(m.groups())
+        except _Bad as bad:
+            problem(bad.code, number, f"{bad}; line skipped")
+            continue
+        halves.setdefault((ispi, rspi), {})[initiator] = (enc, sk_e, integ, sk_a, number)
+    entries: list[KeyEntry] = []
+    for (ispi, rspi), sides in halves.items():
+        if len(sides) < 2:
+            ((initiator, (*_, number)),) = sides.items()
+            problem("crypto.bad_key_line", number, f"the {'R' if initiator else 'I'} line of this IKE SA is "
+                    f"missing: tcpdump's format gives each direction its own line, and ikescope needs both")
+            continue
+        (enc_i, ei, integ, ai, _), (enc_r, er, _, ar, number) = sides[True], sides[False]
+        if enc_i != enc_r:
+            problem("crypto.bad_key_line", number, "the I and R lines of this IKE SA name different ciphers")
+            continue
+        entries.append(V2Keys(spi_i=ispi, spi_r=rspi, sk_ei=ei, sk_er=er, encryption=enc_i, sk_ai=ai, sk_ar=ar,
+                              integrity=integ, source=source, line=number))
+    return entries, problems
+
+
+# Wireshark's names with their references, as its IKEv2 decryption table's choices spell them
+# (packet-isakmp.c); a table written with other spellings would not load there.
+_WIRESHARK_REFS = {"cbc": "RFC3602", "ctr": "RFC5930", "gcm": "RFC5282", "ccm": "RFC5282"}
+_WIRESHARK_INTEG_REFS = {"NONE": "RFC4306", "HMAC_MD5_96": "RFC2403", "HMAC_SHA1_96": "RFC2404",
+                         "HMAC_MD5_128": "RFC4595", "HMAC_SHA1_160": "RFC4595",
+                         "HMAC_SHA2_256_96": "draft-ietf-ipsec-ciph-sha-256-00"}
+
+
+def _wireshark_encryption(e: Encryption) -> str:
+    ref = "RFC2451" if e.name == "3DES" else "RFC2410" if e.mode == "null" else _WIRESHARK_REFS[e.mode]
+    return f"{e.name} [{ref}]"
+
+
+def _wireshark_integrity(i: Integrity) -> str:
+    return f"{i.name} [{_WIRESHARK_INTEG_REFS.get(i.name, 'RFC4868')}]"
+
+
+def wireshark_tables(store: KeyStore) -> dict[str, list[str]]:
+    """The store as Wireshark's tables: lines of ``ikev1_decryption_table`` and of
+    ``ikev2_decryption_table``, by kind (a kind without keys has no lines)."""
+    v2 = [f"{k.spi_i.hex()},{k.spi_r.hex()},{k.sk_ei.hex()},{k.sk_er.hex()},"
+          f"\"{_wireshark_encryption(k.encryption)}\",{k.sk_ai.hex()},{k.sk_ar.hex()},"
+          f"\"{_wireshark_integrity(k.integrity)}\"" for k in store.v2.values()]
+    # distinct keys for one cookie (the two sides of a pre-shared key mismatch) each keep their line
+    v1 = [f"{cookie.hex()},{k.key.hex()}" for cookie, keys in store.v1.items() for k in keys]
+    return {V1: v1, V2: v2}
+
+
 def _read_table(p: Path) -> str:
     """The text of a key file, or KeyFileError saying in one line why it cannot be a key table."""
     try:
@@ -345,7 +478,9 @@ def _read_table(p: Path) -> str:
 def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
     """Read key tables into one store; raises KeyFileError for a file that is not one (see the module).
 
-    The table kind comes from the file name when it says ikev1/ikev2, else from each line. A file
+    A file whose name does not say ikev1/ikev2 and that holds tcpdump's ikev2 secrets lines is read
+    in that format (a tcpdump secrets file, a pluto log). Otherwise it is a Wireshark table, its kind
+    from the file name when it says ikev1/ikev2, else from each line. A file
     none of whose lines is well-formed is refused; a file with lines for algorithms ikescope does not
     know is only warned about, since the other tables may still open the capture.
     """
@@ -353,7 +488,17 @@ def load_key_files(paths: Iterable[str | Path]) -> KeyStore:
     problems: list[Problem] = []
     for path in paths:
         p = Path(path)
-        found, bad = parse_table(_read_table(p), kind_of(p.name), str(p))
+        text = _read_table(p)
+        kind = kind_of(p.name)
+        if kind is None and is_tcpdump_secrets(text):
+            found, bad = parse_tcpdump(text, str(p))
+            if not found and bad:
+                first = bad[0].detail.removeprefix(f"{p}: ")
+                raise KeyFileError(f"key file {p}: its tcpdump/libreswan key lines give no IKE SA ({first})")
+            entries += found
+            problems += bad
+            continue
+        found, bad = parse_table(text, kind, str(p))
         malformed = [b for b in bad if b.code == "crypto.bad_key_line"]
         if not found and malformed and len(malformed) == len(bad):
             first = malformed[0].detail.removeprefix(f"{p}: ").removesuffix("; line skipped")

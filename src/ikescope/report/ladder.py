@@ -40,20 +40,31 @@ def endpoint(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-def model(sa: SaRecord, decodes: bool = False) -> dict[str, Any]:
-    """The SA's ladder as plain data; ``decodes`` adds each message's decode (for the HTML report)."""
+NOTATIONS = ("ikescope", "charon")
+
+
+def model(sa: SaRecord, decodes: bool = False, notation: str = "ikescope") -> dict[str, Any]:
+    """The SA's ladder as plain data; ``decodes`` adds each message's decode (for the HTML report).
+
+    ``notation`` "charon" labels each message as strongSwan's charon logs it (``wire.charon``); a
+    message charon logs in several lines (a fragment that completes its set, then the whole message)
+    keeps them apart in ``lines``, so the text ladder starts each on a line of its own.
+    """
     exchange_of = {i: ex for ex in sa.exchanges for i in ex.messages}
     steps = []
     for i, m in enumerate(sa.messages):
         ex = exchange_of.get(i)
+        said = [_charon_units(line) for line in m.charon] if notation == "charon" and m.charon else None
         step: dict[str, Any] = {
             "frame": m.frame, "time": round(m.ts - sa.first_ts, 6), "from_initiator": m.from_initiator,
-            "label": _label(sa, m), "copy_of": m.retransmit_of,
+            "label": [u for units in said for u in units] if said else _label(sa, m), "copy_of": m.retransmit_of,
             "exchange": None if ex is None else ex.index,
             "failing": ex is not None and ex.index == sa.failed_exchange,
             "unanswered": (ex is not None and not ex.answered and not m.response
                            and not (sa.version == 1 and ex.exchange == _V1_INFORMATIONAL)),
         }
+        if said and len(said) > 1:
+            step["lines"] = said
         if decodes:
             step["decode"] = decode(sa, m)
         steps.append(step)
@@ -68,6 +79,22 @@ def model(sa: SaRecord, decodes: bool = False) -> dict[str, Any]:
 def with_decodes(sa: SaRecord) -> dict[str, Any]:
     """``model`` with each message's decode: a module-level function, so worker processes can run it."""
     return model(sa, decodes=True)
+
+
+def charon_model(sa: SaRecord) -> dict[str, Any]:
+    """``model`` in charon's notation (module-level, for worker processes as ``with_decodes``)."""
+    return model(sa, notation="charon")
+
+
+def charon_with_decodes(sa: SaRecord) -> dict[str, Any]:
+    return model(sa, decodes=True, notation="charon")
+
+
+def ladder_fn(decodes: bool, notation: str) -> LadderFn:
+    """The module-level function that draws an SA's ladder data with or without decodes, in ``notation``."""
+    if notation == "charon":
+        return charon_with_decodes if decodes else charon_model
+    return with_decodes if decodes else model
 
 
 def decode(sa: SaRecord, m: MessageRef) -> dict[str, Any]:
@@ -129,11 +156,28 @@ def _label(sa: SaRecord, m: MessageRef) -> list[str]:
     return [f"{name} {kind} {m.message_id}", *keys]
 
 
+def _charon_units(line: str) -> list[str]:
+    """A charon line as units never split: "IKE_AUTH request 1 [" first, then each payload, "]" last
+    with the one before it."""
+    head, _, body = line.partition(" [")
+    units: list[str] = []
+    depth = 0
+    for word in body.removesuffix("]").split():  # a payload's own list, "CPRQ(ADDR DNS)", stays one unit
+        if depth:
+            units[-1] += " " + word
+        else:
+            units.append(word)
+        depth += word.count("(") - word.count(")")
+    if not units:
+        return [f"{head} [ ]"]
+    return [f"{head} [", *units[:-1], f"{units[-1]} ]"]
+
+
 # --- text ----------------------------------------------------------------------------------------
 
-def render_ladder(sa: SaRecord) -> list[str]:
+def render_ladder(sa: SaRecord, notation: str = "ikescope") -> list[str]:
     """The plain-text ladder of ``sa`` (``ikescope sas --ladder``)."""
-    return text_lines(model(sa))
+    return text_lines(model(sa, notation=notation))
 
 
 def text_lines(ladder: dict[str, Any]) -> list[str]:
@@ -144,7 +188,8 @@ def text_lines(ladder: dict[str, Any]) -> list[str]:
     """
     lines = [f"    {'initiator ' + ladder['initiator']:<{LADDER_WIDTH + 8}}responder {ladder['responder']}"]
     for s in ladder["steps"]:
-        first, *rest = fit(s["label"], LADDER_WIDTH - 4)  # room for the arrow's ends
+        first, *rest = [row for units in s.get("lines") or [s["label"]]
+                        for row in fit(units, LADDER_WIDTH - 4)]  # room for the arrow's ends
         arrow_body = f" {first} "
         pad = LADDER_WIDTH - len(arrow_body)
         if s["from_initiator"]:

@@ -63,6 +63,8 @@ class ReportStream:
 
     # The format draws SAs of its own accord (Mermaid, SVG), so it needs every SA's ladder.
     pictures = False
+    # How ladders name each message (``ladder.NOTATIONS``); set before the first event.
+    notation = "ikescope"
 
     def __init__(self, write: Write, redactor: Redactor | None = None, ladder: bool = False,
                  paths: Sequence[str] = ()) -> None:
@@ -84,7 +86,7 @@ class ReportStream:
     @property
     def ladder_fn(self) -> laddermod.LadderFn | None:
         """What draws each SA's ladder as the SAs close (``api.run(ladder=...)``), or None: no ladder."""
-        return laddermod.model if self._ladder or self.pictures else None
+        return laddermod.ladder_fn(False, self.notation) if self._ladder or self.pictures else None
 
     def _text_ladder(self, ladder: dict[str, Any] | None) -> list[str]:
         return laddermod.text_lines(ladder) if self._ladder and ladder else []
@@ -602,7 +604,7 @@ class HtmlStream(ReportStream):
 
     @property
     def ladder_fn(self) -> laddermod.LadderFn | None:
-        return laddermod.with_decodes
+        return laddermod.ladder_fn(True, self.notation)
 
     def _begin(self) -> None:
         if not self._began:

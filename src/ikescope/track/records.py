@@ -55,6 +55,7 @@ class MessageRef:
     selectors: tuple[tuple[int, tuple[TrafficSelector, ...]], ...] = ()
     truncated: bool = False  # the capture's snap length cut this message short
     certs: tuple[bytes, ...] = ()  # X.509 certificates (DER, encoding 4) of readable CERT payloads
+    charon: tuple[str, ...] = ()  # the message as strongSwan's charon logs it (``wire.charon.notation``)
 
 
 @dataclass(slots=True)

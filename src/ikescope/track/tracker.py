@@ -20,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import math
 import socket
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from ..limits import Limit
 from ..model import Datagram, NetEvent
 from ..wire import vendors
+from ..wire.charon import notation as charon_notation
 from ..wire.identity import gateway_identity, identity_text, selector_text
 from ..wire.message import (
     ConfigPayload,
@@ -432,6 +434,7 @@ class Tracker:
             decrypted=msg.inner is not None,
             inner_payloads=tuple(p.type for p in msg.inner or ()),
             selectors=tuple(selectors), truncated=dg.truncated, certs=tuple(certs),
+            charon=tuple(sys.intern(line) for line in charon_notation(msg, response)),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
