@@ -98,6 +98,16 @@ def drop_fragments_then_mark(run: Run) -> None:
     quiet_then_mark(run, 1.0)
 
 
+def narrow_link_then_initiate(run: Run) -> None:
+    """bob's link (router to bob) gets an MTU of 1000 bytes, alice's keeps 1500: an IP-fragmented
+    message is reassembled by the NAT router's connection tracking and fragmented again to fit
+    the other link, so the two sides see it in a different number of fragments."""
+    for side in ("bob", "nat"):
+        host = run.hosts[side]
+        host.run("ip", "link", "set", host.iface, "mtu", "1000")
+    run.initiate("alice")
+
+
 def delete_unanswered(run: Run) -> None:
     """bob dies without a word; alice's DELETE then goes unanswered until she gives up."""
     run.initiate("alice")
@@ -1197,6 +1207,20 @@ SCENARIOS: list[Scenario] = [
         capture_on="both",
         expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
                       root_cause="ike.large_unfragmented", failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-points-refragmented",
+        summary="IKEv2 with certificates and no IKE fragmentation, captured at both ends of a path "
+                "whose two links have different MTUs: each IKE_AUTH message is IP-fragmented "
+                "differently on each side of the NAT router, and the tunnel comes up",
+        how="certificates (RSA 4096), fragmentation=no; MTU 1000 on the router-bob link, 1500 on "
+            "alice's; tcpdump on alice's link (.left.pcap) and on bob's link (.right.pcap) at once",
+        configs=pair(**certs(options={"fragmentation": "no"})),
+        play=narrow_link_then_initiate,
+        certificates=True,
+        topology="nat",
+        capture_on="both",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     Scenario(
         name="ikev2-points-nat-success",

@@ -337,7 +337,8 @@ class TwoPoints:
         messages = self._log.take(sa.ispi)
         if not messages:
             return [], None
-        return path_findings(sa, messages, self.names), path_dict(messages, self.names, self.offset)
+        short = (os.path.basename(self.names[0]), os.path.basename(self.names[1]))
+        return path_findings(sa, messages, short), path_dict(messages, self.names, self.offset)
 
 
 def two_points(paths: Sequence[str | Path], limit: int = 256, max_frames: int = 100_000) -> bool:

@@ -6,10 +6,11 @@ renderers read it back (``path_lines``), so every format says the same.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
-from ..diagnose.rules.path import describe, median_delay
+from ..diagnose.rules.path import describe, endpoint_mapping, median_delay
 from ..track.path import MessagePath
 
 
@@ -30,6 +31,7 @@ def message_dict(mp: MessagePath) -> dict[str, Any]:
         "copies": [len(mp.frames[0]), len(mp.frames[1])],
         "passed": mp.passed,
         "lost": list(mp.lost),
+        "lost_frames": [list(mp.lost_frames[0]), list(mp.lost_frames[1])],
         "outside": mp.outside,
         "delay": median_delay(mp),
         "frames": [list(mp.frames[0]), list(mp.frames[1])],
@@ -52,7 +54,7 @@ def _copies(n: int) -> str:
 
 
 def message_text(m: dict[str, Any], points: list[str]) -> str:
-    """One message's fate in words."""
+    """One message's fate in words (``points``: the two points' short names)."""
     parts = []
     if m["passed"]:
         delay = f", {m['delay'] * 1000:.1f} ms apart" if m["delay"] is not None else ""
@@ -64,18 +66,26 @@ def message_text(m: dict[str, Any], points: list[str]) -> str:
         parts.append(f"{_copies(m['outside'])} seen while only one point was capturing")
     if m["fragmented"] or any(p > 1 for side in m["packets"] for p in side):
         parts.append("IP packets per copy: " + ", ".join(
-            f"{'/'.join(map(str, side)) or '-'} at {points[i]}" for i, side in enumerate(m["packets"])))
+            f"{'/'.join(map(str, side)) or 'none'} at {points[i]}" for i, side in enumerate(m["packets"])))
     if m["rewritten"]:
-        parts.append("rewritten: " + " at ".join((", ".join(m["flows"][0]), points[0]))
-                     + " is " + " at ".join((", ".join(m["flows"][1]), points[1])))
+        parts.append("rewritten")
     return f"{m['message']}: " + "; ".join(parts)
 
 
+def mapping(path: dict[str, Any]) -> list[tuple[str, str]]:
+    """(address:port at the first point, at the second) of what is rewritten in between."""
+    return endpoint_mapping((m["flows"][0][0], m["flows"][1][0]) for m in path["messages"]
+                            if m["rewritten"] and len(m["flows"][0]) == 1 and len(m["flows"][1]) == 1)
+
+
 def path_lines(path: dict[str, Any] | None) -> Iterable[str]:
-    """The path section of an SA in text: a head line and one line per message."""
+    """The path section of an SA in text: a head line, the NAT mapping, one line per message
+    (those indented by two spaces)."""
     if not path:
         return
-    points = path["points"]
+    points = [os.path.basename(p) or p for p in path["points"]]
     yield f"path between {points[0]} and {points[1]} (clock offset {path['clock_offset']:+.3f} s):"
+    for a, b in mapping(path):
+        yield f"  NAT in between: {a} at {points[0]} is {b} at {points[1]}"
     for m in path["messages"]:
         yield "  " + message_text(m, points)

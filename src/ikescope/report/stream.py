@@ -501,6 +501,7 @@ class MarkdownStream(_Buffered):
         self._findings: list[dict[str, Any]] = []
         self._ladders: dict[tuple[int, int], list[str]] = {}
         self._sa_outcomes: dict[tuple[int, int], str] = {}
+        self._paths: list[str] = []  # the listed SAs' paths between two capture points
 
     def render_whole(self, doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]]) -> str:
         return mdreport.render(doc, ladders)
@@ -520,6 +521,7 @@ class MarkdownStream(_Buffered):
             return
         self.listed += 1
         self.write(mdreport.sa_row(sa_doc, self.labels) + "\n")
+        self._paths += mdreport.path_block(sa_doc, self.labels)
         self._findings.extend(self._shown_findings(findings))
         if ladder:
             self._ladders[(sa_doc["input"], sa_doc["id"])] = ladder
@@ -541,6 +543,7 @@ class MarkdownStream(_Buffered):
         if self.counted:
             out += [f"{self.counted} more IKE SAs like those in the table are counted in the groups below.", ""]
         out += [mdreport.input_line(inp) for inp in self.inputs] + [""]
+        out += self._paths
         out += mdreport.pairs_lines(self.peer_pairs(), self.summary.totals(), self.labels, self.everything)
         out += mdreport.ladder_blocks(self._ladders, self.labels)
         groups = self.groups()

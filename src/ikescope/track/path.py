@@ -31,6 +31,7 @@ from ..model import Datagram
 
 DEFAULT_WINDOW = 3.0  # seconds of the other point's clock a copy waits for its twin
 DEFAULT_MAX_OFFSET = 120.0  # the largest clock difference looked for before the first match
+DEFAULT_WITHIN = 0.5  # seconds between twins at most, clocks matched: less than a retransmission interval
 RECENT_MATCHES = 15  # matched copies whose delays make the offset estimate
 
 
@@ -87,8 +88,10 @@ class Passage:
 class PathMatcher:
     """Pairs the copies two points saw of the same messages (see the module's docstring)."""
 
-    def __init__(self, window: float = DEFAULT_WINDOW, max_offset: float = DEFAULT_MAX_OFFSET) -> None:
+    def __init__(self, window: float = DEFAULT_WINDOW, max_offset: float = DEFAULT_MAX_OFFSET,
+                 within: float = DEFAULT_WITHIN) -> None:
         self.window = window
+        self.within = within
         self.max_offset = max_offset
         self.offset = 0.0  # point 1's clock minus point 0's, once a copy was matched
         self.matched = 0
@@ -96,7 +99,7 @@ class PathMatcher:
         self._deltas: deque[float] = deque(maxlen=RECENT_MATCHES)
         self._held: tuple[dict[bytes, deque[Passage]], dict[bytes, deque[Passage]]] = ({}, {})
         self._order: deque[Passage] = deque()  # copies in the order they were first seen
-        self._clock: list[float | None] = [None, None]  # the latest time of each point, on point 0's clock
+        self._clock: list[float | None] = [None, None]  # the latest time of each point, on its own clock
         self._first: list[float | None] = [None, None]  # each point's first frame, on its own clock
 
     @property
@@ -121,24 +124,17 @@ class PathMatcher:
         longer than the window are settled as lost."""
         if self._first[point] is None:
             self._first[point] = ts
-        t = self.on_zero_clock(point, ts)
         now = self._clock[point]
-        self._clock[point] = t if now is None else max(now, t)
+        self._clock[point] = ts if now is None else max(now, ts)
         return self._release()
 
     def feed(self, s: Sighting) -> list[Passage]:
         """A copy seen at ``s.point``: the passages now settled, in the order first seen."""
-        twins = self._held[1 - s.point].get(s.key)
-        if twins:
-            # Copies of one message (retransmissions) are alike: once the clocks are matched the
-            # twin is the copy nearest in time; before, the oldest (the first copy seen).
-            t = self.on_zero_clock(s.point, s.ts)
-            p = min(twins, key=lambda q: abs(self.on_zero_clock(q.first.point, q.first.ts) - t)) \
-                if self.matched else twins[0]
+        p = self._twin(s)
+        if p is not None:
             self._unhold(p)
             p.seen[s.point] = s
-            other = p.first
-            delta = s.ts - other.ts if s.point == 1 else other.ts - s.ts
+            delta = s.ts - p.first.ts if s.point == 1 else p.first.ts - s.ts
             if self.matched:
                 self.spread = max(self.spread, abs(delta - self.offset))
             self._deltas.append(delta)
@@ -150,6 +146,19 @@ class PathMatcher:
             self._held[s.point].setdefault(s.key, deque()).append(p)
             self._order.append(p)
         return self.tick(s.point, s.ts)
+
+    def _twin(self, s: Sighting) -> Passage | None:
+        """The copy the other point holds that ``s`` is. Copies of one message (retransmissions)
+        are alike: once the clocks are matched it is the copy nearest in time, if within
+        ``within``; before, the oldest (the first copy seen)."""
+        twins = self._held[1 - s.point].get(s.key)
+        if not twins:
+            return None
+        if not self.matched:
+            return twins[0]
+        t = self.on_zero_clock(s.point, s.ts)
+        p = min(twins, key=lambda q: abs(self.on_zero_clock(q.first.point, q.first.ts) - t))
+        return p if abs(self.on_zero_clock(p.first.point, p.first.ts) - t) <= self.within else None
 
     def finish(self, last: tuple[float | None, float | None]) -> list[Passage]:
         """End of both captures (``last``: each point's last frame time, on its own clock): every
@@ -180,7 +189,7 @@ class PathMatcher:
             if not p.both:
                 other = self._clock[1 - p.first.point]
                 t = self.on_zero_clock(p.first.point, p.first.ts)
-                if other is None or other <= t + self._window():
+                if other is None or self.on_zero_clock(1 - p.first.point, other) <= t + self._window():
                     break
                 self._unhold(p)
             out.append(self._order.popleft())
@@ -223,6 +232,7 @@ class MessagePath:
     flows: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     passed: int = 0
     lost: list[int] = field(default_factory=lambda: [0, 0])  # copies seen only at point 0 / only at point 1
+    lost_frames: tuple[list[int], list[int]] = field(default_factory=lambda: ([], []))  # theirs, there
     outside: int = 0
     delays: list[float] = field(default_factory=list)
 
@@ -242,6 +252,7 @@ class MessagePath:
             self.outside += 1
         else:
             self.lost[p.first.point] += 1
+            self.lost_frames[p.first.point].append(p.first.datagram.frame)
 
 
 class PathLog:
@@ -255,7 +266,7 @@ class PathLog:
 
     def __init__(self, max_sas: int = 4096) -> None:
         self._sas: dict[bytes, dict[bytes, MessagePath]] = {}
-        self._nat: dict[tuple[str, int, str, int], tuple[str, int, str, int]] = {}
+        self._nat: dict[tuple[str, int], tuple[str, int]] = {}  # endpoint at point 1 -> at point 0
         self._max = max_sas
 
     def add(self, p: Passage, offset: float) -> None:
@@ -270,16 +281,16 @@ class PathLog:
             mp = msgs[p.first.key] = MessagePath(p.first.key, payload[:28])
         mp.add(p, offset)
         a, b = p.seen
-        if a is not None and b is not None:
+        if a is not None and b is not None and len(self._nat) < self._max:
             da, db = a.datagram, b.datagram
-            if len(self._nat) < self._max:
-                self._nat[(db.src, db.sport, db.dst, db.dport)] = (da.src, da.sport, da.dst, da.dport)
+            self._nat[(db.src, db.sport)] = (da.src, da.sport)
+            self._nat[(db.dst, db.dport)] = (da.dst, da.dport)
 
     def as_point_zero(self, dg: Datagram, offset: float) -> Datagram:
         """A datagram seen at point 1 as point 0 would have seen it: its time on point 0's clock,
-        its addresses through the translation matched copies revealed (unchanged if none)."""
-        src, sport, dst, dport = self._nat.get((dg.src, dg.sport, dg.dst, dg.dport),
-                                               (dg.src, dg.sport, dg.dst, dg.dport))
+        each of its endpoints as matched copies showed it at point 0 (unchanged if none did)."""
+        src, sport = self._nat.get((dg.src, dg.sport), (dg.src, dg.sport))
+        dst, dport = self._nat.get((dg.dst, dg.dport), (dg.dst, dg.dport))
         return Datagram(dg.frames, dg.ts - offset, src, dst, sport, dport, dg.transport, dg.encap,
                         dg.payload, dg.truncated, dg.problems)
 

@@ -8,6 +8,7 @@ knows where a message was seen, so it hands an SA's ``MessagePath``s to ``path_f
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 
 from ...model import Severity
 from ...track.path import MessagePath
@@ -63,7 +64,9 @@ def _copies(n: int) -> str:
 
 
 def path_findings(sa: SaRecord, messages: list[MessagePath], names: tuple[str, str]) -> list[Finding]:
-    """What two points tell of one SA: losses between them, and the NAT mapping."""
+    """What two points tell of one SA: losses between them, and the NAT mapping. ``names``:
+    the points' names for the summaries (the frames cited are the first point's where it
+    saw the message, else the second's, which the text says)."""
     out: list[Finding] = []
     mapping = nat_mapping(messages)
     lost: list[str] = []
@@ -80,36 +83,46 @@ def path_findings(sa: SaRecord, messages: list[MessagePath], names: tuple[str, s
                         f"never reached {names[1 - point]}")
             details.append({"message": what, "from_point": point, "to_point": 1 - point,
                             "copies_lost": n, "copies_passed": mp.passed,
-                            "packets": mp.packets[point], "flow": sorted(mp.flows[point])})
-            if point == 0:
-                ev.append(Evidence(frame=mp.frames[0][0], ts=mp.times[0][0], text=f"{what}: lost after this point"))
+                            "frames": mp.lost_frames[point], "packets": mp.packets[point], "flow": sorted(mp.flows[point])})
+            at = point if mp.frames[point] and (point == 0 or not mp.frames[0]) else 0
+            frames = ", ".join(map(str, mp.lost_frames[point]))
+            ev.append(Evidence(frame=mp.frames[at][0], ts=mp.times[at][0],
+                               text=f"{what}: {_copies(n)} lost from {names[point]} to {names[1 - point]} "
+                                    f"(frame{'s' if n > 1 else ''} {frames} there)"))
     if lost:
         summary = "; ".join(lost[:3]) + (f"; and {len(lost) - 3} more" if len(lost) > 3 else "")
-        if not ev and sa.messages:
-            ev.append(Evidence(frame=sa.messages[0].frame, ts=sa.messages[0].ts, text="first message of the SA"))
         out.append(make(LOST_BETWEEN_POINTS, Confidence.CERTAIN, f"Lost between the capture points: {summary}",
                         ev, sa=sa.id, reason="seen at one capture point and not at the other while it was capturing",
                         details={"lost": details, "nat_mapping": mapping}))
     if mapping:
         text = "; ".join(f"{m['point0']} at {names[0]} is {m['point1']} at {names[1]}" for m in mapping)
-        first = sa.messages[0] if sa.messages else None
+        first = next((mp for mp in messages if mp.passed), None)
         out.append(make(REWRITTEN_BETWEEN_POINTS, Confidence.CERTAIN, f"NAT between the capture points: {text}",
-                        [Evidence(frame=first.frame, ts=first.ts, text="matched at both points")] if first else [],
+                        [Evidence(frame=first.frames[0][0], ts=first.times[0][0],
+                                  text=f"{describe(first)}: {', '.join(sorted(first.flows[0]))} at {names[0]}, "
+                                       f"{', '.join(sorted(first.flows[1]))} at {names[1]}")] if first else [],
                         sa=sa.id, reason="the same IKE bytes at both points under other addresses or ports",
                         details={"nat_mapping": mapping}))
     return out
 
 
 def nat_mapping(messages: list[MessagePath]) -> list[dict[str, str]]:
-    """Each flow of matched messages that differs between the points, as {"point0": flow there,
-    "point1": flow there} (``flow``: "src:port -> dst:port")."""
+    """Each address and port that matched messages carry differently at the two points, as
+    {"point0": "address:port" there, "point1": "address:port" there}."""
+    return [{"point0": a, "point1": b} for a, b in endpoint_mapping(
+        (next(iter(mp.flows[0])), next(iter(mp.flows[1]))) for mp in messages
+        if mp.passed and len(mp.flows[0]) == 1 and len(mp.flows[1]) == 1)]
+
+
+def endpoint_mapping(flows: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(endpoint at point 0, endpoint at point 1) that differ, from pairs of flows
+    ("src:port -> dst:port") of the same messages, in order first seen."""
     seen: dict[tuple[str, str], None] = {}
-    for mp in messages:
-        if mp.passed and len(mp.flows[0]) == 1 and len(mp.flows[1]) == 1:
-            a, b = next(iter(mp.flows[0])), next(iter(mp.flows[1]))
-            if a != b:
-                seen[(a, b)] = None
-    return [{"point0": a, "point1": b} for a, b in seen]
+    for a, b in flows:
+        for x, y in zip(a.split(" -> "), b.split(" -> ")):
+            if x != y:
+                seen[(x, y)] = None
+    return list(seen)
 
 
 def median_delay(mp: MessagePath) -> float | None:
