@@ -1211,8 +1211,9 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         name="ikev2-points-refragmented",
         summary="IKEv2 with certificates and no IKE fragmentation, captured at both ends of a path "
-                "whose two links have different MTUs: each IKE_AUTH message is IP-fragmented "
-                "differently on each side of the NAT router, and the tunnel comes up",
+                "whose two links have different MTUs: the IKE_AUTH request leaves alice's side in 2 "
+                "IP fragments and reaches bob's in 3 (the NAT router reassembles and fragments "
+                "again), and the tunnel comes up",
         how="certificates (RSA 4096), fragmentation=no; MTU 1000 on the router-bob link, 1500 on "
             "alice's; tcpdump on alice's link (.left.pcap) and on bob's link (.right.pcap) at once",
         configs=pair(**certs(options={"fragmentation": "no"})),

@@ -65,7 +65,8 @@ def message_text(m: dict[str, Any], points: list[str]) -> str:
     if m["outside"]:
         parts.append(f"{_copies(m['outside'])} seen while only one point was capturing")
     if m["fragmented"] or any(p > 1 for side in m["packets"] for p in side):
-        parts.append("IP packets per copy: " + ", ".join(
+        how = "fragmented differently in between, " if m["fragmented"] else ""
+        parts.append(f"{how}IP packets per copy: " + ", ".join(
             f"{'/'.join(map(str, side)) or 'none'} at {points[i]}" for i, side in enumerate(m["packets"])))
     if m["rewritten"]:
         parts.append("rewritten")
