@@ -176,6 +176,17 @@ def test_separate_and_points_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "- IKE_AUTH response (message ID 1): 1 copy seen at both points" in md
     doc = _doc(pair)
     assert text == textreport.render(doc) and md == mdreport.render(doc)
+    alone = CliRunner().invoke(cli, ["analyze", "--points", pair[0]])
+    assert alone.exit_code == 2 and "--points takes exactly two files" in alone.output
+
+
+def test_redaction_hides_the_nat_mapping_too() -> None:
+    pair = files("ikev2-points-nat-success")
+    out = CliRunner().invoke(cli, ["analyze", "--redact", "--format", "json", *pair]).output
+    doc = json.loads(out)
+    assert doc["sas"][0]["path"]["messages"] and doc["findings"]
+    for address in ("192.0.2.1", "203.0.113.254", "203.0.113.2"):
+        assert address not in out
 
 
 # -- the matcher alone, on hand-built datagrams ------------------------------------------------------------

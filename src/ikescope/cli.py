@@ -184,6 +184,10 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, key_fi
             expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool,
             points: bool | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
+    if points and (rotated or len(files) != 2):
+        raise click.UsageError("--points takes exactly two files (and no --rotated)")
+    if points is None and not rotated and len(files) == 2:
+        points = api.two_points(files)  # decided once, for the names and the run
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
