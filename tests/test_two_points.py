@@ -228,5 +228,17 @@ def test_what_the_other_point_did_not_capture_is_not_lost() -> None:
     m = PathMatcher()
     m.tick(1, 50.0)
     out = m.feed(sighting(0, dg(b"late" * 8, 9, 60.0)))
-    out += m.finish((60.0, 50.0))
+    assert not out  # point 1 may still capture it
+    out += m.end(1)
     assert [(p.outside, p.lost) for p in out] == [(True, False)]
+
+
+def test_a_point_that_ended_or_never_started_holds_nothing_back() -> None:
+    """One capture much longer than the other: the rest of the longer one is settled as it comes."""
+    m = PathMatcher(window=2.0, max_offset=10.0)
+    assert m.end(1) == []
+    out = [p for n in range(1000) for p in m.feed(sighting(0, dg(n.to_bytes(4, "big") * 8, n, n * 0.5)))]
+    assert len(out) == 1000 and m.held == 0 and all(p.outside for p in out)
+    waiting = PathMatcher(window=2.0, max_offset=10.0)
+    settled = [p for n in range(1000) for p in waiting.feed(sighting(0, dg(n.to_bytes(4, "big") * 8, n, n * 0.5)))]
+    assert waiting.held <= 10.0 / 0.5 + 2.0 / 0.5 + 1 and len(settled) + waiting.held == 1000

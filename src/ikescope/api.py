@@ -288,11 +288,15 @@ class TwoPoints:
         rec.last_ts = frame.ts
         return self._take(point, self._demux[point].feed(frame), frame.ts)
 
+    def ended(self, point: int) -> list[SaResult | CaptureFinding]:
+        """``point``'s capture has no more frames (the other may go on for long)."""
+        return self._release(self._matcher.end(point), False)
+
     def finish(self) -> list[SaResult | CaptureFinding]:
         out: list[SaResult | CaptureFinding] = []
         for point in (0, 1):
             out += self._take(point, self._demux[point].flush(), None)
-        out += self._release(self._matcher.finish((self.records[0].last_ts, self.records[1].last_ts)), True)
+        out += self._release(self._matcher.finish(), True)
         ends = [self.records[0].last_ts, None if self.records[1].last_ts is None
                 else self.on_zero_clock(1, self.records[1].last_ts)]
         self._merged.last_ts = max((t for t in ends if t is not None), default=None)
@@ -362,19 +366,24 @@ def two_points(paths: Sequence[str | Path], limit: int = 256, max_frames: int = 
         return False
 
 
-def _merge(readers: Sequence[Iterable[Frame]], tp: TwoPoints) -> Iterator[tuple[int, Frame]]:
-    """The frames of both points, the earliest on point 0's clock first."""
+def _merge(readers: Sequence[Iterable[Frame]], tp: TwoPoints) -> Iterator[tuple[int, Frame | None]]:
+    """The frames of both points, the earliest on point 0's clock first; (point, None) when a
+    point has no more."""
     its = [iter(r) for r in readers]
     heads: list[Frame | None] = [next(it, None) for it in its]
+    for point, head in enumerate(heads):
+        if head is None:
+            yield point, None
     while True:
         live = [(tp.on_zero_clock(i, h.ts), i) for i, h in enumerate(heads) if h is not None]
         if not live:
             return
         _, point = min(live)
         frame = heads[point]
-        assert frame is not None
         yield point, frame
         heads[point] = next(its[point], None)
+        if heads[point] is None:
+            yield point, None
 
 
 def _run_points(readers: list[tuple[str, CaptureReader]], settings: Settings,
@@ -386,7 +395,7 @@ def _run_points(readers: list[tuple[str, CaptureReader]], settings: Settings,
         yield InputStarted(index, name)
     frames = [_with_progress(reader, name, progress) for name, reader in readers]
     for point, frame in _merge(frames, tp):
-        yield from tp.feed(point, frame)
+        yield from tp.feed(point, frame) if frame is not None else tp.ended(point)
     yield from tp.finish()
     for index, (_, reader) in enumerate(readers):
         records[index].truncated = bool(getattr(reader, "truncated", False))

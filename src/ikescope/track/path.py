@@ -101,6 +101,7 @@ class PathMatcher:
         self._order: deque[Passage] = deque()  # copies in the order they were first seen
         self._clock: list[float | None] = [None, None]  # the latest time of each point, on its own clock
         self._first: list[float | None] = [None, None]  # each point's first frame, on its own clock
+        self._ended = [False, False]  # a point's capture has no more frames
 
     @property
     def held(self) -> int:
@@ -160,38 +161,53 @@ class PathMatcher:
         p = min(twins, key=lambda q: abs(self.on_zero_clock(q.first.point, q.first.ts) - t))
         return p if abs(self.on_zero_clock(p.first.point, p.first.ts) - t) <= self.within else None
 
-    def finish(self, last: tuple[float | None, float | None]) -> list[Passage]:
-        """End of both captures (``last``: each point's last frame time, on its own clock): every
-        copy still waiting is settled; one seen while the other point was not capturing is
-        ``outside``, not lost."""
-        out = []
-        while self._order:
-            p = self._order.popleft()
-            if not p.both:
-                self._unhold(p)
-                other = 1 - p.first.point
-                t = self.on_zero_clock(p.first.point, p.first.ts)
-                first, end = self._first[other], last[other]
-                # A copy sent just before the other capture stopped could not reach it in time.
-                margin = 2 * self.spread + 0.01
-                p.outside = (first is None or end is None or t < self.on_zero_clock(other, first) - margin
-                             or t + margin > self.on_zero_clock(other, end))
-            out.append(p)
-        return out
+    def end(self, point: int) -> list[Passage]:
+        """``point``'s capture has no more frames: the other point's copies need not wait for it."""
+        self._ended[point] = True
+        return self._release()
+
+    def finish(self) -> list[Passage]:
+        """End of both captures: every copy still waiting is settled."""
+        self._ended = [True, True]
+        return self._release()
 
     def _window(self) -> float:
         return self.window if self.matched else self.max_offset + self.window
+
+    def _outside(self, p: Passage) -> bool:
+        """Seen while the other point was not capturing: before its first frame or after its
+        last (a copy sent just before the other capture stopped could not reach it in time)."""
+        other = 1 - p.first.point
+        first, last = self._first[other], self._clock[other]
+        if first is None or last is None:
+            return True
+        t = self.on_zero_clock(p.first.point, p.first.ts)
+        margin = 2 * self.spread + 0.01
+        return t < self.on_zero_clock(other, first) - margin or \
+            (self._ended[other] and t + margin > self.on_zero_clock(other, last))
+
+    def _settled(self, p: Passage) -> bool:
+        """Whether a copy seen at one point only can wait no longer for its twin: the other
+        point captured on past the window, or ended, or has not started long after it."""
+        me, other = p.first.point, 1 - p.first.point
+        t = self.on_zero_clock(me, p.first.ts)
+        if self._ended[other]:
+            return True
+        now = self._clock[other]
+        if now is None:
+            mine = self._clock[me]
+            return mine is not None and self.on_zero_clock(me, mine) > t + self.max_offset + self.window
+        return self.on_zero_clock(other, now) > t + self._window()
 
     def _release(self) -> list[Passage]:
         out: list[Passage] = []
         while self._order:
             p = self._order[0]
             if not p.both:
-                other = self._clock[1 - p.first.point]
-                t = self.on_zero_clock(p.first.point, p.first.ts)
-                if other is None or self.on_zero_clock(1 - p.first.point, other) <= t + self._window():
+                if not self._settled(p):
                     break
                 self._unhold(p)
+                p.outside = self._outside(p)
             out.append(self._order.popleft())
         return out
 
