@@ -127,6 +127,23 @@ def test_the_order_of_the_files_changes_nothing(name: str) -> None:
     assert _doc([a, b]) == _doc([b, a])
 
 
+@pytest.mark.parametrize("name", PAIRS)
+def test_golden_pair_reports(name: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """What a pair's report says in each format, kept in tests/golden/NAME.points.* (check the diff of
+    ``--update-goldens``)."""
+    monkeypatch.chdir(REPO)
+    pair = [f"pcaps/{f}" for f in LABELS[name]["files"]]
+    outputs = {fmt: CliRunner().invoke(cli, ["analyze", "--format", fmt, *pair]).output
+               for fmt in ("text", "markdown", "json")}
+    for fmt, ext in (("text", "txt"), ("markdown", "md"), ("json", "json")):
+        path = REPO / "tests" / "golden" / f"{name}.points.{ext}"
+        if request.config.getoption("--update-goldens"):
+            path.write_text(outputs[fmt])
+        else:
+            assert path.exists(), f"{path} missing: run pytest --update-goldens"
+            assert outputs[fmt] == path.read_text(), f"{path.name} differs (run pytest --update-goldens if intended)"
+
+
 def shifted(src: str, dst: Path, seconds: float) -> None:
     """A copy of ``src`` with every timestamp moved: a capture host whose clock is off."""
     with open(src, "rb") as f, open(dst, "wb") as g:
@@ -138,6 +155,34 @@ def shifted(src: str, dst: Path, seconds: float) -> None:
 
 def fates(doc: dict) -> dict[str, tuple]:
     return {k: (m["status"], m["copies"], m["passed"], m["lost"], m["packets"]) for k, m in messages(doc).items()}
+
+
+def without(src: str, dst: Path, drop: set[int]) -> None:
+    """A copy of ``src`` without the frames numbered in ``drop``: a point that missed them."""
+    with open(src, "rb") as f, open(dst, "wb") as g:
+        reader = dpkt.pcap.Reader(f)
+        writer = dpkt.pcap.Writer(g, linktype=reader.datalink())
+        for n, (ts, buf) in enumerate(reader, 1):
+            if n not in drop:
+                writer.writepkt(buf, ts)
+
+
+def test_each_side_offer_comes_from_the_point_that_saw_it(tmp_path: Path) -> None:
+    """When one point misses the responder's IKE_SA_INIT answer, its proposal comes from the other
+    point: the proposal comparison has both sides' offers."""
+    left, right = files("ikev2-points-nat-success")
+    answer = next(dg for dg, dec in api.decode_file(left)
+                  if dec.message is not None and dec.message.header.exchange == 34 and dg.src == "203.0.113.2")
+    blind = tmp_path / Path(left).name
+    without(left, blind, set(answer.frames))
+    alone = _doc([str(blind)])["sas"][0]
+    assert alone["chosen"] is None and alone["offered"]
+    both = _doc([str(blind), right])
+    merged = both["sas"][0]
+    assert merged["chosen"] == _doc([right])["sas"][0]["chosen"] is not None
+    assert merged["offered"] == alone["offered"]
+    m = messages(both)["IKE_SA_INIT response (message ID 0)"]
+    assert (m["copies"], m["status"]) == ([0, 1], "lost")  # as far as these two files tell
 
 
 @pytest.mark.parametrize("seconds", [7.5, -42.0])
