@@ -23,7 +23,7 @@ from ikescope.model import Datagram
 from ikescope.report import markdown as mdreport
 from ikescope.report import text as textreport
 from ikescope.report.model import Report
-from ikescope.track.path import PathMatcher, sighting
+from ikescope.track.path import PathLog, PathMatcher, sighting
 
 PCAPS = REPO / "pcaps"
 LABELS = {c["name"]: c for c in json.loads((PCAPS / "labels.json").read_text())["captures"]}
@@ -287,3 +287,14 @@ def test_a_point_that_ended_or_never_started_holds_nothing_back() -> None:
     waiting = PathMatcher(window=2.0, max_offset=10.0)
     settled = [p for n in range(1000) for p in waiting.feed(sighting(0, dg(n.to_bytes(4, "big") * 8, n, n * 0.5)))]
     assert waiting.held <= 10.0 / 0.5 + 2.0 / 0.5 + 1 and len(settled) + waiting.held == 1000
+
+
+def test_an_sa_path_lists_a_bounded_number_of_messages() -> None:
+    log, m = PathLog(max_messages=3), PathMatcher()
+    spi = b"\x11" * 8
+    for n in range(5):
+        for p in m.feed(sighting(0, dg(spi + n.to_bytes(20, "big"), n, float(n)))) + m.end(1):
+            log.add(p, m.offset)
+    listed, omitted = log.take(spi)
+    assert [mp.frames[0] for mp in listed] == [[0], [1], [2]] and omitted == 2
+    assert log.take(spi) == ([], 0)

@@ -273,10 +273,6 @@ class TwoPoints:
         """Point 1's clock minus point 0's, as estimated so far."""
         return self._matcher.offset
 
-    @property
-    def held(self) -> int:
-        return self._matcher.held + len(self._net)
-
     def on_zero_clock(self, point: int, ts: float) -> float:
         return self._matcher.on_zero_clock(point, ts)
 
@@ -338,11 +334,11 @@ class TwoPoints:
         return self._pipe.feed_items(batch)
 
     def _sa_path(self, sa: SaRecord) -> tuple[list[Finding], dict[str, Any] | None]:
-        messages = self._log.take(sa.ispi)
+        messages, omitted = self._log.take(sa.ispi)
         if not messages:
             return [], None
         short = (os.path.basename(self.names[0]), os.path.basename(self.names[1]))
-        return path_findings(sa, messages, short), path_dict(messages, self.names, self.offset)
+        return path_findings(sa, messages, short), path_dict(messages, self.names, self.offset, omitted)
 
 
 def two_points(paths: Sequence[str | Path], limit: int = 256, max_frames: int = 100_000) -> bool:

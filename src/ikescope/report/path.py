@@ -42,11 +42,13 @@ def message_dict(mp: MessagePath) -> dict[str, Any]:
     }
 
 
-def path_dict(messages: list[MessagePath], points: tuple[str, str], offset: float) -> dict[str, Any]:
+def path_dict(messages: list[MessagePath], points: tuple[str, str], offset: float,
+              omitted: int = 0) -> dict[str, Any]:
     """The ``path`` of an SA's report entry: the two points (their inputs' names), the clock
-    offset (the second point's clock minus the first's) and every message's fate."""
+    offset (the second point's clock minus the first's), every message's fate, and how many
+    copies of messages past the ones listed were left out (``track.path.MAX_MESSAGES``)."""
     return {"points": list(points), "clock_offset": round(offset, 6),
-            "messages": [message_dict(mp) for mp in messages]}
+            "messages": [message_dict(mp) for mp in messages], "omitted": omitted}
 
 
 def _copies(n: int) -> str:
@@ -90,3 +92,5 @@ def path_lines(path: dict[str, Any] | None) -> Iterable[str]:
         yield f"  NAT in between: {a} at {points[0]} is {b} at {points[1]}"
     for m in path["messages"]:
         yield "  " + message_text(m, points)
+    if path["omitted"]:
+        yield f"  ({path['omitted']} copies of further messages are not listed)"

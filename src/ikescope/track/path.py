@@ -32,7 +32,8 @@ from ..model import Datagram
 DEFAULT_WINDOW = 3.0  # seconds of the other point's clock a copy waits for its twin
 DEFAULT_MAX_OFFSET = 120.0  # the largest clock difference looked for before the first match
 DEFAULT_WITHIN = 0.5  # seconds between twins at most, clocks matched: less than a retransmission interval
-RECENT_MATCHES = 15  # matched copies whose delays make the offset estimate
+RECENT_MATCHES = 15
+MAX_MESSAGES = 512  # distinct messages of one SA listed in its path  # matched copies whose delays make the offset estimate
 
 
 def message_key(payload: bytes) -> bytes:
@@ -276,12 +277,15 @@ class PathLog:
     SA is reported; and the address translation the matched copies reveal, so a copy seen
     only at point 1 can be told in point 0's addresses.
 
-    Bounded: at most ``max_sas`` SAs are kept (the oldest is let go), and an SA's entry goes
-    when it is taken.
+    Bounded: at most ``max_sas`` SAs are kept (the oldest is let go), each with at most
+    ``max_messages`` distinct messages (those past it are only counted, see ``take``), and an
+    SA's entry goes when it is taken.
     """
 
-    def __init__(self, max_sas: int = 4096) -> None:
+    def __init__(self, max_sas: int = 4096, max_messages: int = MAX_MESSAGES) -> None:
         self._sas: dict[bytes, dict[bytes, MessagePath]] = {}
+        self._omitted: dict[bytes, int] = {}
+        self._max_messages = max_messages
         self._nat: dict[tuple[str, int], tuple[str, int]] = {}  # endpoint at point 1 -> at point 0
         self._max = max_sas
 
@@ -290,10 +294,15 @@ class PathLog:
         msgs = self._sas.get(payload[:8])
         if msgs is None:
             if len(self._sas) >= self._max:
-                del self._sas[next(iter(self._sas))]
+                oldest = next(iter(self._sas))
+                del self._sas[oldest]
+                self._omitted.pop(oldest, None)
             msgs = self._sas[payload[:8]] = {}
         mp = msgs.get(p.first.key)
         if mp is None:
+            if len(msgs) >= self._max_messages:
+                self._omitted[payload[:8]] = self._omitted.get(payload[:8], 0) + 1
+                return
             mp = msgs[p.first.key] = MessagePath(p.first.key, payload[:28])
         mp.add(p, offset)
         a, b = p.seen
@@ -310,6 +319,7 @@ class PathLog:
         return Datagram(dg.frames, dg.ts - offset, src, dst, sport, dport, dg.transport, dg.encap,
                         dg.payload, dg.truncated, dg.problems)
 
-    def take(self, ispi: bytes) -> list[MessagePath]:
-        """The messages of the SA with initiator SPI ``ispi``, in the order first seen; forgotten."""
-        return list(self._sas.pop(ispi, {}).values())
+    def take(self, ispi: bytes) -> tuple[list[MessagePath], int]:
+        """The messages of the SA with initiator SPI ``ispi``, in the order first seen, and how many
+        copies of further messages were only counted; forgotten."""
+        return list(self._sas.pop(ispi, {}).values()), self._omitted.pop(ispi, 0)
