@@ -344,9 +344,9 @@ class TwoPoints:
 def two_points(paths: Sequence[str | Path], limit: int = 256, max_frames: int = 100_000) -> bool:
     """Whether two captures hold the same negotiations seen at two points: some of the first
     ``limit`` IKE messages of one are byte for byte among the first of the other. Reads at most
-    ``max_frames`` frames of each."""
-    if len(paths) != 2 or os.path.realpath(paths[0]) == os.path.realpath(paths[1]):
-        return False
+    ``max_frames`` frames of each; standard input (``-``) is never looked at."""
+    if len(paths) != 2 or "-" in map(str, paths) or os.path.realpath(paths[0]) == os.path.realpath(paths[1]):
+        return False  # standard input can be read only once
 
     def datagrams(path: str | Path) -> Iterator[Datagram]:
         demux = Demux(esp_events=False)
