@@ -262,9 +262,11 @@ class TwoPoints:
         self.records = records
         self._demux = (Demux(), Demux())
         self._matcher = PathMatcher(window)
-        self._log = PathLog()
+        st = settings or Settings()
+        # twice the tracker's open SAs: room for entries of messages no SA takes (late copies)
+        self._log = PathLog(max_sas=2 * st.tracker.max_open, max_kept=st.tracker.max_kept_messages)
         self._merged = InputRecord(path=names[0])  # what the chain after the matcher counts
-        self._pipe = Pipeline(settings, 0, self._merged, path=self._sa_path)
+        self._pipe = Pipeline(st, 0, self._merged, path=self._sa_path)
         self._net: deque[NetEvent] = deque()  # point 0's, held in time order with the messages
         self._last = float("-inf")
 

@@ -277,15 +277,19 @@ class PathLog:
     SA is reported; and the address translation the matched copies reveal, so a copy seen
     only at point 1 can be told in point 0's addresses.
 
-    Bounded: at most ``max_sas`` SAs are kept (the oldest is let go), each with at most
-    ``max_messages`` distinct messages (those past it are only counted, see ``take``), and an
-    SA's entry goes when it is taken.
+    Bounded like the tracker whose SAs it follows: at most ``max_sas`` SAs are kept (the oldest
+    is let go: an SA the tracker still holds has its entry taken when it closes, so only entries
+    of messages no SA took are let go while the tracker stays within its own cap), each with at
+    most ``max_messages`` distinct messages, at most ``max_kept`` in all (those past either are
+    only counted, see ``take``), and an SA's entry goes when it is taken.
     """
 
-    def __init__(self, max_sas: int = 4096, max_messages: int = MAX_MESSAGES) -> None:
+    def __init__(self, max_sas: int = 40_000, max_messages: int = MAX_MESSAGES, max_kept: int = 500_000) -> None:
         self._sas: dict[bytes, dict[bytes, MessagePath]] = {}
         self._omitted: dict[bytes, int] = {}
         self._max_messages = max_messages
+        self._max_kept = max_kept
+        self._kept = 0
         self._nat: dict[tuple[str, int], tuple[str, int]] = {}  # endpoint at point 1 -> at point 0
         self._max = max_sas
 
@@ -295,15 +299,16 @@ class PathLog:
         if msgs is None:
             if len(self._sas) >= self._max:
                 oldest = next(iter(self._sas))
-                del self._sas[oldest]
+                self._kept -= len(self._sas.pop(oldest))
                 self._omitted.pop(oldest, None)
             msgs = self._sas[payload[:8]] = {}
         mp = msgs.get(p.first.key)
         if mp is None:
-            if len(msgs) >= self._max_messages:
+            if len(msgs) >= self._max_messages or self._kept >= self._max_kept:
                 self._omitted[payload[:8]] = self._omitted.get(payload[:8], 0) + 1
                 return
             mp = msgs[p.first.key] = MessagePath(p.first.key, payload[:28])
+            self._kept += 1
         mp.add(p, offset)
         a, b = p.seen
         if a is not None and b is not None and len(self._nat) < self._max:
@@ -322,4 +327,6 @@ class PathLog:
     def take(self, ispi: bytes) -> tuple[list[MessagePath], int]:
         """The messages of the SA with initiator SPI ``ispi``, in the order first seen, and how many
         copies of further messages were only counted; forgotten."""
-        return list(self._sas.pop(ispi, {}).values()), self._omitted.pop(ispi, 0)
+        msgs = self._sas.pop(ispi, {})
+        self._kept -= len(msgs)
+        return list(msgs.values()), self._omitted.pop(ispi, 0)
