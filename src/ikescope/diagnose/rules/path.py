@@ -49,14 +49,22 @@ ENTRIES = (LOST_BETWEEN_POINTS, REWRITTEN_BETWEEN_POINTS)
 
 
 def describe(mp: MessagePath) -> str:
-    """"IKE_AUTH response (message ID 1)" from the IKE header the bytes start with."""
+    """"IKE_AUTH response (message ID 1) from 203.0.113.2:4500": the IKE header the bytes start
+    with, and the sender as the first point saw it (else the second); an IKEv1 message is told
+    by its first payload (or as encrypted)."""
     hdr = mp.header
     if len(hdr) < 24:
         return "a message too short for an IKE header"
     version = 1 if hdr[17] >> 4 == 1 else 2
     name = reg.exchange_name(version, hdr[18])
-    kind = ("response" if hdr[19] & 0x20 else "request") if version == 2 else "message"
-    return f"{name} {kind} (message ID {int.from_bytes(hdr[20:24], 'big')})"
+    mid = int.from_bytes(hdr[20:24], "big")
+    flows = sorted(mp.flows[0] or mp.flows[1])
+    sender = f" from {flows[0].split(' -> ')[0]}" if flows else ""
+    if version == 2:
+        return f"{name} {'response' if hdr[19] & 0x20 else 'request'} (message ID {mid}){sender}"
+    # IKEv1 has no response flag, and phase 1 keeps message ID 0: the first payload tells its messages apart
+    first = "encrypted" if hdr[19] & 0x01 else f"first payload {reg.payload_name(1, hdr[16])}"
+    return f"{name} message (message ID {mid}, {first}){sender}"
 
 
 def _copies(n: int) -> str:
