@@ -183,7 +183,7 @@ class PathMatcher:
         if first is None or last is None:
             return True
         t = self.on_zero_clock(p.first.point, p.first.ts)
-        margin = 2 * self.spread + 0.01
+        margin = 2 * self.spread + 0.001
         return t < self.on_zero_clock(other, first) - margin or \
             (self._ended[other] and t + margin > self.on_zero_clock(other, last))
 
