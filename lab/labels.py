@@ -94,7 +94,8 @@ def write_readme(out: Path) -> None:
         "Made by `python -m lab all` (or `lab/run.sh all`, as root; see `lab/README.md`): real",
         "strongSwan 5.9.8 daemons, and libreswan 4.10 where named, in network namespaces joined",
         "by veth pairs, documentation addresses only, captured with `tcpdump -U` on bob's link",
-        "(on alice's where a label's `captured_on` says so).",
+        "(on alice's where a label's `captured_on` says so; with `both`, on alice's link into",
+        "`NAME.left.pcap` and on bob's into `NAME.right.pcap` at once, the label describing the first).",
         "alice initiates unless a line says otherwise. Each `NAME.pcap` comes with",
         "`NAME.ikev1_decryption_table` and/or `NAME.ikev2_decryption_table` (Wireshark format,",
         "recovered from charon's key derivation log; none where only libreswan peers talk or",
@@ -107,14 +108,16 @@ def write_readme(out: Path) -> None:
     ]
     for c in data["captures"]:
         cause = f"`{c['root_cause']}`" if c["root_cause"] else "none"
-        lines.append(f"| `{c['file']}` | {c['summary']} | {c['how']} | {cause} |")
+        files = ", ".join(f"`{name}`" for name in c.get("files", [c["file"]]))
+        lines.append(f"| {files} | {c['summary']} | {c['how']} | {cause} |")
     lines += ["", "## Root causes used in labels.json", ""]
     for code, text in ROOT_CAUSES.items():
         lines.append(f"- `{code}`: {text}")
     lines += ["- `null`: no failure; the tunnel came up as configured", "",
               "## labels.json", "",
               "`captures[]` has, per file: `name`, `file`, `summary`, `how`, `ike_version`",
-              "(\"1\", \"2\" or \"1+2\"), `topology` (v4, v6, nat), `captured_on`, `daemons`,",
+              "(\"1\", \"2\" or \"1+2\"), `topology` (v4, v6, nat), `captured_on` (alice, bob or both),",
+              "`files` (the capture files, two for `both`), `daemons`,",
               "`software` (each peer's daemon and version, tcpdump, kernel), `root_cause`,",
               "`failed_exchange`, `decisive_notifies` (`type`, `name`), `evidence_encrypted`",
               "(the decisive evidence is inside encrypted payloads), `cause_on_wire` (false",

@@ -67,7 +67,7 @@ def run_scenario(sc: Scenario, out: Path, work: Path,
     libreswan = unpack_libreswan(work.parent) if uses_libreswan else None
     topo = Topology(sc.topology)
     daemons: dict[str, Daemon] = {}
-    dump: Capture | None = None
+    dumps: list[Capture] = []
     try:
         topo.build()
         configs = sc.configs(topo.hosts, sc.topology)
@@ -81,16 +81,18 @@ def run_scenario(sc: Scenario, out: Path, work: Path,
             if sc.certificates and isinstance(d, Charon):
                 install(make_pki(work.parent), side, d.swanctl_dir, side in sc.trusted_ca)
             daemons[side] = d
-        dump = capture(topo.hosts[sc.capture_on], work / f"{sc.name}.pcap")
-        dump.start()
+        for host, name in sc.captures():
+            dumps.append(capture(topo.hosts[host], work / name))
+            dumps[-1].start()
         for d in daemons.values():
             d.start()
         for d in daemons.values():
             d.load()
-        sc.play(Run(daemons, topo.hosts, work / f"{sc.name}.pcap"))
-        dump.finish()
+        sc.play(Run(daemons, topo.hosts, work / sc.captures()[0][1]))
+        for dump in dumps:
+            dump.finish()
     finally:
-        if dump is not None:
+        for dump in dumps:
             dump.stop()
         for d in daemons.values():
             d.stop()
@@ -103,8 +105,9 @@ def run_scenario(sc: Scenario, out: Path, work: Path,
 def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Daemon]) -> dict[str, Any]:
     """Copy the capture, keys and trimmed logs to `out` after checking the promise holds."""
     out.mkdir(parents=True, exist_ok=True)
-    pcap = out / f"{sc.name}.pcap"
-    shutil.copy(work / f"{sc.name}.pcap", pcap)
+    for _, name in sc.captures():
+        shutil.copy(work / name, out / name)
+    pcap = out / sc.captures()[0][1]
     tables = keys.write_tables(pcap, [d.debug_log for d in daemons.values()],
                                out / sc.name)
     logs = {}
@@ -118,7 +121,7 @@ def publish(sc: Scenario, work: Path, out: Path, daemons: dict[str, Daemon]) -> 
 def label_existing(sc: Scenario, out: Path, old: dict[str, Any]) -> dict[str, Any]:
     """The label of a capture already in `out`, keeping the software versions that made it."""
     tables = [out / name for name in old["key_tables"]]
-    label = make_label(sc, out / f"{sc.name}.pcap", tables, old["logs"])
+    label = make_label(sc, out / sc.captures()[0][1], tables, old["logs"])
     label["software"] = old["software"]
     return label
 
@@ -178,6 +181,7 @@ def make_label(sc: Scenario, pcap: Path, tables: list[Path],
         "ike_version": sc.ike_version,
         "topology": sc.topology,
         "captured_on": sc.capture_on,
+        "files": [name for _, name in sc.captures()],
         "daemons": list(sc.daemons),
         "root_cause": exp.root_cause,
         "failed_exchange": exp.failed_exchange,

@@ -123,11 +123,20 @@ class Scenario:
     topology: str = "v4"
     daemons: tuple[str, ...] = ("alice", "bob")
     charon_options: dict[str, dict[str, object]] = field(default_factory=dict)
-    capture_on: str = "bob"
+    capture_on: str = "bob"  # "alice", "bob" or "both" (see ``captures``)
     ike_version: str = "2"
     certificates: bool = False
     trusted_ca: tuple[str, ...] = ("alice", "bob")
     software: dict[str, str] = field(default_factory=dict)
+
+    def captures(self) -> list[tuple[str, str]]:
+        """(host, file name) of each capture: one on ``capture_on``'s link, or with "both" one
+        on alice's link (``NAME.left.pcap``) and one on bob's (``NAME.right.pcap``), the two
+        points of one path that ``ikescope analyze`` matches message by message. The first
+        is the one the label describes."""
+        if self.capture_on == "both":
+            return [("alice", f"{self.name}.left.pcap"), ("bob", f"{self.name}.right.pcap")]
+        return [(self.capture_on, f"{self.name}.pcap")]
 
     def software_of(self, side: str) -> str:
         """Peers run strongSwan unless the scenario names another daemon for them."""

@@ -91,6 +91,23 @@ def drop_fragments_then_initiate(run: Run) -> None:
     run.initiate("alice", ok=False)
 
 
+def drop_fragments_then_mark(run: Run) -> None:
+    """As ``drop_fragments_then_initiate``, then a datagram across both links, so that either
+    capture shows it was still running while alice retransmitted."""
+    drop_fragments_then_initiate(run)
+    quiet_then_mark(run, 1.0)
+
+
+def narrow_link_then_initiate(run: Run) -> None:
+    """bob's link (router to bob) gets an MTU of 1000 bytes, alice's keeps 1500: an IP-fragmented
+    message is reassembled by the NAT router's connection tracking and fragmented again to fit
+    the other link, so the two sides see it in a different number of fragments."""
+    for side in ("bob", "nat"):
+        host = run.hosts[side]
+        host.run("ip", "link", "set", host.iface, "mtu", "1000")
+    run.initiate("alice")
+
+
 def delete_unanswered(run: Run) -> None:
     """bob dies without a word; alice's DELETE then goes unanswered until she gives up."""
     run.initiate("alice")
@@ -1162,6 +1179,62 @@ SCENARIOS: list[Scenario] = [
         play=both_initiate,
         expect=Expect(sas=(SaExpect("any", "established", V2_OK),
                            SaExpect("any", "established", V2_OK))),
+    ),
+    Scenario(
+        name="ikev2-points-answer-lost-once",
+        summary="IKEv2 captured at both ends of a routed path (NAT router in the middle) where "
+                "the first IKE_AUTH answer is lost between the points: seen leaving bob's side, "
+                "never reaching alice's; her retransmission is answered and the tunnel comes up",
+        how="as ikev2-answer-lost-once; tcpdump on alice's link (.left.pcap) and on bob's link "
+            "(.right.pcap) at once",
+        configs=pair(),
+        play=answers_dropped(once=True),
+        topology="nat",
+        capture_on="both",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-points-ipfrag-dropped",
+        summary="IKEv2 captured at both ends of a path whose router drops IP fragments: every "
+                "copy of the certificate-sized IKE_AUTH leaves alice's side as IP fragments and "
+                "none reaches bob's side",
+        how="as ikev2-ipfrag-dropped, then one UDP datagram from alice to bob's discard port; "
+            "tcpdump on alice's link (.left.pcap) and on bob's link (.right.pcap) at once",
+        configs=pair(**certs(options={"fragmentation": "no"})),
+        play=drop_fragments_then_mark,
+        certificates=True,
+        topology="nat",
+        capture_on="both",
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),),
+                      root_cause="ike.large_unfragmented", failed_exchange="IKE_AUTH"),
+    ),
+    Scenario(
+        name="ikev2-points-refragmented",
+        summary="IKEv2 with certificates and no IKE fragmentation, captured at both ends of a path "
+                "whose two links have different MTUs: the IKE_AUTH request leaves alice's side in 2 "
+                "IP fragments and reaches bob's in 3 (the NAT router reassembles and fragments "
+                "again), and the tunnel comes up",
+        how="certificates (RSA 4096), fragmentation=no; MTU 1000 on the router-bob link, 1500 on "
+            "alice's; tcpdump on alice's link (.left.pcap) and on bob's link (.right.pcap) at once",
+        configs=pair(**certs(options={"fragmentation": "no"})),
+        play=narrow_link_then_initiate,
+        certificates=True,
+        topology="nat",
+        capture_on="both",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-points-nat-success",
+        summary="IKEv2 captured on both sides of a NAT: the same messages with alice's "
+                "192.0.2.1 on her side and the router's 203.0.113.254 on bob's (the NAT mapping)",
+        how="as ikev2-nat-success; tcpdump on alice's link (.left.pcap) and on bob's link "
+            "(.right.pcap) at once",
+        configs=pair(),
+        charon_options={"alice": {"keep_alive": "1s"}},
+        play=initiate_then_idle,
+        topology="nat",
+        capture_on="both",
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
 ]
 

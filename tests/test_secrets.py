@@ -50,9 +50,12 @@ PASSWORDS = lab_passwords()
 
 
 def _key_tables(capture: Path) -> list[Path]:
-    """``CAPTURE.ikevN_decryption_table`` beside a capture (``NAME.ikevN_...`` for the lab's ``NAME.pcap``),
+    """``CAPTURE.ikevN_decryption_table`` beside a capture (``NAME.ikevN_...`` for the lab's ``NAME.pcap``
+    and for its pairs ``NAME.left.pcap`` / ``NAME.right.pcap``),
     or a directory's own Wireshark-named table."""
     stem = capture.name.removesuffix(".pcap") if capture.parent == PCAPS else capture.name
+    if capture.parent == PCAPS:
+        stem = stem.removesuffix(".left").removesuffix(".right")  # two capture points share their keys
     return sorted(p for p in capture.parent.iterdir() if p.name.endswith("_decryption_table")
                   and (p.name.startswith(stem + ".ikev") or p.name in ("ikev1_decryption_table",
                                                                        "ikev2_decryption_table")))

@@ -8,8 +8,9 @@ file and, later, a live interface.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,15 @@ from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
 from .diagnose.rules import capture as capture_rules
+from .diagnose.rules.path import path_findings
+from .diagnose.finding import Finding
 from .model import Datagram, Frame, NetEvent, Tick
 from .errors import CaptureError
 from .report.model import (CaptureFinding, Event, InputEnded, InputFailed, InputRecord, InputStarted, Report,
                            SaResult)
 from .net import Demux
+from .report.path import path_dict
+from .track.path import DEFAULT_WINDOW, Passage, PathLog, PathMatcher, shared_messages, sighting
 from .track.records import SaRecord
 from .track.fragments import V1Defragmenter, fragment_of
 from .track.tracker import Tracker, TrackerSettings
@@ -140,6 +145,9 @@ def decode_file(path: str | Path, keys: KeyStore | None = None, fragments: bool 
     return DecodeRun(path, keys, fragments, join)
 
 
+PathHook = Callable[[SaRecord], "tuple[list[Finding], dict[str, Any] | None]"]
+
+
 class Pipeline:
     """The whole chain after the capture, fed one frame (or clock tick) at a time: sans-I/O,
     so a file, a pipe and a live interface drive it alike.
@@ -149,9 +157,10 @@ class Pipeline:
     """
 
     def __init__(self, settings: Settings | None = None, input_index: int = 0,
-                 record: InputRecord | None = None) -> None:
+                 record: InputRecord | None = None, path: PathHook | None = None) -> None:
         st = settings or Settings()
         self.input = input_index
+        self._path = path
         self.record = record if record is not None else InputRecord(path="")
         self._demux = Demux()  # ESP comes as sampled evidence that CHILD SAs carry traffic
         self._tracker = Tracker(st.tracker)
@@ -196,7 +205,15 @@ class Pipeline:
 
     def _closed(self, sas: list[SaRecord], out: list) -> None:
         for sa in sas:
-            out.append(SaResult(self.input, sa, self._diag.sa_closed(sa)))
+            extra, path = self._path(sa) if self._path is not None else ([], None)
+            out.append(SaResult(self.input, sa, self._diag.sa_closed(sa, extra), path))
+
+    def feed_items(self, batch: Iterable[Datagram | NetEvent]) -> list[SaResult | CaptureFinding]:
+        """Datagrams and network events read elsewhere (two capture points merged into one
+        stream), instead of frames."""
+        out: list[SaResult | CaptureFinding] = []
+        self._items(batch, out)
+        return out
 
     def _messages(self, pairs: list[tuple[Datagram, Decoded]], out: list) -> None:
         for dg, decoded in pairs:
@@ -225,6 +242,166 @@ def analyze_frames(frames: Iterable[Frame | Tick], input_index: int = 0, record:
     for frame in frames:
         yield from pipe.feed(frame)
     yield from pipe.finish()
+
+
+class TwoPoints:
+    """Two captures of the same negotiations at two points of their path, analysed as one
+    (``track.path``): every SA once, with what became of each message between the points.
+
+    Sans-I/O like ``Pipeline``: fed the frames of either point. The reader takes the next
+    frame from the point whose next frame is earliest on point 0's clock (``on_zero_clock``,
+    which follows the estimated clock offset), so the copies waiting for their twin stay
+    within the matcher's window. Point 0's addresses, times and frame numbers describe the
+    SA; a message seen only at point 1 is told in point 0's addresses through the NAT
+    mapping the matched ones reveal, with point 1's frame numbers. Network-level events
+    (ESP, ICMP, IP fragments that never completed) are taken from point 0.
+    """
+
+    def __init__(self, names: tuple[str, str], records: tuple[InputRecord, InputRecord],
+                 settings: Settings | None = None, window: float = DEFAULT_WINDOW) -> None:
+        self.names = names
+        self.records = records
+        self._demux = (Demux(), Demux())
+        self._matcher = PathMatcher(window)
+        st = settings or Settings()
+        # twice the tracker's open SAs: room for entries of messages no SA takes (late copies)
+        self._log = PathLog(max_sas=2 * st.tracker.max_open, max_kept=st.tracker.max_kept_messages)
+        self._merged = InputRecord(path=names[0])  # what the chain after the matcher counts
+        self._pipe = Pipeline(st, 0, self._merged, path=self._sa_path)
+        self._net: deque[NetEvent] = deque()  # point 0's, held in time order with the messages
+        self._last = float("-inf")
+
+    @property
+    def offset(self) -> float:
+        """Point 1's clock minus point 0's, as estimated so far."""
+        return self._matcher.offset
+
+    def on_zero_clock(self, point: int, ts: float) -> float:
+        return self._matcher.on_zero_clock(point, ts)
+
+    def feed(self, point: int, frame: Frame) -> list[SaResult | CaptureFinding]:
+        rec = self.records[point]
+        rec.frames += 1
+        if rec.first_ts is None:
+            rec.first_ts = frame.ts
+        rec.last_ts = frame.ts
+        return self._take(point, self._demux[point].feed(frame), frame.ts)
+
+    def ended(self, point: int) -> list[SaResult | CaptureFinding]:
+        """``point``'s capture has no more frames (the other may go on for long)."""
+        return self._release(self._matcher.end(point), False)
+
+    def finish(self) -> list[SaResult | CaptureFinding]:
+        out: list[SaResult | CaptureFinding] = []
+        for point in (0, 1):
+            out += self._take(point, self._demux[point].flush(), None)
+        out += self._release(self._matcher.finish(), True)
+        ends = [self.records[0].last_ts, None if self.records[1].last_ts is None
+                else self.on_zero_clock(1, self.records[1].last_ts)]
+        self._merged.last_ts = max((t for t in ends if t is not None), default=None)
+        out += self._pipe.finish()
+        for point in (0, 1):
+            self.records[point].net = dict(self._demux[point].stats)
+        return out
+
+    def _take(self, point: int, items: list[Datagram | NetEvent], ts: float | None
+              ) -> list[SaResult | CaptureFinding]:
+        passages: list[Passage] = []
+        for item in items:
+            if isinstance(item, Datagram):
+                self.records[point].ike_messages += 1
+                passages += self._matcher.feed(sighting(point, item))
+            elif point == 0:
+                self._net.append(item)
+        if ts is not None:
+            passages += self._matcher.tick(point, ts)
+        return self._release(passages, False)
+
+    def _release(self, passages: list[Passage], end: bool) -> list[SaResult | CaptureFinding]:
+        """Settled passages and point 0's network events to the chain, in time order; an event
+        waits while a message before it is still unsettled."""
+        batch: list[Datagram | NetEvent] = []
+        for p in passages:
+            self._log.add(p, self.offset)
+            a, b = p.seen
+            dg = a.datagram if a is not None else self._log.as_point_zero(b.datagram, self.offset)  # type: ignore[union-attr]
+            while self._net and self._net[0].ts <= dg.ts:
+                batch.append(self._net.popleft())
+            if dg.ts < self._last:
+                dg = replace(dg, ts=self._last)  # the tracker sees time go forward
+            self._last = dg.ts
+            batch.append(dg)
+        horizon = self._matcher.oldest
+        while self._net and (end or horizon is None or self._net[0].ts < horizon):
+            batch.append(self._net.popleft())
+        return self._pipe.feed_items(batch)
+
+    def _sa_path(self, sa: SaRecord) -> tuple[list[Finding], dict[str, Any] | None]:
+        messages, omitted = self._log.take(sa.ispi)
+        if not messages:
+            return [], None
+        short = (os.path.basename(self.names[0]), os.path.basename(self.names[1]))
+        return path_findings(sa, messages, short), path_dict(messages, self.names, self.offset, omitted)
+
+
+def two_points(paths: Sequence[str | Path], limit: int = 256, max_frames: int = 100_000) -> bool:
+    """Whether two captures hold the same negotiations seen at two points: some of the first
+    ``limit`` IKE messages of one are byte for byte among the first of the other. Reads at most
+    ``max_frames`` frames of each; standard input (``-``) is never looked at."""
+    if len(paths) != 2 or "-" in map(str, paths) or os.path.realpath(paths[0]) == os.path.realpath(paths[1]):
+        return False  # standard input can be read only once
+
+    def datagrams(path: str | Path) -> Iterator[Datagram]:
+        demux = Demux(esp_events=False)
+        with open_capture(path) as reader:
+            for n, frame in enumerate(reader):
+                if n >= max_frames:
+                    return
+                yield from (item for item in demux.feed(frame) if isinstance(item, Datagram))
+
+    try:
+        return shared_messages(datagrams(paths[0]), datagrams(paths[1]), limit) > 0
+    except CaptureError:
+        return False
+
+
+def _merge(readers: Sequence[Iterable[Frame]], tp: TwoPoints) -> Iterator[tuple[int, Frame | None]]:
+    """The frames of both points, the earliest on point 0's clock first; (point, None) when a
+    point has no more."""
+    its = [iter(r) for r in readers]
+    heads: list[Frame | None] = [next(it, None) for it in its]
+    for point, head in enumerate(heads):
+        if head is None:
+            yield point, None
+    while True:
+        live = [(tp.on_zero_clock(i, h.ts), i) for i, h in enumerate(heads) if h is not None]
+        if not live:
+            return
+        _, point = min(live)
+        frame = heads[point]
+        yield point, frame
+        heads[point] = next(its[point], None)
+        if heads[point] is None:
+            yield point, None
+
+
+def _run_points(readers: list[tuple[str, CaptureReader]], settings: Settings,
+                progress: ProgressHook | None) -> Iterator[Event]:
+    names = (readers[0][0], readers[1][0])
+    records = (InputRecord(path=names[0]), InputRecord(path=names[1]))
+    tp = TwoPoints(names, records, settings)
+    for index, name in enumerate(names):
+        yield InputStarted(index, name)
+    frames = [_with_progress(reader, name, progress) for name, reader in readers]
+    for point, frame in _merge(frames, tp):
+        yield from tp.feed(point, frame) if frame is not None else tp.ended(point)
+    yield from tp.finish()
+    for index, (_, reader) in enumerate(readers):
+        records[index].truncated = bool(getattr(reader, "truncated", False))
+        records[index].truncated_detail = getattr(reader, "truncated_detail", "") or ""
+        if records[index].truncated:
+            yield cut_short(index, records[index], getattr(reader, "truncated_kind", ""))
+        yield InputEnded(index, records[index])
 
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024  # smaller captures are analysed in one process by default
@@ -273,8 +450,11 @@ def _open_rotated(paths: Iterable[str | Path], keep_going: bool
     return [(seq.label, RotatedCapture(seq.files)) for seq in sequence.group(found)] + failed
 
 
-def input_names(paths: Iterable[str | Path], rotated: bool = False) -> list[str]:
+def input_names(paths: Iterable[str | Path], rotated: bool = False, points: bool | None = None) -> list[str]:
     """What ``run`` names its inputs, in its order, so a report can name them before they start."""
+    paths = list(paths)
+    if not rotated and len(paths) == 2 and (points or (points is None and two_points(paths))):
+        return sorted(map(str, paths))
     if not rotated:
         return [str(p) for p in paths]
     return [name for name, _ in _open_rotated(paths, keep_going=True)]
@@ -283,7 +463,7 @@ def input_names(paths: Iterable[str | Path], rotated: bool = False) -> list[str]
 def run(paths: Iterable[str | Path], settings: Settings | None = None,
         progress: ProgressHook | None = None, jobs: int | None = 1,
         ladder: Callable[[SaRecord], dict[str, Any]] | None = None, keep_going: bool = False,
-        rotated: bool = False) -> Iterator[Event]:
+        rotated: bool = False, points: bool | None = None) -> Iterator[Event]:
     """Analyse capture files as a stream of events: each input's start, every SA as it
     closes, capture-level findings, each input's end with its counts. Nothing is kept
     once handed on, so a capture of any length runs in bounded memory.
@@ -302,8 +482,28 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
     ``rotated``: the files are pieces of rotated captures (``sequence``): those of one
     directory are one input, read in the order of their first frames, with frames numbered
     across the pieces.
+
+    ``points``: two files are captures of the same negotiations at two points of their path
+    (``TwoPoints``): True says so, False says they are not, None (the default) decides from
+    the data (``two_points``). They are then analysed as one, in the order of their names, so
+    that the order given changes nothing; ``jobs`` does not apply.
     """
     st = settings or Settings()
+    paths = list(paths)
+    if not rotated and len(paths) == 2 and (points or (points is None and two_points(paths))):
+        readers2 = _open_all(sorted(map(str, paths)), keep_going)
+        if any(isinstance(r, CaptureError) for _, r in readers2):
+            points = False  # an unreadable file: the other one is analysed alone
+            for _, r in readers2:
+                if isinstance(r, CaptureReader):
+                    r.close()
+        else:
+            try:
+                yield from _run_points(readers2, st, progress)  # type: ignore[arg-type]
+            finally:
+                for _, r in readers2:
+                    r.close()  # type: ignore[union-attr]
+            return
     readers = _open_rotated(paths, keep_going) if rotated else _open_all(paths, keep_going)
     sizes = [reader.progress()[1] or 0 for _, reader in readers if not isinstance(reader, CaptureError)]
     if jobs is None:

@@ -183,16 +183,25 @@ def _progress_hook() -> tuple[Callable[[str, int, int | None], None] | None, Cal
 @click.option("--rotated", is_flag=True,
               help="FILES are pieces of one rotated capture (those of each directory): read them as one, "
                    "in the order of their first frames, frames numbered across the pieces.")
+@click.option("--points/--separate", default=None,
+              help="Two FILES are captures of the same negotiations at two points of their path (both gateways, "
+                   "both sides of a NAT): analyse them as one and show what became of each message between the "
+                   "points. Default: decided from the data (the same IKE messages in both).")
 def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: str, key_files: tuple[str, ...],
             no_audit: bool, everything: bool, fail_on: str, expect_ike: str | None,
-            expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool) -> None:
+            expect_esp: str | None, idle_timeout: float, jobs: int | None, rotated: bool,
+            points: bool | None) -> None:
     """Explain why the IKE negotiations in FILES failed (or that they did not)."""
+    if points and (rotated or len(files) != 2):
+        raise click.UsageError("--points takes exactly two files (and no --rotated)")
+    if points is None and not rotated and len(files) == 2:
+        points = api.two_points(files)  # decided once, for the names and the run
     diag = DiagnoseSettings(expect_ike=expect.parse(expect_ike, "ike") if expect_ike else (),
                             expect_esp=expect.parse(expect_esp, "esp") if expect_esp else (),
                             audit=not no_audit)
     keys = _keys(key_files)
     options: dict[str, Any] = {"redactor": Redactor() if redact else None, "ladder": ladder,
-                               "paths": api.input_names(files, rotated)}
+                               "paths": api.input_names(files, rotated, points)}
     if fmt in ("text", "markdown", "html"):
         options["everything"] = everything
     if fmt == "jsonl":
@@ -204,7 +213,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notati
     try:
         for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
-                             ladder=out.ladder_fn, keep_going=True, rotated=rotated):
+                             ladder=out.ladder_fn, keep_going=True, rotated=rotated, points=points):
             out.feed(event)
             if isinstance(event, InputFailed):
                 unreadable.append(event.record.error or event.record.path)

@@ -32,7 +32,7 @@ def root_of(name: str, keys: bool = False, ike: str = "", esp: str = ""):
         keys=load_key_files(tables) if tables else None,
         diagnose=DiagnoseSettings(expect_ike=expect.parse(ike, "ike") if ike else (),
                                   expect_esp=expect.parse(esp, "esp") if esp else ()))
-    report = api.analyze([PCAPS / f"{name}.pcap"], settings)
+    report = api.analyze([PCAPS / LABELS[name]["file"]], settings)
     roots = [(r.sa, r.root_cause) for r in report.results if r.root_cause is not None and r.sa.outcome != "deleted"]
     return roots[0]
 
@@ -165,7 +165,7 @@ READINGS = [(n, keys) for n, c in LABELS.items() if c["root_cause"] for keys in 
 @pytest.mark.parametrize("name, keys", READINGS)
 def test_every_failure_gets_a_setting_or_says_what_is_missing(name: str, keys: bool) -> None:
     tables = [PCAPS / t for t in LABELS[name]["key_tables"]] if keys else []
-    report = api.analyze([PCAPS / f"{name}.pcap"], api.Settings(keys=load_key_files(tables) if tables else None))
+    report = api.analyze([PCAPS / LABELS[name]["file"]], api.Settings(keys=load_key_files(tables) if tables else None))
     for r in report.results:
         root = r.root_cause
         if root is None or root.severity.value != "error":

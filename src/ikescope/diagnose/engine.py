@@ -81,8 +81,10 @@ class Diagnoser:
         self.context = RuleContext(settings or DiagnoseSettings())
         self._sa_rules = tuple(sa_rules)
 
-    def sa_closed(self, sa: SaRecord) -> list[Finding]:
-        found: list[Finding] = []
+    def sa_closed(self, sa: SaRecord, extra: Iterable[Finding] = ()) -> list[Finding]:
+        """The SA's ranked findings; ``extra``: findings from outside the rules (two capture
+        points' view of the path) ranked with them."""
+        found: list[Finding] = list(extra)
         for rule in self._sa_rules:
             try:
                 found.extend(rule(sa, self.context))

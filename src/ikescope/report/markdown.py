@@ -16,6 +16,7 @@ from ..diagnose.catalog import LOG_PLACEHOLDERS
 from . import names
 from .names import input_labels
 from .inferred import fix_line, peer_text
+from .path import path_lines
 from .sas import version_label
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -162,6 +163,16 @@ def diagram_blocks(diagrams: dict[tuple[int, int], list[str]], labels: Sequence[
     return out
 
 
+def path_block(s: dict[str, Any], labels: Sequence[str] = ()) -> list[str]:
+    """An SA's messages between two capture points (``report.path``), as a list under its name."""
+    path = s.get("path")
+    if not path:
+        return []
+    head, *messages = path_lines(path)
+    return [f"{names.where(s['id'], s['input'], labels)}, {cell(head)}", ""] + \
+        [f"- {cell(line.strip())}" for line in messages] + [""]
+
+
 def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]],
            diagrams: dict[tuple[int, int], list[str]]) -> Iterable[str]:
     labels = input_labels([inp["path"] for inp in doc["inputs"]])
@@ -175,6 +186,8 @@ def _lines(doc: dict[str, Any], ladders: dict[tuple[int, int], list[str]],
         for s in doc["sas"]:
             yield sa_row(s, labels)
         yield ""
+    for s in doc["sas"]:
+        yield from path_block(s, labels)
     yield from pairs_lines(doc["peer_pairs"], doc["totals"], labels)
     yield from diagram_blocks(diagrams, labels)
     yield from ladder_blocks(ladders, labels)

@@ -116,6 +116,7 @@ class SaResult:
     input: int
     sa: SaRecord
     findings: list[Finding]
+    path: dict[str, Any] | None = None  # its messages between two capture points (``report.path``)
 
     @property
     def root_cause(self) -> Finding | None:
@@ -125,6 +126,8 @@ class SaResult:
         """The SA's entry in the report's ``sas``."""
         d = sa_dict(self.sa)
         d["input"] = self.input
+        if self.path is not None:
+            d["path"] = self.path
         rc = self.root_cause
         d["root_cause"] = None if rc is None else {"code": rc.code, "summary": rc.summary,
                                                    "confidence": rc.confidence.value,

@@ -524,6 +524,8 @@ class MarkdownStream(_Buffered):
         self._findings: list[dict[str, Any]] = []
         self._ladders: dict[tuple[int, int], list[str]] = {}
         self._diagrams: dict[tuple[int, int], list[str]] = {}
+        self._sa_outcomes: dict[tuple[int, int], str] = {}
+        self._paths: list[str] = []  # the listed SAs' paths between two capture points
 
     def render_whole(self, doc: dict[str, Any], models: Models) -> str:
         return mdreport.render(doc, self._text_ladders(models), diagrams(models))
@@ -543,6 +545,7 @@ class MarkdownStream(_Buffered):
             return
         self.listed += 1
         self.write(mdreport.sa_row(sa_doc, self.labels) + "\n")
+        self._paths += mdreport.path_block(sa_doc, self.labels)
         self._findings.extend(self._shown_findings(findings))
         key = (sa_doc["input"], sa_doc["id"])
         if self._ladder and ladder:
@@ -567,6 +570,7 @@ class MarkdownStream(_Buffered):
         if self.counted:
             out += [f"{self.counted} more IKE SAs like those in the table are counted in the groups below.", ""]
         out += [mdreport.input_line(inp) for inp in self.inputs] + [""]
+        out += self._paths
         out += mdreport.pairs_lines(self.peer_pairs(), self.summary.totals(), self.labels, self.everything)
         out += mdreport.diagram_blocks(self._diagrams, self.labels)
         out += mdreport.ladder_blocks(self._ladders, self.labels)

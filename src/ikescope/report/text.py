@@ -14,6 +14,7 @@ from . import names
 from .markdown import listed_pairs, pair_line, placeholders
 from .names import input_labels
 from .inferred import fix_line, peers_line
+from .path import path_lines
 from .sas import version_label
 
 WIDTH = 80
@@ -125,6 +126,9 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
     for extra in (fix_line(rc.get("inferred_config") if rc else None), peers_line(s.get("peers"))):
         if extra:
             yield from wrap(extra, "         ")
+    for line in path_lines(s.get("path")):
+        yield from (wrap(line[2:], "             ", first="           - ") if line.startswith("  ")
+                    else wrap(line, "         "))
     yield from ladder
 
 
