@@ -450,11 +450,17 @@ def _open_rotated(paths: Iterable[str | Path], keep_going: bool
     return [(seq.label, RotatedCapture(seq.files)) for seq in sequence.group(found)] + failed
 
 
+def point_order(paths: Iterable[str | Path]) -> list[str]:
+    """Two capture points in the order of their file names (``gw-a.pcap`` before ``gw-b.pcap``, wherever
+    each lies), then of their whole paths: the same report whichever order they were named in."""
+    return sorted(map(str, paths), key=lambda p: (Path(p).name, p))
+
+
 def input_names(paths: Iterable[str | Path], rotated: bool = False, points: bool | None = None) -> list[str]:
     """What ``run`` names its inputs, in its order, so a report can name them before they start."""
     paths = list(paths)
     if not rotated and len(paths) == 2 and (points or (points is None and two_points(paths))):
-        return sorted(map(str, paths))
+        return point_order(paths)
     if not rotated:
         return [str(p) for p in paths]
     return [name for name, _ in _open_rotated(paths, keep_going=True)]
@@ -491,7 +497,7 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
     st = settings or Settings()
     paths = list(paths)
     if not rotated and len(paths) == 2 and (points or (points is None and two_points(paths))):
-        readers2 = _open_all(sorted(map(str, paths)), keep_going)
+        readers2 = _open_all(point_order(paths), keep_going)
         if any(isinstance(r, CaptureError) for _, r in readers2):
             points = False  # an unreadable file: the other one is analysed alone
             for _, r in readers2:
