@@ -36,6 +36,8 @@ ROOT_CAUSES = {
     "ike.probe": "a scanner (ike-scan) sends first messages only, to see what the gateway answers",
     "ike.large_unfragmented": "a message too large for one packet, sent without IKE "
                               "fragmentation, is lost as IP fragments on the path",
+    "ike.rekey_refused": "the tunnel came up, a later rekey of its CHILD SA is refused (here PFS "
+                         "on one side only)",
 }
 
 

@@ -70,6 +70,11 @@ class Run:
         assert isinstance(daemon, Pluto), "only libreswan has impairments"
         daemon.impair(*what)
 
+    def rekey_child(self, side: str) -> None:
+        """Rekey the usual pair's CHILD SA from ``side``: "net" in strongSwan, conn "lab" in libreswan."""
+        daemon = self.daemons[side]
+        daemon.rekey_child("lab" if isinstance(daemon, Pluto) else "net")
+
     def swanctl(self, side: str, *args: str) -> str:
         daemon = self.daemons[side]
         assert isinstance(daemon, Charon), "swanctl drives strongSwan only"

@@ -31,6 +31,12 @@ INVALID_MAJOR_VERSION = 5
 PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
 PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
 AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
+# Both charons keep their CHILD SAs' SPIs for the whole run, so nothing expires on its own in the
+# seconds a refused rekey's retry takes (see lab.charon.KEEP_LARVAL_SPIS).
+QUIET_CHILDREN = {"alice": KEEP_LARVAL_SPIS, "bob": KEEP_LARVAL_SPIS}
+# What each daemon logs when a CHILD SA rekey it started was refused.
+REKEY_REFUSED = (r"CHILD_SA rekeying failed|CREATE_CHILD_SA failed with error notification|"
+                 r"received NO_PROPOSAL_CHOSEN error notify")
 
 
 def initiate_ok(run: Run) -> None:
@@ -192,6 +198,37 @@ def both_initiate(run: Run) -> None:
     with ThreadPoolExecutor(2) as pool:
         for f in [pool.submit(run.initiate, side) for side in ("alice", "bob")]:
             f.result()
+
+
+def rekey_refused(run: Run) -> None:
+    """The CHILD SA comes up in IKE_AUTH, then alice rekeys it and the rekey is refused."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
+
+
+def rekey_refused_and_retried(run: Run) -> None:
+    """As rekey_refused, and charon keeps the old CHILD SA and tries again 5 to 15 s later."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", rf"(?s)({REKEY_REFUSED}).*({REKEY_REFUSED})", timeout=40)
+
+
+def rekey_child_ok(new_child: str, old_gone: str) -> Callable[[Run], None]:
+    """alice rekeys the CHILD SA; the daemon's log says when the new one is up and the old one gone."""
+    def play(run: Run) -> None:
+        run.initiate("alice")
+        run.rekey_child("alice")
+        run.wait_log("alice", new_child)
+        run.wait_log("alice", old_gone)
+    return play
+
+
+def bob_then_alice_rekeys(run: Run) -> None:
+    """bob sets the tunnel up, then alice, the IKE SA's responder, rekeys its CHILD SA."""
+    run.initiate("bob")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
 
 
 def certs(**extra: object) -> dict[str, object]:
@@ -610,6 +647,85 @@ SCENARIOS: list[Scenario] = [
         play=initiate_ok,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
+    Scenario(
+        name="ikev2-rekey-pfs-initiator-only",
+        summary="IKEv2 CHILD SA rekey with PFS on the initiator only: the CHILD SA comes up in "
+                "IKE_AUTH (no KE there), the rekey carries a KE and is refused with "
+                "NO_PROPOSAL_CHOSEN; alice keeps the old CHILD SA and is refused again later",
+        how="alice ESP aes128-sha256-modp2048, bob aes128-sha256; swanctl --rekey --child net on "
+            "alice, then charon's own retry 5-15 s later",
+        configs=pair(alice={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_and_retried,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-pfs-responder-only",
+        summary="IKEv2 CHILD SA rekey with PFS required by the responder only: the rekey "
+                "without KE is refused with NO_PROPOSAL_CHOSEN, twice",
+        how="alice ESP aes128-sha256, bob aes128-sha256-modp2048; swanctl --rekey --child net "
+            "on alice, then charon's own retry",
+        configs=pair(bob={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_and_retried,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-pfs",
+        summary="IKEv2 CHILD SA rekey with PFS on both sides: CREATE_CHILD_SA with KE "
+                "accepted, the old CHILD SA deleted",
+        how="ESP aes128-sha256-modp2048 on both peers; swanctl --rekey --child net on alice",
+        configs=pair(esp="aes128-sha256-modp2048"),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_child_ok(r"net\{2\} established", r"closing CHILD_SA net\{1\}"),
+        expect=Expect(sas=(SaExpect("alice", "established",
+                                    V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),)),
+    ),
+    Scenario(
+        name="ikev2-libreswan-rekey-pfs-mismatch",
+        summary="IKEv2 libreswan rekeys its Child SA with PFS (its default), strongSwan has no "
+                "DH group for ESP: CREATE_CHILD_SA with KE refused with NO_PROPOSAL_CHOSEN",
+        how="libreswan alice (pfs=yes by default: the IKE SA's modp2048), strongSwan bob ESP "
+            "aes128-sha256; whack --rekey-ipsec on alice",
+        configs=libreswan_alice(),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=rekey_refused,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-libreswan-rekey",
+        summary="IKEv2 libreswan rekeys its Child SA with PFS, strongSwan has the same DH group "
+                "for ESP: CREATE_CHILD_SA with KE accepted",
+        how="libreswan alice (pfs=yes), strongSwan bob ESP aes128-sha256-modp2048; whack "
+            "--rekey-ipsec on alice",
+        configs=libreswan_alice(esp="aes128-sha256-modp2048"),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=rekey_child_ok(r"rekeyed Child SA", r"deleting established Child SA"),
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established",
+                                    V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),)),
+    ),
+    Scenario(
+        name="ikev2-rekey-refused-by-libreswan",
+        summary="IKEv2 strongSwan rekeys without PFS, libreswan (pfs=yes) requires it: "
+                "CREATE_CHILD_SA without KE refused with NO_PROPOSAL_CHOSEN, twice",
+        how="strongSwan alice ESP aes128-sha256, libreswan bob with its default pfs=yes; "
+            "swanctl --rekey --child net on alice, then charon's own retry",
+        configs=libreswan_bob(),
+        charon_options={"alice": KEEP_LARVAL_SPIS},
+        play=rekey_refused_and_retried,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
     # ---- IKEv1 ----
     Scenario(
         name="ikev1-main-psk-success",
@@ -869,6 +985,32 @@ SCENARIOS: list[Scenario] = [
         expect=Expect(sas=(SaExpect("alice", "failed", (MM, "TRANSACTION")),),
                       root_cause="ike.auth_failed", failed_exchange="TRANSACTION",
                       evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-rekey-pfs-mismatch",
+        summary="IKEv1 quick mode rekey refused for PFS: bob's quick mode without PFS is "
+                "accepted, alice's rekey with a KE is answered with NO_PROPOSAL_CHOSEN",
+        how="bob initiates (ESP aes128-sha256, no group); alice accepts PFS or none "
+            "(aes128-sha256-modp2048-modpnone) but proposes modp2048 when she rekeys with "
+            "swanctl --rekey --child net",
+        configs=pair(version=1, alice={"esp": "aes128-sha256-modp2048-modpnone"}),
+        charon_options=QUIET_CHILDREN,
+        play=bob_then_alice_rekeys,
+        expect=Expect(sas=(SaExpect("bob", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.rekey_refused", failed_exchange=QM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-rekey-pfs",
+        summary="IKEv1 quick mode rekey with PFS on both sides: a second quick mode with KE "
+                "replaces the CHILD SA",
+        how="ESP aes128-sha256-modp2048 on both peers; swanctl --rekey --child net on alice",
+        configs=pair(version=1, esp="aes128-sha256-modp2048"),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_child_ok(r"net\{2\} established", r"net\{2\} established"),
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
         ike_version="1",
     ),
     # ---- both versions ----
