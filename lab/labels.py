@@ -38,6 +38,8 @@ ROOT_CAUSES = {
                               "fragmentation, is lost as IP fragments on the path",
     "ike.rekey_refused": "the tunnel came up, a later rekey of its CHILD SA is refused (here PFS "
                          "on one side only)",
+    "ike.cookie_challenge": "the responder demanded a cookie first, costing a round trip; the "
+                            "tunnel came up",
 }
 
 

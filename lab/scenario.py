@@ -175,17 +175,20 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
 
 
 def pluto_pair(alice: str = "", bob: str = "",
-               sides: tuple[str, ...] = ("alice", "bob")) -> Configs:
-    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab"."""
+               sides: tuple[str, ...] = ("alice", "bob"),
+               setup: dict[str, str] | None = None) -> Configs:
+    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab",
+    ``setup[side]`` lines into that side's "config setup"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         nets = NETS["v6" if topology == "v6" else "v4"]
         out = {}
         for me, peer, extra in (("alice", "bob", alice), ("bob", "alice", bob)):
             if me not in sides:
                 continue
+            own_setup = [f"    {x.strip()}" for x in (setup or {}).get(me, "").splitlines() if x.strip()]
             lines = [
                 "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes",
-                "    ikev1-policy=accept", "",
+                "    ikev1-policy=accept", *own_setup, "",
                 "conn lab", f"    left={hosts[me].addr}",
                 f"    leftid=@{me}.example.org", f"    leftsubnet={nets[me]}",
                 f"    right={hosts[peer].addr}", f"    rightid=@{peer}.example.org",
@@ -197,6 +200,10 @@ def pluto_pair(alice: str = "", bob: str = "",
             extra_lines = [x.strip() for x in extra.splitlines() if x.strip()]
             if not any(x.startswith("ikev2=") for x in extra_lines):
                 extra_lines.append("ikev2=insist")
+            # A scenario's line replaces the usual one with the same key (libreswan refuses both).
+            keys = {x.split("=", 1)[0] for x in extra_lines}
+            conn_at = lines.index("conn lab")
+            lines = lines[:conn_at] + [x for x in lines[conn_at:] if x.strip().split("=", 1)[0] not in keys]
             lines += [f"    {x}" for x in extra_lines]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
             out[me] = "\n".join(lines) + "\n# secrets\n" + secret + "\n"
@@ -204,13 +211,14 @@ def pluto_pair(alice: str = "", bob: str = "",
     return make
 
 
-def libreswan_bob(pluto: str = "", **alice: object) -> Configs:
-    """strongSwan alice against libreswan bob; FQDN identities, as libreswan's @names are."""
+def libreswan_bob(pluto: str = "", setup: str = "", **alice: object) -> Configs:
+    """strongSwan alice against libreswan bob; FQDN identities, as libreswan's @names are.
+    ``setup`` lines go into bob's "config setup"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         swan = pair(alice={"local_auth": {"id": "alice.example.org"},
                            "remote_auth": {"id": "bob.example.org"}, **alice})
         return {"alice": swan(hosts, topology)["alice"],
-                "bob": pluto_pair(bob=pluto, sides=("bob",))(hosts, topology)["bob"]}
+                "bob": pluto_pair(bob=pluto, sides=("bob",), setup={"bob": setup})(hosts, topology)["bob"]}
     return make
 
 

@@ -28,6 +28,7 @@ INVALID_ID_INFORMATION = 18
 USE_TRANSPORT_MODE = 16391
 UNSUPPORTED_CRITICAL_PAYLOAD = 1
 INVALID_MAJOR_VERSION = 5
+COOKIE = 16390
 PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
 PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
 AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
@@ -37,6 +38,8 @@ QUIET_CHILDREN = {"alice": KEEP_LARVAL_SPIS, "bob": KEEP_LARVAL_SPIS}
 # What each daemon logs when a CHILD SA rekey it started was refused.
 REKEY_REFUSED = (r"CHILD_SA rekeying failed|CREATE_CHILD_SA failed with error notification|"
                  r"received NO_PROPOSAL_CHOSEN error notify")
+# libreswan's setting that makes its responder answer every IKE_SA_INIT with a COOKIE first.
+DDOS_BUSY = "ddos-mode=busy"
 
 
 def initiate_ok(run: Run) -> None:
@@ -229,6 +232,17 @@ def bob_then_alice_rekeys(run: Run) -> None:
     run.initiate("bob")
     run.rekey_child("alice")
     run.wait_log("alice", REKEY_REFUSED)
+
+
+def path_duplicates(run: Run) -> None:
+    """alice's host sends every IKE datagram twice (an nftables dup rule on its output), as a
+    misbehaving path or a doubled capture port would; then the tunnel is set up."""
+    alice = run.hosts["alice"]
+    alice.run("nft", "add", "table", "ip", "lab")
+    alice.run("nft", "add", "chain", "ip", "lab", "out", "{ type filter hook output priority 0 ; }")
+    alice.run("nft", "add", "rule", "ip", "lab", "out", "udp", "dport", "{ 500, 4500 }", "dup", "to",
+              run.hosts["bob"].addr, "device", alice.iface)
+    run.initiate("alice")
 
 
 def certs(**extra: object) -> dict[str, object]:
@@ -726,6 +740,77 @@ SCENARIOS: list[Scenario] = [
                       root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
                       decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
     ),
+    Scenario(
+        name="ikev2-cookie-strongswan-libreswan",
+        summary="IKEv2 responder demanding a cookie: libreswan in busy mode answers the first "
+                "IKE_SA_INIT with COOKIE, strongSwan repeats it with the cookie; established",
+        how="strongSwan alice, libreswan bob with ddos-mode=busy",
+        configs=libreswan_bob(setup=DDOS_BUSY),
+        play=initiate_ok,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-libreswan",
+        summary="IKEv2 cookie challenge between two libreswan peers: COOKIE, IKE_SA_INIT again "
+                "with it, established",
+        how="libreswan alice and bob, bob with ddos-mode=busy",
+        configs=pluto_pair(setup={"bob": DDOS_BUSY}),
+        play=initiate_ok,
+        software={"alice": "libreswan", "bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-psk-mismatch",
+        summary="IKEv2 cookie challenge, then a wrong pre-shared key: the cookie round trip "
+                "works, IKE_AUTH is refused with AUTHENTICATION_FAILED",
+        how="strongSwan alice, libreswan bob with ddos-mode=busy and another PSK",
+        configs=libreswan_bob(setup=DDOS_BUSY, secret='"not the same secret"'),
+        play=initiate_fails,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.auth_failed",
+                      failed_exchange="IKE_AUTH", decisive_notifies=(AUTHENTICATION_FAILED,),
+                      evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-cookie-invalid-ke",
+        summary="IKEv2 two retries before the IKE SA: COOKIE from a busy libreswan, then "
+                "INVALID_KE_PAYLOAD for strongSwan's guessed group, then established",
+        how="strongSwan alice offers aes256-sha256-ecp256-modp2048 (KE for ecp256), libreswan "
+            "bob with ddos-mode=busy accepts only modp2048",
+        configs=libreswan_bob(setup=DDOS_BUSY, proposals="aes256-sha256-ecp256-modp2048"),
+        play=initiate_ok,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE, INVALID_KE_PAYLOAD)),
+    ),
+    Scenario(
+        name="ikev2-libreswan-invalid-ke-retry",
+        summary="IKEv2 libreswan guesses ecp256, strongSwan wants modp2048: INVALID_KE_PAYLOAD, "
+                "retry, established",
+        how="libreswan alice ike=aes256-sha2_256;ecp256,aes256-sha2_256;modp2048, strongSwan bob "
+            "aes256-sha256-modp2048",
+        configs=libreswan_alice("ike=aes256-sha2_256;ecp256,aes256-sha2_256;modp2048"),
+        play=initiate_ok,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.invalid_ke_retry", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(INVALID_KE_PAYLOAD,)),
+    ),
+    Scenario(
+        name="ikev2-path-duplicates",
+        summary="IKEv2 every request arrives twice within a millisecond (the path duplicates "
+                "alice's datagrams); the responder answers each copy; established",
+        how="an nftables rule on alice's host duplicates its UDP 500/4500 output (dup to bob)",
+        configs=pair(),
+        play=path_duplicates,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
     # ---- IKEv1 ----
     Scenario(
         name="ikev1-main-psk-success",
@@ -1010,6 +1095,16 @@ SCENARIOS: list[Scenario] = [
         configs=pair(version=1, esp="aes128-sha256-modp2048"),
         charon_options=QUIET_CHILDREN,
         play=rekey_child_ok(r"net\{2\} established", r"net\{2\} established"),
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-path-duplicates",
+        summary="IKEv1 every message from alice arrives twice within a millisecond; bob "
+                "answers the copies or drops them; established",
+        how="as ikev2-path-duplicates with version=1",
+        configs=pair(version=1),
+        play=path_duplicates,
         expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
         ike_version="1",
     ),

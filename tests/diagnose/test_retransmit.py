@@ -223,6 +223,31 @@ def test_sas_far_apart_are_no_loop() -> None:
     assert not by_code(run(seq), "ike.negotiation_loop")
 
 
+def test_ikev2_copies_within_milliseconds_are_duplicates_not_retransmissions() -> None:
+    init, auth = sa_init(), sk(35, 1, 0x08, 35)
+    fs = run([dg(init, 1, 0.0), dg(init, 2, 0.00002), dg(sa_init_resp(), 3, 0.01, False),
+              dg(auth, 4, 0.02), dg(auth, 5, 0.02002), dg(sk(35, 1, 0x20, 36), 6, 0.03, False)])
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.details["pattern"] == "fast" and dup.details["copies"] == 2 and dup.frames == (1, 2, 4, 5)
+    assert dup.severity.value == "info" and dup.supporting and "the SA came up" in dup.summary
+    assert not by_code(fs, "ike.retransmission")
+
+
+def test_every_request_again_after_its_answer_at_one_interval_is_a_duplicating_sender() -> None:
+    init, auth = sa_init(), sk(35, 1, 0x08, 35)
+    copies = [dg(init, 1, 0.0), dg(sa_init_resp(), 2, 0.002, False), dg(init, 3, 0.5), dg(sa_init_resp(), 4, 0.501,
+                                                                                          False),
+              dg(auth, 5, 0.502), dg(sk(35, 1, 0x20, 36), 6, 0.505, False), dg(auth, 7, 1.004),
+              dg(sk(35, 1, 0x20, 36), 8, 1.005, False)]
+    fs = run(copies)
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.details["pattern"] == "after_answer" and dup.frames == (1, 3, 5, 7)
+    assert not by_code(fs, "ike.retransmission")  # the repeated answers answer the duplicates
+    # One copy after an answer is a lost answer and a timer: a retransmission.
+    fs = run(copies[:4] + [dg(auth, 5, 0.502), dg(sk(35, 1, 0x20, 36), 6, 0.505, False)])
+    assert not by_code(fs, "ike.duplicate_request") and by_code(fs, "ike.retransmission")
+
+
 def test_odd_records_give_findings_about_their_two_frames() -> None:
     """A lone response, a lone request and a lone IKEv1 message 2, each sent twice by the same peer."""
     expected = {sk(37, 9, 0x20, 0): ["ike.response_without_request", "ike.retransmission"],
@@ -298,6 +323,17 @@ def test_wireshark_rapid_reestablishment_loop() -> None:
     loops = by_code(fs, "ike.negotiation_loop")
     assert [f.sa for f in loops] == [60, 233]  # SAs are named by their first frame
     assert loops[0].frames == (39, 47, 51, 56, 60)
+
+
+def test_lab_duplicated_messages() -> None:
+    (libreswan,) = by_code(analyze(str(REPO / "pcaps" / "ikev2-duplicate-messages.pcap")), "ike.duplicate_request")
+    assert libreswan.details["pattern"] == "after_answer" and libreswan.details["copies"] == 2
+    for name, copies in (("ikev2-path-duplicates.pcap", 2), ("ikev1-path-duplicates.pcap", 8)):
+        fs = analyze(str(REPO / "pcaps" / name))
+        (dup,) = by_code(fs, "ike.duplicate_request")
+        assert dup.details["pattern"] == "fast" and dup.details["copies"] == copies
+        assert max(dup.details["intervals"]) < 0.01 and dup.severity.value == "info"
+        assert not by_code(fs, "ike.retransmission") and not [f for f in fs if f.severity.value == "error"]
 
 
 def test_ikev1_message_number_is_not_guessed_when_the_capture_starts_mid_exchange() -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from . import auth, cookies, malformed, proposals, selectors, versions
 from . import audit, certs, fragments, lifecycle, nat, retransmit
-from . import capture, keys, probes, reachability, redirect, rekey
+from . import capture, keys, probes, reachability, redirect, rekey, retries
 
 MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle, reachability, keys, versions, certs, audit, cookies,
-           capture, redirect, probes, rekey)
+           capture, redirect, probes, rekey, retries)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))

@@ -33,6 +33,7 @@ from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import Suite, accepts, best_mismatch, diff, suites
 from .rekey import refused_rekey_answers
+from .retries import cost_text, init_retries
 
 # Seconds an initiator refused with INVALID_KE_PAYLOAD may take to retry; a capture that ends
 # sooner after the refusal cannot show whether it did.
@@ -126,7 +127,8 @@ INVALID_KE_RETRY = CatalogEntry(
     title="DH group guessed wrong, then corrected",
     explanation="The initiator sent its key exchange for a DH group the responder does not prefer; the "
                 "responder named the group it wants and the initiator retried with it. This costs one round "
-                "trip and is normal, but listing the responder's group first on the initiator avoids it.",
+                "trip (the finding says how long it took) and is normal, but listing the responder's group "
+                "first on the initiator avoids it.",
     wire="INVALID_KE_PAYLOAD (17) carrying the wanted group, then a new IKE_SA_INIT with a KE of that group.",
     remedy="Nothing is broken. To save the round trip, put the responder's preferred group first.",
     versions=(2,),
@@ -381,8 +383,8 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 ev.append(Evidence(sa.restart_frame or resp.frame, resp.ts, f"{restart} with KE for {wanted_name}"))
                 yield make(INVALID_KE_RETRY, Confidence.LIKELY,
                            f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, and the "
-                           f"initiator started over as SA {sa.restarted_as} with it", ev, sa=sa.id,
-                           exchange=ex.index, details=details,
+                           f"initiator started over as SA {sa.restarted_as} with it: one extra round trip", ev,
+                           sa=sa.id, exchange=ex.index, details={**details, "round_trips": 1},
                            reason="the retry is a new SA between the same peers right after the refusal")
                 continue
         if retry_req is not None and retry_req.ke_group == wanted:
@@ -391,9 +393,12 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 reg.notify_is_error(2, n) for i in retry.messages for n in sa.messages[i].notifies
                 if sa.messages[i].response)
             if ok or any(e.attempt_of == retry.index for e in inits):
+                cost = next(r for r in init_retries(sa) if r.refused is ex)
                 yield make(INVALID_KE_RETRY, Confidence.CERTAIN,
                            f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, "
-                           "the retry used it", ev, sa=sa.id, exchange=ex.index, details=details,
+                           f"the retry used it: {cost_text(sa, cost)}", ev, sa=sa.id, exchange=ex.index,
+                           details={**details, "round_trips": 1,
+                                    "seconds": None if cost.seconds is None else round(cost.seconds, 6)},
                            reason="INVALID_KE_PAYLOAD and the retry are in clear")
                 continue
         why = ("the initiator never retried" if retry_req is None else
