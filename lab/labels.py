@@ -40,6 +40,8 @@ ROOT_CAUSES = {
                          "on one side only)",
     "ike.cookie_challenge": "the responder demanded a cookie first, costing a round trip; the "
                             "tunnel came up",
+    "ike.negotiation_loop": "the same tunnel is negotiated again and again, each IKE SA soon "
+                            "replaced by the next",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Callable
@@ -230,3 +231,35 @@ def libreswan_alice(pluto: str = "", **bob: object) -> Configs:
         return {"alice": pluto_pair(alice=pluto, sides=("alice",))(hosts, topology)["alice"],
                 "bob": swan(hosts, topology)["bob"]}
     return make
+
+
+def tunnels(count: int, bob: dict[int, dict[str, object]] | None = None) -> Configs:
+    """``count`` tunnels between the same two gateways, as a hub has towards a branch: connection
+    and CHILD SA tNN, identities alice-NN / bob-NN, a /30 of each side's network. ``bob[n]``
+    changes bob's CHILD SA of tunnel n (swanctl child keywords)."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        out = {}
+        for me, peer in ((hosts["alice"], hosts["bob"]), (hosts["bob"], hosts["alice"])):
+            conns: dict[str, object] = {}
+            for n in range(1, count + 1):
+                name = f"t{n:02d}"
+                child: dict[str, object] = {"local_ts": _slash30(NETS["v4"][me.name], n),
+                                            "remote_ts": _slash30(NETS["v4"][peer.name], n),
+                                            "esp_proposals": "aes128-sha256"}
+                if me.name == "bob":
+                    child.update((bob or {}).get(n, {}))
+                conns[name] = {"version": 2, "local_addrs": me.addr, "remote_addrs": peer.addr,
+                               "proposals": "aes256-sha256-modp2048",
+                               "local": {"auth": "psk", "id": f"{me.name}-{n:02d}@example.org"},
+                               "remote": {"auth": "psk", "id": f"{peer.name}-{n:02d}@example.org"},
+                               "children": {name: child}}
+            out[me.name] = (conf_block("connections", conns) + "\n"
+                            + conf_block("secrets", {"ike-lab": {"secret": PSK}}) + "\n")
+        return out
+    return make
+
+
+def _slash30(net: str, n: int) -> str:
+    """The n-th /30 (from 1) inside ``net``, in the 198.51.100.0/24 documentation range."""
+    first = ipaddress.ip_network(net)
+    return f"{first.network_address + 4 * (n - 1)}/30"

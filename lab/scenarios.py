@@ -13,7 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from lab.charon import KEEP_LARVAL_SPIS, PLUGINS_USERSPACE_ESP
-from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
+from lab.scenario import (Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair,
+                          tunnels)
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
 MM = "MAIN_MODE"
@@ -40,6 +41,14 @@ REKEY_REFUSED = (r"CHILD_SA rekeying failed|CREATE_CHILD_SA failed with error no
                  r"received NO_PROPOSAL_CHOSEN error notify")
 # libreswan's setting that makes its responder answer every IKE_SA_INIT with a COOKIE first.
 DDOS_BUSY = "ddos-mode=busy"
+TUNNELS = 20
+# Each swanctl --initiate holds one of charon's threads until its tunnel is up; twenty at once need
+# more threads than charon's default 16, or the packets that would finish them wait for a thread.
+# bob keeps charon's cookie threshold (10 half-open IKE SAs: beyond it he answers with COOKIE, as
+# a loaded gateway does) but not its block threshold, which would drop IKE_SA_INITs beyond 5
+# half-open SAs from one address and make the run depend on timing.
+MANY_THREADS = {"alice": {**KEEP_LARVAL_SPIS, "threads": 64},
+                "bob": {**KEEP_LARVAL_SPIS, "threads": 64, "block_threshold": 100}}
 
 
 def initiate_ok(run: Run) -> None:
@@ -243,6 +252,24 @@ def path_duplicates(run: Run) -> None:
     alice.run("nft", "add", "rule", "ip", "lab", "out", "udp", "dport", "{ 500, 4500 }", "dup", "to",
               run.hosts["bob"].addr, "device", alice.iface)
     run.initiate("alice")
+
+
+def all_tunnels(failing: tuple[int, ...] = ()) -> Callable[[Run], None]:
+    """Every tunnel initiated at once, as a gateway does after a reboot; those in ``failing``
+    must fail, all others come up."""
+    def play(run: Run) -> None:
+        with ThreadPoolExecutor(TUNNELS) as pool:
+            jobs = [pool.submit(run.initiate, "alice", f"t{n:02d}", None, n not in failing)
+                    for n in range(1, TUNNELS + 1)]
+            for job in jobs:
+                job.result()
+    return play
+
+
+def reauth_loop(run: Run) -> None:
+    """alice reauthenticates every 2 s: a fresh IKE SA each time, the previous one deleted."""
+    run.initiate("alice")
+    run.wait_log("alice", r"IKE_SA lab\[6\] established", timeout=40)
 
 
 def certs(**extra: object) -> dict[str, object]:
@@ -810,6 +837,42 @@ SCENARIOS: list[Scenario] = [
         configs=pair(),
         play=path_duplicates,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-twenty-tunnels",
+        summary=f"IKEv2 {TUNNELS} tunnels between the same two gateways initiated at once, as "
+                "after a reboot: one IKE SA each, all established",
+        how=f"connections t01..t{TUNNELS} with identities alice-NN/bob-NN@example.org and a /30 "
+            "of each side's network; swanctl --initiate for all of them in parallel",
+        configs=tunnels(TUNNELS),
+        charon_options=MANY_THREADS,
+        play=all_tunnels(),
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK) for _ in range(TUNNELS))),
+    ),
+    Scenario(
+        name="ikev2-twenty-tunnels-one-fails",
+        summary=f"IKEv2 {TUNNELS} tunnels initiated at once, one of them (t07) with selectors bob "
+                "does not accept: 20 IKE SAs, 19 CHILD SAs, TS_UNACCEPTABLE for t07",
+        how="as ikev2-twenty-tunnels, but bob's t07 expects alice's network to be 203.0.113.0/30",
+        configs=tunnels(TUNNELS, bob={7: {"remote_ts": "203.0.113.0/30"}}),
+        charon_options=MANY_THREADS,
+        play=all_tunnels(failing=(7,)),
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK) for _ in range(TUNNELS)),
+                      root_cause="ike.ts_mismatch", failed_exchange="IKE_AUTH",
+                      decisive_notifies=(TS_UNACCEPTABLE,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-reauth-loop",
+        summary="IKEv2 the same tunnel negotiated again and again: alice reauthenticates every "
+                "2 s, each time a fresh IKE SA from IKE_SA_INIT and the previous one deleted",
+        how="reauth_time 2s on alice's connection, charon make_before_break=yes",
+        configs=pair(alice={"options": {"reauth_time": "2s"}}),
+        charon_options={"alice": {**KEEP_LARVAL_SPIS, "make_before_break": "yes"}, "bob": KEEP_LARVAL_SPIS},
+        play=reauth_loop,
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                         ended_by="delete") for _ in range(5))
+                      + (SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.negotiation_loop", failed_exchange="IKE_SA_INIT"),
     ),
     # ---- IKEv1 ----
     Scenario(

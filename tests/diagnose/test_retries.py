@@ -112,3 +112,8 @@ def test_lab_invalid_ke_retry_costs_one_round_trip(name: str) -> None:
     assert f.details["round_trips"] == 1 and "one extra round trip" in f.summary
     assert "in all" not in f.summary  # a single detour
 
+
+def test_lab_a_loaded_strongswan_asks_for_cookies_when_many_tunnels_start() -> None:
+    fs = analyze("ikev2-twenty-tunnels")
+    cookies = [f for f in fs if f.code == "ike.cookie_challenge"]
+    assert len(cookies) >= 5 and all(f.severity.value == "info" for f in cookies)

@@ -461,11 +461,34 @@ def _starts_fresh(sa: SaRecord) -> bool:
             and sa.rekeyed_from is None and sa.restart_of is None)
 
 
+def tunnel_of(sa: SaRecord) -> frozenset[tuple[bool, str]] | None:
+    """What tells one tunnel between two gateways from another, where it is readable: the identities
+    both sides showed and the traffic selectors (quick mode IDs) the initiator asked for."""
+    key = {(i, text) for i, _, _, text in sa.identities}
+    key |= {(True, f"{kind} {text}") for _, i, kind, text in sa.traffic_selectors if i}
+    return frozenset(key) or None
+
+
+def _negotiated_at(sa: SaRecord) -> float:
+    """When the SA's negotiation ended: it came up, or its last message before it was given up."""
+    if sa.established_ts is not None:
+        return sa.established_ts
+    if sa.failed_exchange is not None and sa.failed_exchange < len(sa.exchanges):
+        ex = sa.exchanges[sa.failed_exchange]
+        return ex.response_ts if ex.response_ts is not None else sa.last_ts
+    return sa.last_ts
+
+
 def _loop_run(sas: list[SaRecord]) -> list[SaRecord]:
-    """The trailing run of fresh SAs, each started soon after the one before."""
+    """The trailing run of fresh SAs, each started soon after the one before finished negotiating.
+
+    A loop is one tunnel negotiated again and again, so each attempt follows the previous one.
+    Negotiations that overlap are different tunnels between the same gateways (a gateway that
+    brings up all its tunnels at once after a reboot), not a loop."""
     run: list[SaRecord] = []
     for s in reversed(sas):
-        if not _starts_fresh(s) or (run and run[0].first_ts - s.first_ts > LOOP_GAP):
+        if not _starts_fresh(s) or (run and (run[0].first_ts - s.first_ts > LOOP_GAP
+                                             or _negotiated_at(s) > run[0].first_ts)):
             break
         run.insert(0, s)
     return run
@@ -473,8 +496,12 @@ def _loop_run(sas: list[SaRecord]) -> list[SaRecord]:
 
 def negotiation_loop(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """Reported once per loop, on the SA that makes the run LOOP_MIN long."""
-    same = [s for s in ctx.earlier(sa) if s.version == sa.version]
-    run = _loop_run(same + [sa])
+    same = [s for s in ctx.earlier(sa) if s.version == sa.version and s.first_ts <= sa.first_ts]
+    if len(same) < LOOP_MIN - 1:
+        return
+    tunnel = tunnel_of(sa)
+    same = [s for s in same if tunnel is None or tunnel_of(s) in (tunnel, None)]
+    run = _loop_run(sorted(same, key=lambda s: s.first_ts) + [sa])
     if len(run) != LOOP_MIN:
         return
     span = run[-1].first_ts - run[0].first_ts
@@ -483,12 +510,17 @@ def negotiation_loop(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     how = (f"{len(up)} of them came up, and each was followed by a new one within {gap:.1f} s" if up
            else "none of them came up")
     ev = [evidence(s.messages[0], f"SA {s.id} starts ({s.outcome})") for s in run if s.messages]
+    same_tunnel = tunnel is not None and all(tunnel_of(s) == tunnel for s in run)
+    reason = (f"{len(run)} fresh negotiations between the same peers, each started after the previous one had "
+              f"finished and none more than {LOOP_GAP:g} s after it")
+    reason += ("; their identities and traffic selectors are the same, so it is one tunnel" if same_tunnel else
+               "; which tunnel each is for is encrypted: one after another, rather than all at once, is what "
+               "one tunnel negotiated again looks like")
     yield make(NEGOTIATION_LOOP, Confidence.LIKELY,
-               f"{len(run)} IKE SAs between {sa.initiator.address} and {sa.responder.address} started within "
-               f"{span:.1f} s; {how}", ev, sa=sa.id,
-               details={"sas": [s.id for s in run], "seconds": round(span, 3)},
-               reason=f"{len(run)} fresh negotiations between the same peers, none more than {LOOP_GAP:g} s "
-                      "after the previous one")
+               f"{len(run)} IKE SAs between {sa.initiator.address} and {sa.responder.address} started one after "
+               f"another within {span:.1f} s; {how}", ev, sa=sa.id,
+               details={"sas": [s.id for s in run], "seconds": round(span, 3), "same_tunnel": same_tunnel},
+               reason=reason)
 
 
 SA_RULES = (no_response, retransmission, duplicate_request, response_without_request, negotiation_loop)
