@@ -324,6 +324,15 @@ def rekey_refused_and_retried(run: Run) -> None:
     run.wait_log("alice", rf"(?s)({REKEY_REFUSED}).*({REKEY_REFUSED})", timeout=40)
 
 
+def rekey_refused_child_expires(run: Run) -> None:
+    """alice's rekey of the CHILD SA is refused, and the old CHILD SA is deleted as its hard life
+    time would delete it: the lab's kernel interface sends no expiry, so swanctl does it."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
+    run.swanctl("alice", "--terminate", "--child", "net", "--timeout", "10")
+
+
 def rekey_child_ok(new_child: str, old_gone: str) -> Callable[[Run], None]:
     """alice rekeys the CHILD SA; the daemon's log says when the new one is up and the old one gone."""
     def play(run: Run) -> None:
@@ -927,6 +936,20 @@ SCENARIOS: list[Scenario] = [
         charon_options=QUIET_CHILDREN,
         play=rekey_refused_and_retried,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-refused-child-expires",
+        summary="IKEv2 CHILD SA rekey refused for PFS on the initiator only, then the old CHILD SA "
+                "deleted as at the end of its life time: the tunnel stops with the IKE SA still up",
+        how="alice ESP aes128-sha256-modp2048, bob aes128-sha256; swanctl --rekey --child net on "
+            "alice, refused; then swanctl --terminate --child net, the delete the CHILD SA's hard "
+            "life time sends (the lab's kernel interface raises no expiry)",
+        configs=pair(alice={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_child_expires,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),),
                       root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
                       decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
     ),

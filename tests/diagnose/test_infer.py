@@ -125,6 +125,7 @@ REKEY_CASES = [
     ("ikev2-rekey-pfs-responder-only", "responder", "aes128-sha256-modp2048"),
     ("ikev2-libreswan-rekey-pfs-mismatch", "responder", "aes128-sha256"),
     ("ikev2-rekey-refused-by-libreswan", "responder", "aes128-sha256-modp2048"),
+    ("ikev2-rekey-refused-child-expires", "responder", "aes128-sha256"),
     ("ikev1-rekey-pfs-mismatch", "initiator", "aes128-sha256"),
 ]
 

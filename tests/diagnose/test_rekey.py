@@ -151,6 +151,7 @@ REFUSED = {
     "ikev2-rekey-pfs-responder-only": ("responder", 2),
     "ikev2-libreswan-rekey-pfs-mismatch": ("requester", 1),
     "ikev2-rekey-refused-by-libreswan": ("responder", 2),
+    "ikev2-rekey-refused-child-expires": ("requester", 1),
     "ikev1-rekey-pfs-mismatch": ("requester", 1),
 }
 WORKING = ("ikev2-rekey", "ikev2-rekey-pfs", "ikev2-libreswan-rekey", "ikev1-rekey", "ikev1-rekey-pfs")
@@ -185,6 +186,16 @@ def test_lab_refused_rekeys_with_keys(name: str) -> None:
     assert f.details["pfs_mismatch"] == side and f.details["refusals"] == count
     assert not [g for g in fs if g.code == "ike.child_proposal_mismatch"]
     assert f.alternatives == ()  # the notify and the proposals compared leave nothing else
+
+
+@pytest.mark.parametrize("keys", [False, True])
+def test_lab_what_became_of_the_old_child_sa(keys: bool) -> None:
+    """Kept (and the rekey retried) or deleted without a replacement: the tunnel's fate is in the summary."""
+    (kept,) = [f for f in analyze("ikev2-libreswan-rekey-pfs-mismatch", keys) if f.code == "ike.rekey_refused"]
+    assert "the old CHILD SA was kept" in kept.summary and not kept.details["recovered"]
+    (gone,) = [f for f in analyze("ikev2-rekey-refused-child-expires", keys) if f.code == "ike.rekey_refused"]
+    assert "deleted" in gone.summary and "without a replacement" in gone.summary
+    assert gone.frames[-1] > max(e.frame for e in gone.evidence[:2])  # the delete is evidence too
 
 
 @pytest.mark.parametrize("name", WORKING)

@@ -262,7 +262,8 @@ def _after(sa: SaRecord, ex: Exchange, refusals: list[Refusal]) -> tuple[str, Me
             return f"a later rekey (frame {req.frame}) was accepted", req, True
         if e.exchange == EX_V2_INFORMATIONAL and req is not None and req.inner_next == PL_V2_D:
             gap = req.ts - last.ts
-            return (f"a CHILD SA was deleted {gap:.1f} s after the refusal (frame {req.frame}), without a "
+            when = f"{gap * 1000:.0f} ms" if gap < 1 else f"{gap:.1f} s"
+            return (f"a CHILD SA was deleted {when} after the refusal (frame {req.frame}), without a "
                     "replacement", req, False)
     retried = len(refusals) > 1
     return ("the old CHILD SA was kept and the rekey retried" if retried else
