@@ -1083,10 +1083,23 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         name="ikev2-path-duplicates",
         summary="IKEv2 every request arrives twice within a millisecond (the path duplicates "
-                "alice's datagrams); the responder answers each copy; established",
+                "alice's datagrams); the responder answers the first copy and drops the second; "
+                "established",
         how="an nftables rule on alice's host duplicates its UDP 500/4500 output (dup to bob)",
         configs=pair(),
         play=path_duplicates,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-path-duplicates-libreswan",
+        summary="IKEv2 every request from strongSwan alice arrives twice within a millisecond at "
+                "libreswan bob, which, like strongSwan, answers the first copy and drops the second; "
+                "established",
+        how="strongSwan alice, libreswan bob; an nftables rule on alice's host duplicates its UDP "
+            "500/4500 output (dup to bob)",
+        configs=libreswan_bob(),
+        play=path_duplicates,
+        software={"bob": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
     Scenario(

@@ -368,6 +368,23 @@ def _duplicates(sa: SaRecord) -> tuple[list[tuple[MessageRef, MessageRef, float]
     return [], ""
 
 
+def _copies_answered(sa: SaRecord, copied: list[MessageRef]) -> tuple[str, int, int] | None:
+    """Whether the receiver answered the copied requests again. A copy that arrives while the first
+    is still being worked on is dropped (strongSwan and libreswan alike, lab captures
+    ikev2-path-duplicates and ikev2-path-duplicates-libreswan); one that comes after the answer
+    gets the answer again. Unanswered copies are harmless, answered ones double the traffic."""
+    exchanges = [ex for ex in sa.exchanges if ex.response_ts is not None
+                 and any(sa.messages[i] in copied for i in ex.messages)]
+    if not exchanges:
+        return None
+    again, total = sum(min(ex.response_retransmissions, 1) for ex in exchanges), len(exchanges)
+    if again == total:
+        return "the receiver answered every copy", again, total
+    if again == 0:
+        return "the receiver answered only the first of each", again, total
+    return f"the receiver answered the copies in {again} of {total} exchanges", again, total
+
+
 def _duplicate_copies(sa: SaRecord) -> Iterable[Finding]:
     copies, pattern = _duplicates(sa)
     if not copies:
@@ -386,7 +403,11 @@ def _duplicate_copies(sa: SaRecord) -> Iterable[Finding]:
                    f"({', '.join(names)}): no retransmission timer is that short, so the path or the sender "
                    "duplicates datagrams")
         reason = f"each copy follows the transmission before it by less than {DUPLICATE_GAP * 1000:g} ms"
+        answered = _copies_answered(sa, [c for _, c, _ in copies if not c.response])
+        if answered is not None:
+            summary += "; " + answered[0]
     else:
+        answered = None
         spread = f"{min(gaps):.2f}" if f"{min(gaps):.2f}" == f"{max(gaps):.2f}" else f"{min(gaps):.2f}-{max(gaps):.2f}"
         summary = (f"each of {len(copies)} requests from the {who} ({', '.join(names)}) was sent again {spread} s "
                    "after the first, after its answer had arrived: the sender transmits every request twice")
@@ -396,7 +417,8 @@ def _duplicate_copies(sa: SaRecord) -> Iterable[Finding]:
     yield make(DUPLICATE_REQUEST, Confidence.LIKELY, summary + ("; the peer coped and the SA came up" if came_up
                                                                  else ""),
                ev, sa=sa.id, details={"copies": len(copies), "pattern": pattern,
-                                      "intervals": [round(g, 6) for g in gaps]},
+                                      "intervals": [round(g, 6) for g in gaps],
+                                      "exchanges_answered_again": None if answered is None else list(answered[1:])},
                reason=reason, severity=Severity.INFO if came_up else None)
 
 
