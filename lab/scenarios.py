@@ -260,6 +260,14 @@ def answers_dropped(*extra: str, once: bool = False) -> Callable[[Run], None]:
     return play
 
 
+def cookies_dropped(run: Run) -> None:
+    """The router drops every IKE_SA_INIT answer from bob, here each a COOKIE demand: alice never
+    sees one, so she repeats her first request without a cookie until she gives up."""
+    nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, "udp", "sport", "500", "drop")
+    run.initiate("alice", ok=False)
+    quiet_then_mark(run, 1.0)
+
+
 def main_mode_two_dropped(run: Run) -> None:
     """The router drops bob's main mode message 2 (the one opening with his SA payload)."""
     nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, "udp", "sport", "500",
@@ -1028,6 +1036,21 @@ SCENARIOS: list[Scenario] = [
         software={"bob": "libreswan"},
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
                       root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-answers-dropped",
+        summary="IKEv2 cookie demands lost on the way back: libreswan bob in busy mode answers "
+                "every IKE_SA_INIT from strongSwan alice with COOKIE, none reaches her, and she "
+                "never repeats the request with a cookie; captured on bob's side",
+        how="strongSwan alice behind the NAT router, libreswan bob with ddos-mode=busy; the router "
+            "drops every UDP 500 datagram from bob (nftables, forward hook); captured on bob's link",
+        configs=libreswan_bob(setup=DDOS_BUSY),
+        play=cookies_dropped,
+        topology="nat",
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.response_lost", failed_exchange="IKE_SA_INIT",
                       decisive_notifies=(COOKIE,)),
     ),
     Scenario(

@@ -68,7 +68,13 @@ def test_a_cookie_never_returned_stops_the_negotiation() -> None:
     seq = [datagram(init_request(14), 1, 0.0), datagram(init_answer([COOKIE], b"\0" * 8), 2, 0.002, False),
            datagram(init_request(14), 3, 5.0)]  # a copy of the first request, without the cookie
     (f,) = [f for f in run_rules(seq, RULES) if f.code == "ike.cookie_challenge"]
-    assert f.severity.value == "warning" and "never repeated IKE_SA_INIT with it" in f.summary
+    assert f.severity.value == "warning" and f.details["copies_without_cookie"] == 1
+    assert "repeated IKE_SA_INIT 1 more time(s) without it: the demand does not reach it" in f.summary
+    # Nothing after the demand, in a capture that goes on: the initiator stopped there.
+    other = message([(40, b"\x02" * 32)], ispi=b"\x07" * 8, exchange=34, flags=0x08)  # another SA, later
+    quiet = seq[:2] + [datagram(other, 4, 9.0)]
+    (g,) = [f for f in run_rules(quiet, RULES) if f.code == "ike.cookie_challenge" and f.frames[0] == 1]
+    assert "never repeated IKE_SA_INIT with it" in g.summary and g.details["copies_without_cookie"] == 0
     # Cut off by the end of the capture, it says nothing.
     cut = seq[:2]
     assert not [f for f in run_rules(cut, RULES) if f.code == "ike.cookie_challenge"]
@@ -96,6 +102,16 @@ def test_lab_cookie_does_not_hide_the_real_failure() -> None:
         fs = analyze("ikev2-cookie-psk-mismatch", keys)
         assert fs[0].code == "ike.auth_failed" and fs[0].root_cause
         assert [f.severity.value for f in fs if f.code == "ike.cookie_challenge"] == ["info"]
+
+
+def test_lab_cookie_demands_that_never_arrive() -> None:
+    """The router drops libreswan's COOKIE answers: strongSwan repeats IKE_SA_INIT without a cookie
+    until it gives up. Captured at the responder, the answers that were not taken up are the root cause."""
+    fs = analyze("ikev2-cookie-answers-dropped")
+    assert fs[0].code == "ike.response_ignored" and fs[0].root_cause and fs[0].details["exchange"] == "IKE_SA_INIT"
+    (f,) = [f for f in fs if f.code == "ike.cookie_challenge"]
+    assert f.severity.value == "warning" and f.details["copies_without_cookie"] == fs[0].details["copies_after_answer"]
+    assert "each answered with a COOKIE again: the demand does not reach it" in f.summary
 
 
 def test_lab_cookie_and_invalid_ke_cost_two_round_trips() -> None:

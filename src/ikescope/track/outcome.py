@@ -85,10 +85,12 @@ def ignored_answers(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
     answer = next((idx[k] for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side), None)
     if answer is None:
         return []
-    if any(n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD) or notify_is_error(sa.version, n)
+    # A refusal the requester ignores is explained by the refusal. A COOKIE demand is no refusal: a
+    # requester that keeps repeating its request without the cookie has not taken the demands up.
+    if any(n == N_V2_INVALID_KE_PAYLOAD or notify_is_error(sa.version, n)
            for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side
            for n in sa.messages[idx[k]].notifies):
-        return []  # a refusal the requester ignores is explained by the refusal
+        return []
     # Each repetition of the request starts with a copy of its first fragment; the peer answers
     # it once it recognises the copy, which may be before the copy's last fragment.
     first = min(step)

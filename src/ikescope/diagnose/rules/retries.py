@@ -114,11 +114,23 @@ def cookie_challenge(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                        ev, sa=sa.id, exchange=r.refused.index, details=details,
                        reason="the COOKIE notify and the repeated request carrying it are in clear")
             continue
-        if sa.last_ts - resp.ts < GRACE:
+        end = max(sa.last_ts, sa.closed_at[0] if sa.closed_at is not None else 0.0)
+        if end - resp.ts < GRACE:
             continue  # the capture ends before the initiator could answer
-        yield make(COOKIE_CHALLENGE, Confidence.CERTAIN,
-                   "the responder demanded a cookie, and the initiator never repeated IKE_SA_INIT with it: the "
-                   "negotiation stopped there", ev, sa=sa.id, exchange=r.refused.index, details=details,
+        later = [sa.messages[i] for i in r.refused.messages if sa.messages[i].ts > resp.ts]
+        copies = [m for m in later if m.from_initiator]
+        if copies:  # it asked again without the cookie: the demand did not reach it, or it cannot use one
+            again = len([m for m in later if not m.from_initiator]) >= len(copies)
+            why = (f"and the initiator repeated IKE_SA_INIT {len(copies)} more time(s) without it"
+                   + (", each answered with a COOKIE again" if again else "")
+                   + ": the demand does not reach it (lost after this capture point), or it does not support "
+                     "cookies")
+            ev.append(evidence(copies[0], "IKE_SA_INIT again, without the cookie"))
+        else:
+            why = "and the initiator never repeated IKE_SA_INIT with it: the negotiation stopped there"
+        details["copies_without_cookie"] = len(copies)
+        yield make(COOKIE_CHALLENGE, Confidence.CERTAIN, "the responder demanded a cookie, " + why, ev, sa=sa.id,
+                   exchange=r.refused.index, details=details,
                    reason="the COOKIE notify is in clear and no IKE_SA_INIT carrying it follows",
                    severity=Severity.WARNING)
 
