@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -131,6 +132,7 @@ def test_text_and_markdown_summaries(fleet_dir: Path) -> None:
     assert text.exit_code == 0
     assert f"ike.proposal_mismatch with 203.0.113.66: {POINTS} gateways" in text.output
     assert "gw07 (198.51.100.7): 6 files" in text.output
+    assert not re.search(r"\b1 (errors|warnings|gateways|IKE SAs|files)\b", text.output), text.output
     md = fleet("--fail-on", "never", "--format", "markdown", str(fleet_dir))
     assert f"| error | `ike.proposal_mismatch` | 203.0.113.66 | {POINTS} |" in md.output
 

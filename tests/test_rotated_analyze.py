@@ -28,7 +28,7 @@ def split_pcap(src: Path, cut: int, first: Path, second: Path) -> None:
 def analyze(*args: str) -> dict:
     result = CliRunner().invoke(cli, ["analyze", "--format", "json", "--fail-on", "never", *args])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_an_sa_split_across_two_files_is_one_sa(tmp_path: Path) -> None:
@@ -81,3 +81,20 @@ def test_a_piece_that_is_no_capture_is_reported_after_the_others(tmp_path: Path)
     assert [(i["path"], i["error"] is None) for i in report["inputs"]] == [(good, True),
                                                                            (str(tmp_path / "junk"), False)]
     assert [sa["outcome"] for sa in report["sas"]] == ["established"]
+
+
+def test_a_piece_cut_short_is_named_by_the_finding_in_analyze_and_fleet(tmp_path: Path) -> None:
+    whole = REPO / "pcaps" / "ikev2-rekey.pcap"
+    (tmp_path / "gw1").mkdir()
+    first, second = tmp_path / "gw1" / "a.pcap", tmp_path / "gw1" / "b.pcap"
+    split_pcap(whole, 9, first, second)
+    first.write_bytes(first.read_bytes()[:-10])  # the older piece ends inside its frame 9
+    (cut,) = [f for f in analyze("--rotated", str(first), str(second))["findings"]
+              if f["code"] == "capture.cut_short"]
+    assert cut["severity"] == "info" and cut["details"]["kind"] == "ended" and str(first) in cut["summary"]
+    result = CliRunner().invoke(cli, ["fleet", "--workers", "0", "--format", "jsonl", "--fail-on", "never",
+                                      str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    (row,) = [r for r in rows if r.get("kind") == "finding" and r.get("code") == "capture.cut_short"]
+    assert row["capture_point"] == "gw1" and row["details"] == cut["details"]

@@ -20,6 +20,7 @@ from .crypto.decrypt import Decryptor
 from .crypto.keys import KeyStore
 from .diagnose.context import DiagnoseSettings
 from .diagnose.engine import Diagnoser
+from .diagnose.rules import capture as capture_rules
 from .model import Datagram, Frame, NetEvent, Tick
 from .errors import CaptureError
 from .report.model import (CaptureFinding, Event, InputEnded, InputFailed, InputRecord, InputStarted, Report,
@@ -322,10 +323,17 @@ def run(paths: Iterable[str | Path], settings: Settings | None = None,
                 yield from analyze_frames(frames, index, rec, st)
             rec.truncated = bool(getattr(reader, "truncated", False))
             rec.truncated_detail = getattr(reader, "truncated_detail", "") or ""
+            if rec.truncated:
+                yield cut_short(index, rec, getattr(reader, "truncated_kind", ""))
             yield InputEnded(index, rec)
     finally:
         if pool is not None:
             pool.close()
+
+
+def cut_short(index: int, rec: InputRecord, kind: str) -> CaptureFinding:
+    """The finding that input ``index`` was read only up to its last whole frame."""
+    return CaptureFinding(index, capture_rules.cut_short(rec.truncated_detail, kind, rec.frames, rec.last_ts))
 
 
 def analyze(paths: Iterable[str | Path], settings: Settings | None = None,

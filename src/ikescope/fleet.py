@@ -32,7 +32,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .api import Pipeline, Settings
+from .api import Pipeline, Settings, cut_short
 from .capture.rotated import RotatedCapture, expand, first_frame, size
 from .errors import CaptureError, IkescopeError
 from .report.fleet import Gateway
@@ -137,6 +137,8 @@ def analyze_unit(seq: Sequence, index: int, settings: Settings, lines: bool = Tr
         take(pipe.feed(frame))
     take(pipe.finish())
     record.truncated, record.truncated_detail = capture.truncated, capture.truncated_detail
+    if record.truncated:
+        take([cut_short(index, record, capture.truncated_kind)])
     doc = {"input": index, **record.to_dict(), "files": [f.to_dict() for f in capture.files]}
     if lines:
         out += [pack.compress(_line("input", seq.name, doc)), pack.flush()]

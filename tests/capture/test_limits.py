@@ -15,6 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from capture.capfiles import epb, idb, pcap, shb
+from helpers import REPO
 from ikescope.capture import open_capture, pcapfile
 from ikescope.cli import cli
 
@@ -51,6 +52,9 @@ def test_a_gzip_bomb_stops_at_the_inflation_limit(tmp_path: Path) -> None:
     assert f"more than {pcapfile.MAX_INFLATE_RATIO} times" in record["truncated_detail"]
     assert record["frames"] * 16 <= pcapfile.INFLATE_RATIO_AFTER + (1 << 20)  # zero-length records
     assert r.stderr.count("\n") == 1 and "decompression bomb" in r.stderr and "analysed up to the cut" in r.stderr
+    (cut,) = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "capture.cut_short"]
+    assert cut["severity"] == "warning" and cut["details"]["kind"] == "limit"
+    assert cut["frames"] == [record["frames"]] and "decompression bomb" in cut["summary"]
 
 
 def test_a_gzip_stream_that_inflates_without_end_stops_too() -> None:
@@ -138,3 +142,24 @@ def test_every_limit_is_documented() -> None:
                   f"{keys.MAX_FILE_BYTES >> 20} MiB", f"{keys.MAX_LINES:,} lines",
                   f"{keys.MAX_LINE_CHARS:,} characters"):
         assert words in limits, words
+
+
+def cut_findings(path: Path, *args: str) -> list[dict]:
+    r = CliRunner().invoke(cli, ["analyze", "--format", "json", "--fail-on", "never", *args, str(path)])
+    assert r.exit_code == 0, r.output
+    return [f for f in json.loads(r.stdout)["findings"] if f["code"] == "capture.cut_short"]
+
+
+def test_a_file_cut_short_is_a_finding_of_its_own_and_a_damaged_one_a_warning(tmp_path: Path) -> None:
+    whole = (REPO / "pcaps" / "ikev2-psk-mismatch.pcap").read_bytes()
+    ended = tmp_path / "ended.pcap"
+    ended.write_bytes(whole[:-20])  # tcpdump stopped inside the last packet
+    for jobs in ("1", "2"):
+        (f,) = cut_findings(ended, "--jobs", jobs)
+        assert f["severity"] == "info" and f["details"]["kind"] == "ended"
+        assert f["frames"] == [f["details"]["last_frame"]] and "file ends inside frame" in f["summary"]
+    damaged = tmp_path / "damaged.pcapng"
+    damaged.write_bytes(shb() + idb(1) + epb(0, 1, ETH) + struct.pack("<II", 6, 0xFFFFFFFC) + bytes(64))
+    (f,) = cut_findings(damaged)
+    assert f["severity"] == "warning" and f["details"]["kind"] == "damaged" and f["frames"] == [1]
+    assert cut_findings(REPO / "pcaps" / "ikev2-psk-mismatch.pcap") == []

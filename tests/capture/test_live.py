@@ -181,3 +181,17 @@ def test_kernel_drops_become_a_finding_that_says_silence_is_unsafe() -> None:
     f = found.finding
     assert f.code == "capture.kernel_drops" and f.severity.value == "warning" and f.frames == (40,)
     assert f.details["dropped"] == 12
+
+
+def test_the_receive_buffer_holds_seconds_of_traffic_past_rmem_max() -> None:
+    need_root()
+    from ikescope.capture.live import RECEIVE_BUFFER, LiveCapture
+
+    cap = LiveCapture("lo")
+    try:
+        granted = cap._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    finally:
+        cap.close()
+    rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
+    # Without the forced size the kernel stops at twice rmem_max (4 MiB here, 208 KiB by default).
+    assert granted >= RECEIVE_BUFFER, (granted, rmem_max)

@@ -48,6 +48,7 @@ _LINKTYPES = {1: LINKTYPE_ETHERNET, 772: LINKTYPE_ETHERNET, 65534: LINKTYPE_RAW}
 _ETH_P_ALL = 0x0003
 _SO_ATTACH_FILTER = 26
 _SO_TIMESTAMPNS = 35
+_SO_RCVBUFFORCE = 33
 _SOL_PACKET = 263
 _PACKET_STATISTICS = 6
 _TIMESPEC = struct.Struct("@qq")
@@ -113,6 +114,20 @@ def _arphrd(iface: str) -> int:
     return arphrd
 
 
+
+# A pause of the analysis (a sweep closing many SAs at once, the garbage collector) must not cost
+# packets: 32 MiB holds several seconds of a busy link's IKE traffic.
+RECEIVE_BUFFER = 32 << 20
+
+
+def _set_receive_buffer(sock: socket.socket, size: int) -> None:
+    """Ask for ``size`` bytes past net.core.rmem_max when allowed (root, CAP_NET_ADMIN); otherwise
+    the kernel grants what rmem_max allows."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
 class LiveCapture:
     """Frames captured on ``iface`` through ``bpf`` (DEFAULT_FILTER when None).
 
@@ -143,7 +158,7 @@ class LiveCapture:
             fprog = struct.pack("HL", len(program), ctypes.addressof(insns))
             self._sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)
             self._sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
-            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+            _set_receive_buffer(self._sock, RECEIVE_BUFFER)
             self._sock.bind((iface, _ETH_P_ALL))
         except OSError as exc:
             self._sock.close()

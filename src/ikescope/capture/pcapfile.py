@@ -79,8 +79,17 @@ class _Interface:
     tsoffset: int
 
 
+# Why a file was cut short, from the least to the most telling: it just ends (tcpdump still
+# writing, or stopped hard), its bytes stop making sense, or a limit stopped the reading.
+CUT_ENDED, CUT_DAMAGED, CUT_LIMIT = "ended", "damaged", "limit"
+
+
 class _Truncated(Exception):
-    """The file ends (or turns to garbage) inside a record; carries the reason."""
+    """The file ends (or turns to garbage) inside a record; carries the reason and its kind."""
+
+    def __init__(self, reason: str, kind: str = CUT_DAMAGED) -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 STDIN = "-"  # the path that names standard input, as tcpdump's ``-w -`` writes to standard output
@@ -177,7 +186,7 @@ class _Inflating:
         if self._out > INFLATE_RATIO_AFTER and self._out > MAX_INFLATE_RATIO * self._in.count:
             raise _Truncated(f"reading stopped after {self._out >> 20} MiB: {self._in.count} bytes of gzip data "
                              f"inflated to {self._out}, more than {MAX_INFLATE_RATIO} times over, which a "
-                             "capture never does (a decompression bomb)")
+                             "capture never does (a decompression bomb)", CUT_LIMIT)
         return data
 
 
@@ -197,6 +206,7 @@ class CaptureReader:
         self.format = kind
         self.truncated = False
         self.truncated_detail = ""
+        self.truncated_kind = ""  # CUT_ENDED, CUT_DAMAGED or CUT_LIMIT once truncated
         self._raw = raw
         self._f = stream
         self._head = head
@@ -239,6 +249,7 @@ class CaptureReader:
         except _Truncated as exc:
             self.truncated = True
             self.truncated_detail = str(exc)
+            self.truncated_kind = exc.kind
         finally:
             self.close()
 
@@ -247,11 +258,11 @@ class CaptureReader:
         try:
             buf = self._f.read(n)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise _Truncated(f"compressed data ends or is damaged inside {what}: {exc}") from None
+            raise _Truncated(f"compressed data ends or is damaged inside {what}: {exc}", CUT_ENDED) from None
         except OSError as exc:
             raise _Truncated(f"read error inside {what}: {exc}") from None
         if len(buf) != n:
-            raise _Truncated(f"file ends inside {what} ({len(buf)} of {n} bytes)")
+            raise _Truncated(f"file ends inside {what} ({len(buf)} of {n} bytes)", CUT_ENDED)
         return buf
 
     # -- pcap -----------------------------------------------------------------
@@ -271,7 +282,7 @@ class CaptureReader:
         try:
             return self._f.read1(n)  # type: ignore[attr-defined]
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-            raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
+            raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}", CUT_ENDED) from None
 
     def _pcap_frames(self) -> Iterator[Frame]:
         """Records are cut out of large reads: one read call per megabyte, not two per frame."""
@@ -289,7 +300,7 @@ class CaptureReader:
                 chunk = self._chunk(_READ_CHUNK, index)
                 if not chunk:
                     if have:
-                        raise _Truncated(f"file ends inside the header of frame {index + 1}")
+                        raise _Truncated(f"file ends inside the header of frame {index + 1}", CUT_ENDED)
                     return
                 buf, pos = buf[pos:] + chunk, 0
                 continue
@@ -301,7 +312,7 @@ class CaptureReader:
                 chunk = self._chunk(max(_READ_CHUNK, caplen), index)
                 if not chunk:
                     raise _Truncated(f"file ends inside frame {index + 1} ({have - _PCAP_REC_HDR_LEN} of "
-                                     f"{caplen} bytes)")
+                                     f"{caplen} bytes)", CUT_ENDED)
                 buf, pos = buf[pos:] + chunk, 0
                 continue
             data = buf[pos + _PCAP_REC_HDR_LEN:end]
@@ -321,11 +332,11 @@ class CaptureReader:
             try:
                 start = self._f.read(8)
             except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-                raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}") from None
+                raise _Truncated(f"compressed data ends or is damaged after frame {index}: {exc}", CUT_ENDED) from None
             if not start:
                 return
             if len(start) < 8:
-                raise _Truncated(f"file ends inside a block header after frame {index}")
+                raise _Truncated(f"file ends inside a block header after frame {index}", CUT_ENDED)
             btype_raw = start[:4]
             if btype_raw == _PCAPNG_MAGIC:
                 bom = self._read(4, "a section header")

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from ikescope.capture.pcapfile import CaptureReader, open_capture
+from ikescope.capture.pcapfile import CUT_DAMAGED, CUT_ENDED, CUT_LIMIT, CaptureReader, open_capture
 from ikescope.errors import CaptureError
 from ikescope.model import Frame
 
@@ -86,6 +86,7 @@ class FileRecord:
     last_ts: float | None = None
     truncated: bool = False
     truncated_detail: str = ""
+    truncated_kind: str = ""
     overlaps: bool = False
     error: str | None = None
 
@@ -119,6 +120,12 @@ class RotatedCapture:
     def truncated_detail(self) -> str:
         return "; ".join(f"{f.path}: {f.truncated_detail}" for f in self.files if f.truncated)
 
+    @property
+    def truncated_kind(self) -> str:
+        """The most telling kind of cut among the pieces (see ``pcapfile.CUT_ENDED``)."""
+        kinds = {f.truncated_kind for f in self.files if f.truncated}
+        return next((k for k in (CUT_LIMIT, CUT_DAMAGED, CUT_ENDED) if k in kinds), "")
+
     def progress(self) -> tuple[int, int | None]:
         """Bytes read so far over the whole series, and its total size."""
         current = self._reader.progress()[0] if self._reader is not None else 0
@@ -149,6 +156,7 @@ class RotatedCapture:
                 reader.close()
             self._done += size
             rec.truncated, rec.truncated_detail = reader.truncated, reader.truncated_detail
+            rec.truncated_kind = reader.truncated_kind
             offset += rec.frames
             if rec.last_ts is not None:
                 last_ts = rec.last_ts if last_ts is None else max(last_ts, rec.last_ts)

@@ -258,11 +258,11 @@ def render_text(doc: dict[str, Any]) -> str:
     f = t["findings"]
     out = [f"Fleet: {t['capture_points']} capture points, {t['files']} files, {t['frames']} frames, "
            f"{t['ike_messages']} IKE messages, {t['sas']} IKE SAs ({_outcomes(t['outcomes'])}); "
-           f"{f['error']} errors, {f['warning']} warnings, {f['info']} info", ""]
+           f"{_n(f['error'], 'error')}, {_n(f['warning'], 'warning')}, {f['info']} info", ""]
     if doc["across"]:
         out.append("The same failure at several gateways")
         for a in doc["across"]:
-            out.append(f"{_sev(a)} {_what(a)} with {a['peer']}: {a['gateways']} gateways, {a['sas']} IKE SAs")
+            out.append(f"{_sev(a)} {_what(a)} with {a['peer']}: {_n(a['gateways'], 'gateway')}, {_n(a['sas'], 'IKE SA')}")
             out.append(f"      at: {_names(a)}")
             if a["summary"]:
                 out.append(f"      first: {a['summary']}")
@@ -270,15 +270,15 @@ def render_text(doc: dict[str, Any]) -> str:
     if doc["causes"]:
         out.append("Root causes over the fleet")
         for c in doc["causes"]:
-            out.append(f"{_sev(c)} {_what(c)}: {c['sas']} IKE SAs at {c['gateways']} gateways")
+            out.append(f"{_sev(c)} {_what(c)}: {_n(c['sas'], 'IKE SA')} at {_n(c['gateways'], 'gateway')}")
         out.append("")
     out.append("Gateways")
     for g in doc["gateways"]:
         gf = g["findings"]
         address = f" ({g['address']})" if g["address"] else ""
         frames = sum(x["frames"] for x in g["files"])
-        out.append(f"{g['capture_point']}{address}: {len(g['files'])} files, {frames} frames, {g['sas']} IKE SAs "
-                   f"({_outcomes(g['outcomes'])}); {gf['error']} errors, {gf['warning']} warnings")
+        out.append(f"{g['capture_point']}{address}: {_n(len(g['files']), 'file')}, {_n(frames, 'frame')}, {_n(g['sas'], 'IKE SA')} "
+                   f"({_outcomes(g['outcomes'])}); {_n(gf['error'], 'error')}, {_n(gf['warning'], 'warning')}")
         for c in g["causes"]:
             ex = c["example"]
             out.append(f"  {_sev(c)} {_what(c)} x{c['sas']}  e.g. SA {ex['sa']}, frames "
@@ -303,7 +303,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     out = ["## IKE fleet summary", "",
            f"{t['capture_points']} capture points, {t['files']} files, {t['frames']} frames, "
            f"{t['ike_messages']} IKE messages, {t['sas']} IKE SAs ({_outcomes(t['outcomes'])}); "
-           f"{f['error']} errors, {f['warning']} warnings, {f['info']} info.", ""]
+           f"{_n(f['error'], 'error')}, {_n(f['warning'], 'warning')}, {f['info']} info.", ""]
     if doc["across"]:
         out += ["### The same failure at several gateways", "",
                 "| severity | root cause | peer | gateways | IKE SAs | at |", "|---|---|---|--:|--:|---|"]
@@ -339,3 +339,7 @@ def render(doc: dict[str, Any], fmt: str) -> str:
     rows += [{**head, "kind": "fleet_group", **a} for a in doc["across"]]
     rows.append({**head, "kind": "fleet", "totals": doc["totals"], "causes": doc["causes"]})
     return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
