@@ -162,6 +162,9 @@ class Charon:
         proc = self.swanctl(*args, check=False, timeout=timeout + 15)
         return proc.returncode == 0, proc.stdout
 
+    def rekey_child(self, child: str) -> None:
+        self.swanctl("--rekey", "--child", child)
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the daemon by its PID; SIGKILL simulates a crash that sends no DELETE."""
         if self.proc is None or self.proc.poll() is not None:

@@ -45,6 +45,12 @@ ROOT_CAUSES = {
                             "never arrives (UDP 4500 blocked behind a NAT)",
     "ike.user_auth_failed": "the user's XAuth or EAP credentials are refused after the "
                             "gateways authenticated each other",
+    "ike.rekey_refused": "the tunnel came up, a later rekey of its CHILD SA is refused (here PFS "
+                         "on one side only)",
+    "ike.cookie_challenge": "the responder demanded a cookie first, costing a round trip; the "
+                            "tunnel came up",
+    "ike.negotiation_loop": "the same tunnel is negotiated again and again, each IKE SA soon "
+                            "replaced by the next",
 }
 
 

@@ -124,7 +124,15 @@ class Pluto:
 
     def impair(self, *what: str) -> None:
         for item in what:
-            sh(self.tool("whack"), "--ctlsocket", str(self.ctl), "--impair", item)
+            self.whack("--impair", item)
+
+    def whack(self, *args: str) -> str:
+        """One whack command on this pluto's control socket; its output."""
+        return sh(self.tool("whack"), "--ctlsocket", str(self.ctl), *args).stdout
+
+    def rekey_child(self, child: str) -> None:
+        """Rekey the Child SA of conn ``child`` now (libreswan names both SAs after the conn)."""
+        self.whack("--name", child, "--rekey-ipsec", "--asynchronous")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from pathlib import Path
@@ -72,6 +73,11 @@ class Run:
         daemon = self.daemons[side]
         assert isinstance(daemon, Pluto), "only libreswan has impairments"
         daemon.impair(*what)
+
+    def rekey_child(self, side: str) -> None:
+        """Rekey the usual pair's CHILD SA from ``side``: "net" in strongSwan, conn "lab" in libreswan."""
+        daemon = self.daemons[side]
+        daemon.rekey_child("lab" if isinstance(daemon, Pluto) else "net")
 
     def swanctl(self, side: str, *args: str) -> str:
         daemon = self.daemons[side]
@@ -200,19 +206,22 @@ def pair(alice: dict[str, object] | None = None, bob: dict[str, object] | None =
 
 def pluto_pair(alice: str = "", bob: str = "",
                sides: tuple[str, ...] = ("alice", "bob"),
-               secrets: dict[str, str] | None = None) -> Configs:
-    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab", and
-    ``secrets`` adds lines to a peer's ipsec.secrets (an XAuth password, say)."""
+               secrets: dict[str, str] | None = None,
+               setup: dict[str, str] | None = None) -> Configs:
+    """ipsec.conf + ipsec.secrets for libreswan peers; extra lines go into conn "lab",
+    ``secrets`` adds lines to a peer's ipsec.secrets (an XAuth password, say) and
+    ``setup[side]`` lines go into that side's "config setup"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         nets = NETS["v6" if topology == "v6" else "v4"]
         out = {}
         for me, peer, extra in (("alice", "bob", alice), ("bob", "alice", bob)):
             if me not in sides:
                 continue
+            own_setup = [f"    {x.strip()}" for x in (setup or {}).get(me, "").splitlines() if x.strip()]
             lines = [
                 # plutodebug=private: pluto logs each IKEv2 SA's keys, in tcpdump's -E format
                 "config setup", "    logfile=@LOGFILE@", "    listen-tcp=yes", "    plutodebug=private",
-                "    ikev1-policy=accept", "",
+                "    ikev1-policy=accept", *own_setup, "",
                 "conn lab", f"    left={hosts[me].addr}",
                 f"    leftid=@{me}.example.org", f"    leftsubnet={nets[me]}",
                 f"    right={hosts[peer].addr}", f"    rightid=@{peer}.example.org",
@@ -224,8 +233,10 @@ def pluto_pair(alice: str = "", bob: str = "",
             extra_lines = [x.strip() for x in extra.splitlines() if x.strip()]
             if not any(x.startswith("ikev2=") for x in extra_lines):
                 extra_lines.append("ikev2=insist")
-            overridden = {x.split("=")[0] for x in extra_lines}  # an extra line replaces the default
-            lines = [x for x in lines if x.strip().split("=")[0] not in overridden]
+            # A scenario's line replaces the usual one with the same key (libreswan refuses both).
+            keys = {x.split("=", 1)[0] for x in extra_lines}
+            conn_at = lines.index("conn lab")
+            lines = lines[:conn_at] + [x for x in lines[conn_at:] if x.strip().split("=", 1)[0] not in keys]
             lines += [f"    {x}" for x in extra_lines]
             secret = f"@{me}.example.org @{peer}.example.org : PSK {PSK}"
             more = (secrets or {}).get(me, "")
@@ -234,13 +245,14 @@ def pluto_pair(alice: str = "", bob: str = "",
     return make
 
 
-def libreswan_bob(pluto: str = "", **alice: object) -> Configs:
-    """strongSwan alice against libreswan bob; FQDN identities, as libreswan's @names are."""
+def libreswan_bob(pluto: str = "", setup: str = "", **alice: object) -> Configs:
+    """strongSwan alice against libreswan bob; FQDN identities, as libreswan's @names are.
+    ``setup`` lines go into bob's "config setup"."""
     def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
         swan = pair(alice={"local_auth": {"id": "alice.example.org"},
                            "remote_auth": {"id": "bob.example.org"}, **alice})
         return {"alice": swan(hosts, topology)["alice"],
-                "bob": pluto_pair(bob=pluto, sides=("bob",))(hosts, topology)["bob"]}
+                "bob": pluto_pair(bob=pluto, sides=("bob",), setup={"bob": setup})(hosts, topology)["bob"]}
     return make
 
 
@@ -253,3 +265,35 @@ def libreswan_alice(pluto: str = "", pluto_secrets: str = "", **bob: object) -> 
         return {"alice": alice(hosts, topology)["alice"],
                 "bob": swan(hosts, topology)["bob"]}
     return make
+
+
+def tunnels(count: int, bob: dict[int, dict[str, object]] | None = None) -> Configs:
+    """``count`` tunnels between the same two gateways, as a hub has towards a branch: connection
+    and CHILD SA tNN, identities alice-NN / bob-NN, a /30 of each side's network. ``bob[n]``
+    changes bob's CHILD SA of tunnel n (swanctl child keywords)."""
+    def make(hosts: dict[str, Host], topology: str) -> dict[str, str]:
+        out = {}
+        for me, peer in ((hosts["alice"], hosts["bob"]), (hosts["bob"], hosts["alice"])):
+            conns: dict[str, object] = {}
+            for n in range(1, count + 1):
+                name = f"t{n:02d}"
+                child: dict[str, object] = {"local_ts": _slash30(NETS["v4"][me.name], n),
+                                            "remote_ts": _slash30(NETS["v4"][peer.name], n),
+                                            "esp_proposals": "aes128-sha256"}
+                if me.name == "bob":
+                    child.update((bob or {}).get(n, {}))
+                conns[name] = {"version": 2, "local_addrs": me.addr, "remote_addrs": peer.addr,
+                               "proposals": "aes256-sha256-modp2048",
+                               "local": {"auth": "psk", "id": f"{me.name}-{n:02d}@example.org"},
+                               "remote": {"auth": "psk", "id": f"{peer.name}-{n:02d}@example.org"},
+                               "children": {name: child}}
+            out[me.name] = (conf_block("connections", conns) + "\n"
+                            + conf_block("secrets", {"ike-lab": {"secret": PSK}}) + "\n")
+        return out
+    return make
+
+
+def _slash30(net: str, n: int) -> str:
+    """The n-th /30 (from 1) inside ``net``, in the 198.51.100.0/24 documentation range."""
+    first = ipaddress.ip_network(net)
+    return f"{first.network_address + 4 * (n - 1)}/30"

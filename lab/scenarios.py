@@ -15,7 +15,8 @@ from pathlib import Path
 
 from lab.charon import KEEP_LARVAL_SPIS, PLUGINS_USERSPACE_ESP
 from lab.netns import Host, LabError
-from lab.scenario import Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair
+from lab.scenario import (Expect, Run, SaExpect, Scenario, libreswan_alice, libreswan_bob, pair, pluto_pair,
+                          tunnels)
 
 V2_OK = ("IKE_SA_INIT", "IKE_AUTH")
 MM = "MAIN_MODE"
@@ -30,9 +31,26 @@ INVALID_ID_INFORMATION = 18
 USE_TRANSPORT_MODE = 16391
 UNSUPPORTED_CRITICAL_PAYLOAD = 1
 INVALID_MAJOR_VERSION = 5
+COOKIE = 16390
 PFS_CHILD = {"pfs": {"local_ts": "203.0.113.0/25", "remote_ts": "203.0.113.128/25"}}
 PFS_CHILD_BOB = {"pfs": {"local_ts": "203.0.113.128/25", "remote_ts": "203.0.113.0/25"}}
 AGGRESSIVE_PSK_OK = {"i_dont_care_about_security_and_use_aggressive_mode_psk": "yes"}
+# Both charons keep their CHILD SAs' SPIs for the whole run, so nothing expires on its own in the
+# seconds a refused rekey's retry takes (see lab.charon.KEEP_LARVAL_SPIS).
+QUIET_CHILDREN = {"alice": KEEP_LARVAL_SPIS, "bob": KEEP_LARVAL_SPIS}
+# What each daemon logs when a CHILD SA rekey it started was refused.
+REKEY_REFUSED = (r"CHILD_SA rekeying failed|CREATE_CHILD_SA failed with error notification|"
+                 r"received NO_PROPOSAL_CHOSEN error notify")
+# libreswan's setting that makes its responder answer every IKE_SA_INIT with a COOKIE first.
+DDOS_BUSY = "ddos-mode=busy"
+TUNNELS = 20
+# Each swanctl --initiate holds one of charon's threads until its tunnel is up; twenty at once need
+# more threads than charon's default 16, or the packets that would finish them wait for a thread.
+# bob keeps charon's cookie threshold (10 half-open IKE SAs: beyond it he answers with COOKIE, as
+# a loaded gateway does) but not its block threshold, which would drop IKE_SA_INITs beyond 5
+# half-open SAs from one address and make the run depend on timing.
+MANY_THREADS = {"alice": {**KEEP_LARVAL_SPIS, "threads": 64},
+                "bob": {**KEEP_LARVAL_SPIS, "threads": 64, "block_threshold": 100}}
 
 
 def initiate_ok(run: Run) -> None:
@@ -259,6 +277,14 @@ def answers_dropped(*extra: str, once: bool = False) -> Callable[[Run], None]:
     return play
 
 
+def cookies_dropped(run: Run) -> None:
+    """The router drops every IKE_SA_INIT answer from bob, here each a COOKIE demand: alice never
+    sees one, so she repeats her first request without a cookie until she gives up."""
+    nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, "udp", "sport", "500", "drop")
+    run.initiate("alice", ok=False)
+    quiet_then_mark(run, 1.0)
+
+
 def main_mode_two_dropped(run: Run) -> None:
     """The router drops bob's main mode message 2 (the one opening with his SA payload)."""
     nft(run.hosts["nat"], "forward", "ip", "saddr", run.hosts["bob"].addr, "udp", "sport", "500",
@@ -307,6 +333,75 @@ def both_initiate(run: Run) -> None:
     with ThreadPoolExecutor(2) as pool:
         for f in [pool.submit(run.initiate, side) for side in ("alice", "bob")]:
             f.result()
+
+
+def rekey_refused(run: Run) -> None:
+    """The CHILD SA comes up in IKE_AUTH, then alice rekeys it and the rekey is refused."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
+
+
+def rekey_refused_and_retried(run: Run) -> None:
+    """As rekey_refused, and charon keeps the old CHILD SA and tries again 5 to 15 s later."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", rf"(?s)({REKEY_REFUSED}).*({REKEY_REFUSED})", timeout=40)
+
+
+def rekey_refused_child_expires(run: Run) -> None:
+    """alice's rekey of the CHILD SA is refused, and the old CHILD SA is deleted as its hard life
+    time would delete it: the lab's kernel interface sends no expiry, so swanctl does it."""
+    run.initiate("alice")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
+    run.swanctl("alice", "--terminate", "--child", "net", "--timeout", "10")
+
+
+def rekey_child_ok(new_child: str, old_gone: str) -> Callable[[Run], None]:
+    """alice rekeys the CHILD SA; the daemon's log says when the new one is up and the old one gone."""
+    def play(run: Run) -> None:
+        run.initiate("alice")
+        run.rekey_child("alice")
+        run.wait_log("alice", new_child)
+        run.wait_log("alice", old_gone)
+    return play
+
+
+def bob_then_alice_rekeys(run: Run) -> None:
+    """bob sets the tunnel up, then alice, the IKE SA's responder, rekeys its CHILD SA."""
+    run.initiate("bob")
+    run.rekey_child("alice")
+    run.wait_log("alice", REKEY_REFUSED)
+
+
+def path_duplicates(run: Run) -> None:
+    """alice's host sends every IKE datagram twice (an nftables dup rule on its output), as a
+    misbehaving path or a doubled capture port would; then the tunnel is set up."""
+    alice = run.hosts["alice"]
+    alice.run("nft", "add", "table", "ip", "lab")
+    alice.run("nft", "add", "chain", "ip", "lab", "out", "{ type filter hook output priority 0 ; }")
+    alice.run("nft", "add", "rule", "ip", "lab", "out", "udp", "dport", "{ 500, 4500 }", "dup", "to",
+              run.hosts["bob"].addr, "device", alice.iface)
+    run.initiate("alice")
+
+
+def all_tunnels(failing: tuple[int, ...] = ()) -> Callable[[Run], None]:
+    """Every tunnel initiated at once, as a gateway does after a reboot; those in ``failing``
+    must fail, all others come up."""
+    def play(run: Run) -> None:
+        with ThreadPoolExecutor(TUNNELS) as pool:
+            jobs = [pool.submit(run.initiate, "alice", f"t{n:02d}", None, n not in failing)
+                    for n in range(1, TUNNELS + 1)]
+            for job in jobs:
+                job.result()
+    return play
+
+
+def reauth_loop(run: Run) -> None:
+    """alice reauthenticates every 2 s: a fresh IKE SA each time, the previous one deleted."""
+    run.initiate("alice")
+    run.wait_log("alice", r"IKE_SA lab\[6\] established", timeout=40)
 
 
 def certs(**extra: object) -> dict[str, object]:
@@ -855,6 +950,234 @@ SCENARIOS: list[Scenario] = [
         play=initiate_ok,
         expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
     ),
+    Scenario(
+        name="ikev2-rekey-pfs-initiator-only",
+        summary="IKEv2 CHILD SA rekey with PFS on the initiator only: the CHILD SA comes up in "
+                "IKE_AUTH (no KE there), the rekey carries a KE and is refused with "
+                "NO_PROPOSAL_CHOSEN; alice keeps the old CHILD SA and is refused again later",
+        how="alice ESP aes128-sha256-modp2048, bob aes128-sha256; swanctl --rekey --child net on "
+            "alice, then charon's own retry 5-15 s later",
+        configs=pair(alice={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_and_retried,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-refused-child-expires",
+        summary="IKEv2 CHILD SA rekey refused for PFS on the initiator only, then the old CHILD SA "
+                "deleted as at the end of its life time: the tunnel stops with the IKE SA still up",
+        how="alice ESP aes128-sha256-modp2048, bob aes128-sha256; swanctl --rekey --child net on "
+            "alice, refused; then swanctl --terminate --child net, the delete the CHILD SA's hard "
+            "life time sends (the lab's kernel interface raises no expiry)",
+        configs=pair(alice={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_child_expires,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-pfs-responder-only",
+        summary="IKEv2 CHILD SA rekey with PFS required by the responder only: the rekey "
+                "without KE is refused with NO_PROPOSAL_CHOSEN, twice",
+        how="alice ESP aes128-sha256, bob aes128-sha256-modp2048; swanctl --rekey --child net "
+            "on alice, then charon's own retry",
+        configs=pair(bob={"esp": "aes128-sha256-modp2048"}),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_refused_and_retried,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-rekey-pfs",
+        summary="IKEv2 CHILD SA rekey with PFS on both sides: CREATE_CHILD_SA with KE "
+                "accepted, the old CHILD SA deleted",
+        how="ESP aes128-sha256-modp2048 on both peers; swanctl --rekey --child net on alice",
+        configs=pair(esp="aes128-sha256-modp2048"),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_child_ok(r"net\{2\} established", r"closing CHILD_SA net\{1\}"),
+        expect=Expect(sas=(SaExpect("alice", "established",
+                                    V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),)),
+    ),
+    Scenario(
+        name="ikev2-libreswan-rekey-pfs-mismatch",
+        summary="IKEv2 libreswan rekeys its Child SA with PFS (its default), strongSwan has no "
+                "DH group for ESP: CREATE_CHILD_SA with KE refused with NO_PROPOSAL_CHOSEN",
+        how="libreswan alice (pfs=yes by default: the IKE SA's modp2048), strongSwan bob ESP "
+            "aes128-sha256; whack --rekey-ipsec on alice",
+        configs=libreswan_alice(),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=rekey_refused,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-libreswan-rekey",
+        summary="IKEv2 libreswan rekeys its Child SA with PFS, strongSwan has the same DH group "
+                "for ESP: CREATE_CHILD_SA with KE accepted",
+        how="libreswan alice (pfs=yes), strongSwan bob ESP aes128-sha256-modp2048; whack "
+            "--rekey-ipsec on alice",
+        configs=libreswan_alice(esp="aes128-sha256-modp2048"),
+        charon_options={"bob": KEEP_LARVAL_SPIS},
+        play=rekey_child_ok(r"rekeyed Child SA", r"deleting established Child SA"),
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established",
+                                    V2_OK + ("CREATE_CHILD_SA", "INFORMATIONAL")),)),
+    ),
+    Scenario(
+        name="ikev2-rekey-refused-by-libreswan",
+        summary="IKEv2 strongSwan rekeys without PFS, libreswan (pfs=yes) requires it: "
+                "CREATE_CHILD_SA without KE refused with NO_PROPOSAL_CHOSEN, twice",
+        how="strongSwan alice ESP aes128-sha256, libreswan bob with its default pfs=yes; "
+            "swanctl --rekey --child net on alice, then charon's own retry",
+        configs=libreswan_bob(),
+        charon_options={"alice": KEEP_LARVAL_SPIS},
+        play=rekey_refused_and_retried,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK + ("CREATE_CHILD_SA",)),),
+                      root_cause="ike.rekey_refused", failed_exchange="CREATE_CHILD_SA",
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-cookie-strongswan-libreswan",
+        summary="IKEv2 responder demanding a cookie: libreswan in busy mode answers the first "
+                "IKE_SA_INIT with COOKIE, strongSwan repeats it with the cookie; established",
+        how="strongSwan alice, libreswan bob with ddos-mode=busy",
+        configs=libreswan_bob(setup=DDOS_BUSY),
+        play=initiate_ok,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-answers-dropped",
+        summary="IKEv2 cookie demands lost on the way back: libreswan bob in busy mode answers "
+                "every IKE_SA_INIT from strongSwan alice with COOKIE, none reaches her, and she "
+                "never repeats the request with a cookie; captured on bob's side",
+        how="strongSwan alice behind the NAT router, libreswan bob with ddos-mode=busy; the router "
+            "drops every UDP 500 datagram from bob (nftables, forward hook); captured on bob's link",
+        configs=libreswan_bob(setup=DDOS_BUSY),
+        play=cookies_dropped,
+        topology="nat",
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", ("IKE_SA_INIT",)),),
+                      root_cause="ike.response_lost", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-libreswan",
+        summary="IKEv2 cookie challenge between two libreswan peers: COOKIE, IKE_SA_INIT again "
+                "with it, established",
+        how="libreswan alice and bob, bob with ddos-mode=busy",
+        configs=pluto_pair(setup={"bob": DDOS_BUSY}),
+        play=initiate_ok,
+        software={"alice": "libreswan", "bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE,)),
+    ),
+    Scenario(
+        name="ikev2-cookie-psk-mismatch",
+        summary="IKEv2 cookie challenge, then a wrong pre-shared key: the cookie round trip "
+                "works, IKE_AUTH is refused with AUTHENTICATION_FAILED",
+        how="strongSwan alice, libreswan bob with ddos-mode=busy and another PSK",
+        configs=libreswan_bob(setup=DDOS_BUSY, secret='"not the same secret"'),
+        play=initiate_fails,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "failed", V2_OK),), root_cause="ike.auth_failed",
+                      failed_exchange="IKE_AUTH", decisive_notifies=(AUTHENTICATION_FAILED,),
+                      evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-cookie-invalid-ke",
+        summary="IKEv2 two retries before the IKE SA: COOKIE from a busy libreswan, then "
+                "INVALID_KE_PAYLOAD for strongSwan's guessed group, then established",
+        how="strongSwan alice offers aes256-sha256-ecp256-modp2048 (KE for ecp256), libreswan "
+            "bob with ddos-mode=busy accepts only modp2048",
+        configs=libreswan_bob(setup=DDOS_BUSY, proposals="aes256-sha256-ecp256-modp2048"),
+        play=initiate_ok,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.cookie_challenge", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(COOKIE, INVALID_KE_PAYLOAD)),
+    ),
+    Scenario(
+        name="ikev2-libreswan-invalid-ke-retry",
+        summary="IKEv2 libreswan guesses ecp256, strongSwan wants modp2048: INVALID_KE_PAYLOAD, "
+                "retry, established",
+        how="libreswan alice ike=aes256-sha2_256;ecp256,aes256-sha2_256;modp2048, strongSwan bob "
+            "aes256-sha256-modp2048",
+        configs=libreswan_alice("ike=aes256-sha2_256;ecp256,aes256-sha2_256;modp2048"),
+        play=initiate_ok,
+        software={"alice": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.invalid_ke_retry", failed_exchange="IKE_SA_INIT",
+                      decisive_notifies=(INVALID_KE_PAYLOAD,)),
+    ),
+    Scenario(
+        name="ikev2-path-duplicates",
+        summary="IKEv2 every request arrives twice within a millisecond (the path duplicates "
+                "alice's datagrams); the responder answers the first copy and drops the second; "
+                "established",
+        how="an nftables rule on alice's host duplicates its UDP 500/4500 output (dup to bob)",
+        configs=pair(),
+        play=path_duplicates,
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-path-duplicates-libreswan",
+        summary="IKEv2 every request from strongSwan alice arrives twice within a millisecond at "
+                "libreswan bob, which, like strongSwan, answers the first copy and drops the second; "
+                "established",
+        how="strongSwan alice, libreswan bob; an nftables rule on alice's host duplicates its UDP "
+            "500/4500 output (dup to bob)",
+        configs=libreswan_bob(),
+        play=path_duplicates,
+        software={"bob": "libreswan"},
+        expect=Expect(sas=(SaExpect("alice", "established", V2_OK),)),
+    ),
+    Scenario(
+        name="ikev2-twenty-tunnels",
+        summary=f"IKEv2 {TUNNELS} tunnels between the same two gateways initiated at once, as "
+                "after a reboot: one IKE SA each, all established",
+        how=f"connections t01..t{TUNNELS} with identities alice-NN/bob-NN@example.org and a /30 "
+            "of each side's network; swanctl --initiate for all of them in parallel",
+        configs=tunnels(TUNNELS),
+        charon_options=MANY_THREADS,
+        play=all_tunnels(),
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK) for _ in range(TUNNELS))),
+    ),
+    Scenario(
+        name="ikev2-twenty-tunnels-one-fails",
+        summary=f"IKEv2 {TUNNELS} tunnels initiated at once, one of them (t07) with selectors bob "
+                "does not accept: 20 IKE SAs, 19 CHILD SAs, TS_UNACCEPTABLE for t07",
+        how="as ikev2-twenty-tunnels, but bob's t07 expects alice's network to be 203.0.113.0/30",
+        configs=tunnels(TUNNELS, bob={7: {"remote_ts": "203.0.113.0/30"}}),
+        charon_options=MANY_THREADS,
+        play=all_tunnels(failing=(7,)),
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK) for _ in range(TUNNELS)),
+                      root_cause="ike.ts_mismatch", failed_exchange="IKE_AUTH",
+                      decisive_notifies=(TS_UNACCEPTABLE,), evidence_encrypted=True),
+    ),
+    Scenario(
+        name="ikev2-reauth-loop",
+        summary="IKEv2 the same tunnel negotiated again and again: alice reauthenticates every "
+                "2 s, each time a fresh IKE SA from IKE_SA_INIT and the previous one deleted",
+        how="reauth_time 2s on alice's connection, charon make_before_break=yes",
+        configs=pair(alice={"options": {"reauth_time": "2s"}}),
+        charon_options={"alice": {**KEEP_LARVAL_SPIS, "make_before_break": "yes"}, "bob": KEEP_LARVAL_SPIS},
+        play=reauth_loop,
+        expect=Expect(sas=tuple(SaExpect("alice", "established", V2_OK + ("INFORMATIONAL",),
+                                         ended_by="delete") for _ in range(5))
+                      + (SaExpect("alice", "established", V2_OK),),
+                      root_cause="ike.negotiation_loop", failed_exchange="IKE_SA_INIT"),
+    ),
     # ---- IKEv1 ----
     Scenario(
         name="ikev1-main-psk-success",
@@ -1146,6 +1469,42 @@ SCENARIOS: list[Scenario] = [
         topology="nat",
         expect=Expect(sas=(SaExpect("alice", "failed", (MM,)),),
                       root_cause="ike.response_lost", failed_exchange=MM),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-rekey-pfs-mismatch",
+        summary="IKEv1 quick mode rekey refused for PFS: bob's quick mode without PFS is "
+                "accepted, alice's rekey with a KE is answered with NO_PROPOSAL_CHOSEN",
+        how="bob initiates (ESP aes128-sha256, no group); alice accepts PFS or none "
+            "(aes128-sha256-modp2048-modpnone) but proposes modp2048 when she rekeys with "
+            "swanctl --rekey --child net",
+        configs=pair(version=1, alice={"esp": "aes128-sha256-modp2048-modpnone"}),
+        charon_options=QUIET_CHILDREN,
+        play=bob_then_alice_rekeys,
+        expect=Expect(sas=(SaExpect("bob", "established", (MM, QM, INFO1)),),
+                      root_cause="ike.rekey_refused", failed_exchange=QM,
+                      decisive_notifies=(NO_PROPOSAL_CHOSEN,), evidence_encrypted=True),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-rekey-pfs",
+        summary="IKEv1 quick mode rekey with PFS on both sides: a second quick mode with KE "
+                "replaces the CHILD SA",
+        how="ESP aes128-sha256-modp2048 on both peers; swanctl --rekey --child net on alice",
+        configs=pair(version=1, esp="aes128-sha256-modp2048"),
+        charon_options=QUIET_CHILDREN,
+        play=rekey_child_ok(r"net\{2\} established", r"net\{2\} established"),
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
+        ike_version="1",
+    ),
+    Scenario(
+        name="ikev1-path-duplicates",
+        summary="IKEv1 every message from alice arrives twice within a millisecond; bob "
+                "answers the copies or drops them; established",
+        how="as ikev2-path-duplicates with version=1",
+        configs=pair(version=1),
+        play=path_duplicates,
+        expect=Expect(sas=(SaExpect("alice", "established", (MM, QM)),)),
         ike_version="1",
     ),
     # ---- both versions ----

@@ -40,6 +40,8 @@ DIAGNOSIS_DIFFERS = {
                           "decrypted IDr in its summary, and a wrong key gives the same bytes"),
     "ikev2-psk-mismatch": (("ike.auth_failed", "likely"), "ike.id_mismatch",
                            "AUTHENTICATION_FAILED, decrypted, is what a refused identity sends too"),
+    "ikev2-cookie-psk-mismatch": (("ike.auth_failed", "likely"), "ike.id_mismatch",
+                                  "the same wrong key behind a cookie challenge: AUTHENTICATION_FAILED again"),
     "ikev2-cert-unknown-ca": (("ike.auth_failed", "likely"), "certificate",
                               "AUTHENTICATION_FAILED does not say which check failed; the trust store is not on "
                               "the wire"),

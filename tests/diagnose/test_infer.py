@@ -119,6 +119,37 @@ def test_esp_line_accepts_the_offer(name: str, responder: str) -> None:
         assert "pfs=no" in cfg["libreswan"]
 
 
+# (capture, the refusing side, the ESP proposals the lab gave it)
+REKEY_CASES = [
+    ("ikev2-rekey-pfs-initiator-only", "responder", "aes128-sha256"),
+    ("ikev2-rekey-pfs-responder-only", "responder", "aes128-sha256-modp2048"),
+    ("ikev2-libreswan-rekey-pfs-mismatch", "responder", "aes128-sha256"),
+    ("ikev2-rekey-refused-by-libreswan", "responder", "aes128-sha256-modp2048"),
+    ("ikev2-rekey-refused-child-expires", "responder", "aes128-sha256"),
+    ("ikev1-rekey-pfs-mismatch", "initiator", "aes128-sha256"),
+]
+
+
+@pytest.mark.parametrize("name, refuser, config", REKEY_CASES)
+def test_a_refused_rekey_gets_the_line_that_accepts_its_offer(name: str, refuser: str, config: str) -> None:
+    sa, root = root_of(name, keys=True)
+    assert root.code == "ike.rekey_refused"
+    cfg = root.inferred_config
+    request = next(m for m in sa.messages if m.frame == root.frames[0])
+    offered = suites(sa.version, request.proposals)
+    if sa.version == 2:
+        offered = [o if o.get("dh") else Suite(o.number, {**o.values, "dh": frozenset({"no PFS"})}) for o in offered]
+    fixed = expect.parse(setting(cfg["strongswan"], "esp_proposals"), "esp")
+    assert cfg["side"] == refuser and cfg["confidence"] == "certain"
+    assert acceptable(offered, fixed) and not acceptable(offered, expect.parse(config, "esp"))
+    pfs = any(o.get("dh") - {"no PFS"} for o in offered)
+    assert ("pfs=yes" if pfs else "pfs=no") in cfg["libreswan"]
+    # Without keys the group is encrypted: PFS on one side is named, no line is written.
+    _, blind = root_of(name)
+    assert blind.code == "ike.rekey_refused" and blind.inferred_config["side"] is None
+    assert "PFS is set on one side only" in blind.inferred_config["missing"]
+
+
 def test_without_keys_the_missing_piece_is_named() -> None:
     _, root = root_of("ikev2-child-proposal-mismatch")
     cfg = root.inferred_config

@@ -149,8 +149,11 @@ def test_lab_delete_to_a_dead_peer() -> None:
 def test_lab_delete_and_rekey() -> None:
     (f,) = [f for f in findings("ikev2-delete.pcap") if f.code == "ike.sa_deleted"]
     assert f.details == {"by": "initiator", "child_deletes": 1} and f.frames == (9, 10)
-    old, new = [f for f in findings("ikev2-rekey.pcap") if f.code == "ike.sa_deleted"]
-    assert "IKE SA is rekeyed" in old.summary and "rekeyed" not in new.summary
+    # The new IKE SA's last exchange deletes a CHILD SA (its answer carries the peer's Delete): it stays up.
+    (old,) = [f for f in findings("ikev2-rekey.pcap") if f.code == "ike.sa_deleted"]
+    assert "IKE SA is rekeyed" in old.summary and old.sa == 3
+    new = api.analyze([REPO / "pcaps" / "ikev2-rekey.pcap"]).results[1].sa
+    assert (new.outcome, new.outcome_detail) == ("established", "created by a rekey of SA 3")
     assert not [f for f in findings("ikev1-dpd.pcap") if f.code == "ike.dpd_unanswered"]
 
 

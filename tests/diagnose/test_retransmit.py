@@ -223,6 +223,66 @@ def test_sas_far_apart_are_no_loop() -> None:
     assert not by_code(run(seq), "ike.negotiation_loop")
 
 
+def test_many_tunnels_negotiated_at_once_are_no_loop() -> None:
+    """Eight gateways' tunnels started together, as after a reboot: each starts before the one
+    before it has finished, so they are eight negotiations, not one tunnel again and again."""
+    seq = []
+    for n in range(8):
+        spi = bytes([0x30 + n]) * 8
+        t = n * 0.002
+        seq += [dg(sa_init(ispi=spi), 4 * n + 1, t), dg(sa_init_resp(ispi=spi), 4 * n + 2, t + 0.01, False),
+                dg(sk(35, 1, 0x08, 35, ispi=spi), 4 * n + 3, t + 0.02),
+                dg(sk(35, 1, 0x20, 36, ispi=spi), 4 * n + 4, t + 0.03, False)]
+    assert not by_code(run(sorted(seq, key=lambda d: d.ts)), "ike.negotiation_loop")
+
+
+def auth_with_identity(spi: bytes, me: bytes, response: bool) -> bytes:
+    return message([(36 if response else 35, struct.pack("!B3x", 2) + me)], ispi=spi, rspi=SPI_R, exchange=35,
+                   flags=0x20 if response else 0x08, msgid=1)
+
+
+def test_one_after_another_but_for_different_identities_is_no_loop() -> None:
+    """Readable identities (here in clear, as with keys) tell the tunnels apart even in sequence."""
+    def seq(same: bool) -> list[Datagram]:
+        out = []
+        for n in range(6):
+            spi = bytes([0x30 + n]) * 8
+            who = b"alice.example.org" if same else b"alice-%d.example.org" % n
+            out += [dg(sa_init(ispi=spi), 4 * n + 1, n * 2.0),
+                    dg(sa_init_resp(ispi=spi), 4 * n + 2, n * 2.0 + 0.01, False),
+                    dg(auth_with_identity(spi, who, False), 4 * n + 3, n * 2.0 + 0.02),
+                    dg(auth_with_identity(spi, b"bob.example.org", True), 4 * n + 4, n * 2.0 + 0.03, False)]
+        return out
+    assert not by_code(run(seq(same=False)), "ike.negotiation_loop")
+    (loop,) = by_code(run(seq(same=True)), "ike.negotiation_loop")
+    assert loop.details["same_tunnel"] is True and "one tunnel" in loop.confidence_reason
+
+
+def test_ikev2_copies_within_milliseconds_are_duplicates_not_retransmissions() -> None:
+    init, auth = sa_init(), sk(35, 1, 0x08, 35)
+    fs = run([dg(init, 1, 0.0), dg(init, 2, 0.00002), dg(sa_init_resp(), 3, 0.01, False),
+              dg(auth, 4, 0.02), dg(auth, 5, 0.02002), dg(sk(35, 1, 0x20, 36), 6, 0.03, False)])
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.details["pattern"] == "fast" and dup.details["copies"] == 2 and dup.frames == (1, 2, 4, 5)
+    assert dup.severity.value == "info" and dup.supporting and "the SA came up" in dup.summary
+    assert not by_code(fs, "ike.retransmission")
+
+
+def test_every_request_again_after_its_answer_at_one_interval_is_a_duplicating_sender() -> None:
+    init, auth = sa_init(), sk(35, 1, 0x08, 35)
+    copies = [dg(init, 1, 0.0), dg(sa_init_resp(), 2, 0.002, False), dg(init, 3, 0.5), dg(sa_init_resp(), 4, 0.501,
+                                                                                          False),
+              dg(auth, 5, 0.502), dg(sk(35, 1, 0x20, 36), 6, 0.505, False), dg(auth, 7, 1.004),
+              dg(sk(35, 1, 0x20, 36), 8, 1.005, False)]
+    fs = run(copies)
+    (dup,) = by_code(fs, "ike.duplicate_request")
+    assert dup.details["pattern"] == "after_answer" and dup.frames == (1, 3, 5, 7)
+    assert not by_code(fs, "ike.retransmission")  # the repeated answers answer the duplicates
+    # One copy after an answer is a lost answer and a timer: a retransmission.
+    fs = run(copies[:4] + [dg(auth, 5, 0.502), dg(sk(35, 1, 0x20, 36), 6, 0.505, False)])
+    assert not by_code(fs, "ike.duplicate_request") and by_code(fs, "ike.retransmission")
+
+
 def test_odd_records_give_findings_about_their_two_frames() -> None:
     """A lone response, a lone request and a lone IKEv1 message 2, each sent twice by the same peer."""
     expected = {sk(37, 9, 0x20, 0): ["ike.response_without_request", "ike.retransmission"],
@@ -298,6 +358,50 @@ def test_wireshark_rapid_reestablishment_loop() -> None:
     loops = by_code(fs, "ike.negotiation_loop")
     assert [f.sa for f in loops] == [60, 233]  # SAs are named by their first frame
     assert loops[0].frames == (39, 47, 51, 56, 60)
+
+
+def test_lab_duplicated_messages() -> None:
+    (libreswan,) = by_code(analyze(str(REPO / "pcaps" / "ikev2-duplicate-messages.pcap")), "ike.duplicate_request")
+    assert libreswan.details["pattern"] == "after_answer" and libreswan.details["copies"] == 2
+    # (capture, copies, [exchanges whose copy was answered again, exchanges with a copy]): a copy that
+    # arrives while the first is being worked on is dropped, by strongSwan as by libreswan.
+    for name, copies, again in (("ikev2-path-duplicates.pcap", 2, [0, 2]),
+                                ("ikev2-path-duplicates-libreswan.pcap", 2, [0, 2]),
+                                ("ikev1-path-duplicates.pcap", 8, [1, 2])):
+        fs = analyze(str(REPO / "pcaps" / name))
+        (dup,) = by_code(fs, "ike.duplicate_request")
+        assert dup.details["pattern"] == "fast" and dup.details["copies"] == copies
+        assert dup.details["exchanges_answered_again"] == again
+        assert max(dup.details["intervals"]) < 0.01 and dup.severity.value == "info"
+        assert not by_code(fs, "ike.retransmission") and not [f for f in fs if f.severity.value == "error"]
+
+
+def lab_keys(name: str) -> api.Settings:
+    from ikescope.crypto.keys import load_key_files
+    return api.Settings(keys=load_key_files([REPO / "pcaps" / f"{name}.ikev2_decryption_table"]))
+
+
+def test_lab_twenty_tunnels_are_no_loop_and_the_failed_one_is_named() -> None:
+    for name in ("ikev2-twenty-tunnels", "ikev2-twenty-tunnels-one-fails"):
+        for how in (api.Settings(), lab_keys(name)):
+            report = api.analyze([REPO / "pcaps" / f"{name}.pcap"], how)
+            assert len(report.results) == 20
+            assert not [f for r in report.results for f in r.findings if f.code == "ike.negotiation_loop"]
+    report = api.analyze([REPO / "pcaps" / "ikev2-twenty-tunnels-one-fails.pcap"],
+                         lab_keys("ikev2-twenty-tunnels-one-fails"))
+    (failed,) = [r for r in report.results if r.findings and r.findings[0].severity.value == "error"]
+    assert failed.findings[0].code == "ike.ts_mismatch"
+    assert ("alice-07@example.org" in (i[3] for i in failed.sa.identities)
+            and "198.51.100.24/30" in failed.findings[0].summary)
+
+
+def test_lab_reauthentication_every_two_seconds_is_a_loop() -> None:
+    path = str(REPO / "pcaps" / "ikev2-reauth-loop.pcap")
+    (loop,) = by_code(analyze(path), "ike.negotiation_loop")
+    assert loop.root_cause and len(loop.details["sas"]) == 5 and loop.details["same_tunnel"] is False
+    keyed = [f for r in api.analyze([path], lab_keys("ikev2-reauth-loop")).results for f in r.findings]
+    (loop,) = by_code(keyed, "ike.negotiation_loop")
+    assert loop.details["same_tunnel"] is True
 
 
 def test_ikev1_message_number_is_not_guessed_when_the_capture_starts_mid_exchange() -> None:

@@ -182,3 +182,17 @@ def test_bad_expect_value_is_a_usage_error() -> None:
     p = subprocess.run([sys.executable, "-m", "ikescope", "analyze", "--expect-ike", "aes999-nope", str(cap)],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "aes999" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_text_names_the_tunnel_of_each_sa_where_it_is_readable() -> None:
+    """Twenty tunnels between the same two addresses: with keys each verdict says which one it is."""
+    from ikescope.crypto.keys import load_key_files
+
+    pcap = REPO / "pcaps" / "ikev2-twenty-tunnels-one-fails.pcap"
+    keys = load_key_files([pcap.with_suffix(".ikev2_decryption_table")])
+    text = textreport.render(api.analyze([pcap], api.Settings(keys=keys)).to_dict())
+    assert text.count("tunnel: alice-") == 20
+    failed = text[text.index("tunnel: alice-07@example.org"):].split("\n  SA ")[0]
+    assert "TSi 198.51.100.24/30, TSr 198.51.100.152/30" in " ".join(failed.split())
+    assert "root cause: ike.ts_mismatch" in failed
+    assert "tunnel:" not in textreport.render(api.analyze([pcap]).to_dict())  # encrypted: nothing to name

@@ -92,6 +92,28 @@ def test_cookie_and_invalid_ke_retries_are_linked() -> None:
     assert sa.ke_groups_initiator == [14, 19, 19] and sa.outcome == "established"
 
 
+def test_the_responder_spi_is_the_one_of_the_answer_that_accepts() -> None:
+    """libreswan gives every refused IKE_SA_INIT an SPI of its own; IKE_AUTH uses the accepting answer's."""
+    seq = [dg(sa_init_req(ke_group=14), 1, 0.0),
+           dg(sa_init_resp(rspi=b"\x44" * 8, items=[notify(17, b"\x00\x13")]), 2, 0.01, False),
+           dg(sa_init_req(ke_group=19), 3, 0.02), dg(sa_init_resp(), 4, 0.03, False),
+           dg(sk(35, 1, 0x08, 35), 5, 0.04), dg(sk(35, 1, 0x20, 36), 6, 0.05, False)]
+    (sa,) = run(seq)
+    assert sa.rspi == SPI_R and sa.outcome == "established" and [e.exchange for e in sa.exchanges] == [34, 34, 35]
+
+
+def test_a_child_sa_delete_does_not_end_the_ike_sa() -> None:
+    """The answer to a CHILD SA delete carries the peer's own Delete; to an IKE SA delete it is empty."""
+    up = [dg(sa_init_req(), 1, 0.0), dg(sa_init_resp(), 2, 0.01, False),
+          dg(sk(35, 1, 0x08, 35), 3, 0.02), dg(sk(35, 1, 0x20, 36), 4, 0.03, False)]
+    (child,) = run(up + [dg(sk(37, 2, 0x08, 42), 5, 1.0), dg(sk(37, 2, 0x20, 42), 6, 1.01, False)])
+    assert child.outcome == "established" and child.deleted_by_initiator is None
+    (ike,) = run(up + [dg(sk(37, 2, 0x08, 42), 5, 1.0), dg(sk(37, 2, 0x20, 0), 6, 1.01, False)])
+    assert ike.outcome == "deleted"
+    (unanswered,) = run(up + [dg(sk(37, 2, 0x08, 42), 5, 1.0)])
+    assert unanswered.outcome == "deleted"
+
+
 def test_retransmissions_and_no_response() -> None:
     req = sa_init_req()
     (sa,) = run([dg(req, 1, 0.0), dg(req, 2, 1.0), dg(req, 3, 3.0)])

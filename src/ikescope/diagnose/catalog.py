@@ -31,7 +31,11 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
     "ike.child_sa_rejected": ((Severity.WARNING, "when the same packets also fit a reauthentication or a childless "
                                                  "initiation (RFC 6023), or when only the rekeying of a CHILD SA "
                                                  "was refused"),),
+    "ike.cookie_challenge": ((Severity.WARNING, "when the initiator never repeated IKE_SA_INIT with the cookie "
+                                                "and the negotiation stopped there"),),
     "ike.dh_group_mismatch": ((Severity.WARNING, "when the negotiation recovered and the SA came up"),),
+    "ike.duplicate_request": ((Severity.INFO, "when the copies come from a path or a sender that duplicates "
+                                              "datagrams and the SA came up all the same"),),
     "ike.encapsulation_mismatch": ((Severity.WARNING, "when the CHILD SA came up all the same, in the mode the "
                                                       "responder chose"),),
     "ike.exchange_mode_mismatch": ((Severity.WARNING, "on an SA that came up, while another SA between the same "
@@ -53,6 +57,7 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
                                                 "errors may concern only some of them"),),
     "ike.probe": ((Severity.INFO, "when the responder refused the probe and gave away no crackable hash"),),
     "ike.proposal_mismatch": ((Severity.WARNING, "when the negotiation recovered and the SA came up"),),
+    "ike.rekey_refused": ((Severity.WARNING, "when a later rekey of the same CHILD SA was accepted"),),
     "ike.response_without_request": ((Severity.INFO, "when only the first responses lack their requests: the "
                                                      "capture started late"),),
     "ike.retransmission": ((Severity.INFO, "when every retransmitted request was answered in the end"),),

@@ -128,6 +128,40 @@ def _child(sa: SaRecord, f: Finding, ctx: RuleContext) -> list[Alternative]:
     return [a for a in CHILD_CAUSES if a.code != f.code]
 
 
+ESP_CHANGED = Alternative(
+    cause="the ESP proposals changed on one side since the CHILD SA came up",
+    why="a rekey offers the proposals as configured now, and NO_PROPOSAL_CHOSEN travels encrypted",
+    tell_apart="--keys (the decrypted notify and proposals), or both gateways' ESP proposals now against those the "
+               "CHILD SA was set up with",
+    code="ike.child_proposal_mismatch",
+)
+NETWORKS_CHANGED = Alternative(
+    cause="the protected networks changed on one side since the CHILD SA came up",
+    why="TS_UNACCEPTABLE (INVALID-ID-INFORMATION in IKEv1) travels encrypted as well",
+    tell_apart="--keys, or the responder's log: 'traffic selectors ... unacceptable' / 'no matching CHILD_SA "
+               "config found'",
+    code="ike.ts_mismatch",
+)
+CHILD_GONE = Alternative(
+    cause="the responder no longer has the CHILD SA being rekeyed",
+    why="CHILD_SA_NOT_FOUND (RFC 7296 2.25) is an encrypted notify like the others",
+    tell_apart="--keys, or the responder's list of its SAs (swanctl --list-sas, ipsec whack --trafficstatus)",
+)
+REKEY_CAUSES = (CHILD_CAUSES[2], ESP_CHANGED, NETWORKS_CHANGED, CHILD_GONE)
+
+
+def _rekey(sa: SaRecord, f: Finding, ctx: RuleContext) -> list[Alternative]:
+    """A refused rekey names its first candidate (PFS on one side) when the sizes or the proposals
+    say so; what else fits depends on how much of the refusal is readable."""
+    notify, pfs = f.details.get("notify"), f.details.get("pfs_mismatch")
+    if notify is not None:
+        if pfs is not None or "PROPOSAL" not in notify:
+            return []  # the notify and the proposals compared say it all
+        return [CHILD_CAUSES[2], ESP_CHANGED]
+    rest = [ESP_CHANGED, NETWORKS_CHANGED, CHILD_GONE]
+    return rest if pfs is not None else [CHILD_CAUSES[2], *rest]
+
+
 PATH_BLOCKED = Alternative(
     cause="a firewall or ACL on the path drops the IKE packets",
     why="a filter leaves exactly the same silence as a peer that is down",
@@ -288,6 +322,7 @@ _BY_CODE: dict[str, tuple[Callable[[SaRecord, Finding, RuleContext], list[Altern
     "ike.dpd_unanswered": (_dpd, False, (LOST_SA, PATH_BLOCKED, NAT_MAPPING)),
     "ike.response_ignored": (_ignored, False, (LOST_BEYOND, ALTERED, REQUESTER_FAULT)),
     "ike.initiator_silent": (_initiator_silent, False, (NEXT_LOST, GAVE_UP)),
+    "ike.rekey_refused": (_rekey, False, REKEY_CAUSES),
 }
 
 

@@ -255,14 +255,16 @@ def _frames(root: Finding) -> str:
 
 # -- proposals ------------------------------------------------------------------------------
 
-def _proposals(sa: SaRecord, root: Finding, ctx: RuleContext, child: bool) -> Inferred:
-    offered = _rows(root.details.get("offered") or ())
+def _proposals(sa: SaRecord, root: Finding, ctx: RuleContext, child: bool,
+               offered: list[Suite] | None = None, side: str | None = None) -> Inferred:
+    offered = offered if offered is not None else _rows(root.details.get("offered") or ())
     if not offered:
         if child:
             return _nothing("the CHILD SA offer is encrypted: with --keys ikescope reads it and writes the setting")
         return _nothing("the initiator's offer is not in the capture")
-    refusal = _refusal(sa, root, N_V1_NO_PROPOSAL_CHOSEN)
-    side = role_name(refusal.from_initiator) if refusal is not None else "responder"
+    if side is None:
+        refusal = _refusal(sa, root, N_V1_NO_PROPOSAL_CHOSEN)
+        side = role_name(refusal.from_initiator) if refusal is not None else "responder"
     current = list(ctx.settings.expect_esp if child else ctx.settings.expect_ike)
     offer, near = _closest(offered, current)
     target = _merge(offer, near) if near is not None else offer
@@ -295,6 +297,26 @@ def _ike_proposals(sa: SaRecord, root: Finding, ctx: RuleContext) -> Inferred:
 
 def _child_proposals(sa: SaRecord, root: Finding, ctx: RuleContext) -> Inferred:
     return _proposals(sa, root, ctx, child=True)
+
+
+def _rekey(sa: SaRecord, root: Finding, ctx: RuleContext) -> Inferred:
+    """A refused rekey is fixed like a refused CHILD SA, by the refusing side accepting the rekey's
+    offer; only the PFS group it carries differs from what came up in IKE_AUTH or the first quick
+    mode, and that group is encrypted."""
+    request = next((m for m in sa.messages if m.frame == root.frames[0]), None) if root.frames else None
+    pfs = root.details.get("pfs_mismatch")
+    if request is None or not request.proposals:
+        if pfs is None:
+            return _nothing("the refusal is encrypted: with --keys ikescope reads whether the ESP proposal, the PFS "
+                            "group or the traffic selectors were refused, and writes the setting")
+        return _nothing("PFS is set on one side only: the same DH group (or none) in the ESP proposals of both "
+                        "sides fixes it (strongSwan: the group in esp_proposals; libreswan: pfs= and the group in "
+                        "esp=); the group is encrypted: with --keys ikescope reads it and writes the setting")
+    offered = suites(sa.version, request.proposals)
+    if sa.version == 2:  # a CREATE_CHILD_SA offers PFS by listing a group; none listed is "no PFS"
+        offered = [o if o.get("dh") else Suite(o.number, {**o.values, "dh": frozenset({"no PFS"})})
+                   for o in offered]
+    return _proposals(sa, root, ctx, child=True, offered=offered, side=role_name(not request.from_initiator))
 
 
 def _wanted_group(sa: SaRecord, root: Finding) -> Inferred:
@@ -505,6 +527,7 @@ _BY_CODE: dict[str, Callable[[SaRecord, Finding, RuleContext], Inferred]] = {
     "ike.exchange_mode_mismatch": _mode,
     "ike.encapsulation_mismatch": _encapsulation,
     "ike.large_unfragmented": _fragments,
+    "ike.rekey_refused": _rekey,
     "ike.child_sa_rejected": lambda sa, root, ctx: _nothing(
         "the refusal is encrypted: with --keys ikescope reads whether the ESP proposal or the traffic selectors "
         "were refused, and writes the setting"),

@@ -233,9 +233,10 @@ def _subsequence(items: Sequence[int], order: Sequence[int]) -> bool:
 def _by_notify_order(sa: SaRecord, side: bool) -> PeerGuess | None:
     if sa.version != 2:
         return None
-    first = next((m for m in sa.messages if m.exchange == EX_V2_IKE_SA_INIT and m.from_initiator == side
-                  and m.retransmit_of is None and m.notifies), None)
-    found = None if first is None else _notify_order_guess(first.notifies)
+    # A COOKIE or INVALID_KE_PAYLOAD answer carries that notify alone; the order shows in the full answer after it.
+    first, found = next(((m, g) for m in sa.messages if m.exchange == EX_V2_IKE_SA_INIT and m.from_initiator == side
+                         and m.retransmit_of is None and m.notifies
+                         and (g := _notify_order_guess(m.notifies)) is not None), (None, None))
     if first is None or found is None:
         return None
     implementation, evidence = found

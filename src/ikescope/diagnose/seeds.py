@@ -121,6 +121,7 @@ V2_IPFRAG = "pcaps/ikev2-ipfrag-dropped.pcap"
 CRITICAL = "pcaps/ikev2-unknown-critical-payload.pcap"
 
 PFS_ON_ONE_SIDE = _on("ike.pfs_mismatch", V2_PFS, keys=True, expect_esp="aes128-sha256")
+REKEY_PFS = "pcaps/ikev2-rekey-pfs-initiator-only.pcap"
 LIMIT = ("A capacity or licence limit inside the gateway; the peer sees a refusal or silence that does not "
          "say why.")
 
@@ -128,7 +129,9 @@ HUAWEI = Document("huawei-ipsec-negotiation-fails-alarm.txt", "Huawei: IPSEC/4/I
     _code(1, "phase1 proposal mismatch", _on("ike.proposal_mismatch", P1_PROPOSALS)),
     _code(2, "phase2 proposal or pfs mismatch", _on("ike.child_proposal_mismatch", QM_PROPOSALS, keys=True),
           PFS_ON_ONE_SIDE, _on("ike.child_sa_rejected", QM_PROPOSALS),
-          note="Without keys the refusal is encrypted and only its place in the exchange shows."),
+          _on("ike.rekey_refused", REKEY_PFS, pfs_mismatch="requester"),
+          note="Without keys the refusal is encrypted and only its place in the exchange shows; a PFS group on "
+               "one side only first shows at the CHILD SA's first rekey."),
     _code(3, "encapsulation mode mismatch",
           _on("ike.encapsulation_mismatch", "pcaps/ikev2-transport-vs-tunnel.pcap", keys=True)),
     _code(4, "flow or peer mismatch", _on("ike.ts_mismatch", V2_TS, keys=True),
@@ -158,10 +161,12 @@ HUAWEI = Document("huawei-ipsec-negotiation-fails-alarm.txt", "Huawei: IPSEC/4/I
         "failure.")),
     _code(15, "authentication fail", _on("ike.auth_failed", "pcaps/ikev2-psk-mismatch.pcap")),
     _code(16, "rekey no find old sa", _on("ike.peer_lost_state", V2_RESTART), _on("ike.unknown_sa"),
-          note="The IKEv2 answer CHILD_SA_NOT_FOUND (RFC 7296 2.25) is not read yet."),
-    _code(17, "rekey fail", gap=_unreported(
-        "A rekey answered with TEMPORARY_FAILURE (RFC 7296 2.25, encrypted: readable with keys), or one that "
-        "crosses a Delete of the SA it renews.", "ike.rekey_collision")),
+          _on("ike.rekey_refused"),
+          note="An IKEv2 rekey answered with CHILD_SA_NOT_FOUND (RFC 7296 2.25) is a refused rekey, the notify "
+               "readable with keys; no capture shows that answer yet."),
+    _code(17, "rekey fail", _on("ike.rekey_refused", REKEY_PFS), _on("ike.rekey_refused", REKEY_PFS, keys=True),
+          note="A rekey that crosses the other side's (TEMPORARY_FAILURE, RFC 7296 2.25) is "
+               "`ike.rekey_collision` instead."),
     _code(18, "first packet limited", gap=_off(
         "A rate limit on new negotiations inside the gateway; the initiator sees its first message go "
         "unanswered.", "ike.no_response")),

@@ -106,6 +106,24 @@ def sa_dict(sa: SaRecord) -> dict[str, Any]:
     }
 
 
+def tunnel_text(d: dict[str, Any]) -> str:
+    """Which tunnel an SA is for, from an ``sas`` entry, where it is readable: "" when not. Between
+    two gateways with many tunnels the addresses are the same for all; identities and selectors
+    (or quick mode IDs) are what tell one from another."""
+    own = {ident["side"]: ident["value"] for ident in reversed(d["identities"])
+           if not (ident["side"] == "initiator" and ident["payload"] == "IDr")}
+    parts = []
+    if len(own) == 2:
+        parts.append(f"{own['initiator']} -> {own['responder']}")
+    elif own:
+        parts += [f"{side} {value}" for side, value in own.items()]
+    asked = [ts for ts in d.get("traffic_selectors", ()) if ts["side"] == "initiator"]
+    if asked:  # the initiator's first request names the tunnel; later ones may be other CHILD SAs
+        first = asked[0]["frame"]
+        parts.append(", ".join(f"{ts['kind']} {ts['selector']}" for ts in asked if ts["frame"] == first))
+    return "; ".join(parts)
+
+
 # --- text ----------------------------------------------------------------------------------------
 
 def render_text(sas: Iterable[dict[str, Any]], ladders: dict[int, list[str]] | None = None) -> Iterable[str]:

@@ -15,7 +15,7 @@ from .markdown import listed_pairs, pair_line, placeholders
 from .names import input_labels
 from .inferred import fix_line, peers_line
 from .path import path_lines
-from .sas import version_label
+from .sas import tunnel_text, version_label
 
 WIDTH = 80
 _SEV = {"error": "ERROR", "warning": "WARN ", "info": "INFO "}
@@ -110,6 +110,9 @@ def sa_lines(s: dict[str, Any], ladder: Iterable[str] = ()) -> Iterable[str]:
     """The verdict block of one SA (a ``sas`` entry of the report), with its ladder under it."""
     ver = version_label(s["version"], s["mode"])
     yield f"  SA {s['id']:<3} {ver:<16} {s['initiator']} -> {s['responder']}"
+    tunnel = tunnel_text(s)
+    if tunnel:
+        yield from wrap(f"tunnel: {tunnel}", "         ")
     verdict = s["outcome"].upper() if s["outcome"] == "failed" else s["outcome"]
     detail = f": {s['outcome_detail']}" if s["outcome_detail"] else ""
     yield from wrap(f"{verdict}{detail}", "         ")

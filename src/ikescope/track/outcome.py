@@ -85,10 +85,12 @@ def ignored_answers(sa: SaRecord, ex: Exchange) -> list[MessageRef]:
     answer = next((idx[k] for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side), None)
     if answer is None:
         return []
-    if any(n in (N_V2_COOKIE, N_V2_INVALID_KE_PAYLOAD) or notify_is_error(sa.version, n)
+    # A refusal the requester ignores is explained by the refusal. A COOKIE demand is no refusal: a
+    # requester that keeps repeating its request without the cookie has not taken the demands up.
+    if any(n == N_V2_INVALID_KE_PAYLOAD or notify_is_error(sa.version, n)
            for k in range(last + 1, len(idx)) if sa.messages[idx[k]].from_initiator != side
            for n in sa.messages[idx[k]].notifies):
-        return []  # a refusal the requester ignores is explained by the refusal
+        return []
     # Each repetition of the request starts with a copy of its first fragment; the peer answers
     # it once it recognises the copy, which may be before the copy's last fragment.
     first = min(step)
@@ -205,7 +207,8 @@ def _conclude_v2(sa: SaRecord, end_ts: float) -> None:
             sa.outcome, sa.outcome_detail = "incomplete", "only malformed messages: no SA can be told from them"
         else:
             sa.outcome = "established" if answered else "incomplete"
-            sa.outcome_detail = "negotiated before the capture started"
+            sa.outcome_detail = ("created by a rekey of SA " + str(sa.rekeyed_from) if sa.rekeyed_from is not None
+                                 else "negotiated before the capture started")
         auth_resp = None
         children = []
     children += [_child_created(sa, e) for e in sa.exchanges if e.exchange == EX_V2_CREATE_CHILD_SA and e.answered]
@@ -256,14 +259,17 @@ def _child_created(sa: SaRecord, ex: Exchange) -> bool | None:
 
 
 def _v2_deleted(sa: SaRecord) -> None:
-    """An SA whose last exchange is an INFORMATIONAL opening with Delete was deleted by its requester."""
+    """An SA whose last exchange is an INFORMATIONAL opening with Delete was deleted by its requester,
+    unless the answer opens with a Delete too: that is how a CHILD SA delete is answered, while an
+    IKE SA delete gets an empty answer (RFC 7296 1.4.1)."""
     if not sa.exchanges:
         return
     last = sa.exchanges[-1]
     if last.exchange != EX_V2_INFORMATIONAL:
         return
     req = next((sa.messages[i] for i in last.messages if not sa.messages[i].response), None)
-    if req is not None and req.inner_next == PL_V2_D:
+    resp = next((sa.messages[i] for i in last.messages if sa.messages[i].response), None)
+    if req is not None and req.inner_next == PL_V2_D and (resp is None or resp.inner_next != PL_V2_D):
         sa.outcome = "deleted"
         sa.deleted_by_initiator = last.requester_is_initiator
         sa.outcome_detail = "deleted by the " + ("initiator" if last.requester_is_initiator else "responder")

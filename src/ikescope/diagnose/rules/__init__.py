@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from . import auth, cookies, malformed, proposals, selectors, versions
 from . import audit, certs, fragments, lifecycle, nat, retransmit
-from . import capture, clock, keys, limits, path, probes, reachability, redirect, stalls, tcp
+from . import capture, clock, keys, limits, path, probes, reachability, redirect, rekey, retries, stalls, tcp
 
 MODULES = (proposals, malformed, retransmit, fragments, auth, nat, selectors, lifecycle, reachability, keys, versions, certs, audit, cookies,
-           capture, redirect, probes, stalls, tcp, clock, limits, path)
+           capture, redirect, probes, stalls, tcp, clock, limits, rekey, retries, path)
 
 ENTRIES = tuple(e for m in MODULES for e in getattr(m, "ENTRIES", ()))
 SA_RULES = tuple(r for m in MODULES for r in getattr(m, "SA_RULES", ()))

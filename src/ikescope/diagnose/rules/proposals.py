@@ -32,6 +32,8 @@ from ...wire.numbers import (
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
 from ..suite import Suite, accepts, best_mismatch, diff, suites
+from .rekey import refused_rekey_answers
+from .retries import cost_text, init_retries
 
 # Seconds an initiator refused with INVALID_KE_PAYLOAD may take to retry; a capture that ends
 # sooner after the refusal cannot show whether it did.
@@ -125,7 +127,8 @@ INVALID_KE_RETRY = CatalogEntry(
     title="DH group guessed wrong, then corrected",
     explanation="The initiator sent its key exchange for a DH group the responder does not prefer; the "
                 "responder named the group it wants and the initiator retried with it. This costs one round "
-                "trip and is normal, but listing the responder's group first on the initiator avoids it.",
+                "trip (the finding says how long it took) and is normal, but listing the responder's group "
+                "first on the initiator avoids it.",
     wire="INVALID_KE_PAYLOAD (17) carrying the wanted group, then a new IKE_SA_INIT with a KE of that group.",
     remedy="Nothing is broken. To save the round trip, put the responder's preferred group first.",
     versions=(2,),
@@ -209,8 +212,13 @@ def proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
-    """NO_PROPOSAL_CHOSEN for the IPsec SA, where it can be read (clear or decrypted)."""
-    for m in _refusals(sa, phase1=False):
+    """NO_PROPOSAL_CHOSEN for the IPsec SA, where it can be read (clear or decrypted); refused rekeys
+    of a CHILD SA are ``rekey``'s."""
+    refusals = _refusals(sa, phase1=False)
+    rekeys = refused_rekey_answers(sa) if refusals else set()
+    for m in refusals:
+        if m.frame in rekeys:
+            continue
         request = _request_for(sa, m)
         ev = ([evidence(request, "the CHILD SA proposals")] if request else []) + \
              [evidence(m, "NO_PROPOSAL_CHOSEN for the CHILD/IPsec SA")]
@@ -226,8 +234,31 @@ def child_proposal_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]
                 details["differing"] = differing
                 if differing == ["dh"]:
                     entry = PFS_MISMATCH
-        yield make(entry, Confidence.CERTAIN, "the responder accepted none of the CHILD/IPsec SA proposals",
-                   ev, sa=sa.id, details=details, reason="NO_PROPOSAL_CHOSEN is readable in this message")
+        summary = "the responder accepted none of the CHILD/IPsec SA proposals"
+        pfs = _pfs_note(sa, request) if request is not None and request.proposals else ""
+        if pfs:
+            summary += f"; {pfs}"
+            details["pfs"] = pfs
+        yield make(entry, Confidence.CERTAIN, summary, ev, sa=sa.id, details=details,
+                   reason="NO_PROPOSAL_CHOSEN is readable in this message")
+
+
+def _pfs_note(sa: SaRecord, request: MessageRef) -> str:
+    """What the refused proposals say about PFS: the DH group they ask for and, in IKEv2, whether
+    the same algorithms were accepted without one in IKE_AUTH (which never negotiates a DH group)."""
+    offered = suites(sa.version, request.proposals or ())
+    groups = sorted(set().union(*(s.get("dh") for s in offered)) - {"no PFS"}) if offered else []
+    if not groups:
+        return ""
+    if sa.version == 2 and request.exchange == EX_V2_CREATE_CHILD_SA:
+        auth = next((e for e in sa.exchanges if e.exchange == EX_V2_IKE_AUTH), None)
+        resp = sa.response(auth) if auth is not None else None
+        agreed = [s for f, by_init, props in sa.child_proposals if resp is not None and f == resp.frame
+                  and not by_init for s in suites(2, props)]
+        if agreed and any(accepts(o, agreed[0], ignore=("dh", "lifetime")) for o in offered):
+            return (f"they add PFS ({', '.join(groups)}) to the algorithms the responder accepted in IKE_AUTH "
+                    f"(frame {resp.frame}): PFS on the requesting side only is the first candidate")  # type: ignore[union-attr]
+    return f"they ask for PFS ({', '.join(groups)}): check that the other side has PFS with that group"
 
 
 def _request_for(sa: SaRecord, resp: MessageRef) -> MessageRef | None:
@@ -352,8 +383,8 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 ev.append(Evidence(sa.restart_frame or resp.frame, resp.ts, f"{restart} with KE for {wanted_name}"))
                 yield make(INVALID_KE_RETRY, Confidence.LIKELY,
                            f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, and the "
-                           f"initiator started over as SA {sa.restarted_as} with it", ev, sa=sa.id,
-                           exchange=ex.index, details=details,
+                           f"initiator started over as SA {sa.restarted_as} with it: one extra round trip", ev,
+                           sa=sa.id, exchange=ex.index, details={**details, "round_trips": 1},
                            reason="the retry is a new SA between the same peers right after the refusal")
                 continue
         if retry_req is not None and retry_req.ke_group == wanted:
@@ -362,9 +393,12 @@ def invalid_ke(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                 reg.notify_is_error(2, n) for i in retry.messages for n in sa.messages[i].notifies
                 if sa.messages[i].response)
             if ok or any(e.attempt_of == retry.index for e in inits):
+                cost = next(r for r in init_retries(sa) if r.refused is ex)
                 yield make(INVALID_KE_RETRY, Confidence.CERTAIN,
                            f"the initiator guessed {sent_name}, the responder asked for {wanted_name}, "
-                           "the retry used it", ev, sa=sa.id, exchange=ex.index, details=details,
+                           f"the retry used it: {cost_text(sa, cost)}", ev, sa=sa.id, exchange=ex.index,
+                           details={**details, "round_trips": 1,
+                                    "seconds": None if cost.seconds is None else round(cost.seconds, 6)},
                            reason="INVALID_KE_PAYLOAD and the retry are in clear")
                 continue
         why = ("the initiator never retried" if retry_req is None else

@@ -38,6 +38,13 @@ LOOP_MIN = 5
 LOOP_GAP = 30.0
 # Evidence lists are cut here: the frames that show the pattern, not every copy.
 MAX_EVIDENCE = 6
+# A copy this soon after the transmission before it is no retransmission: no implementation's
+# timer is that short (strongSwan starts at 4 s, libreswan at 0.5 s, both configurable down to
+# about 1 s in practice). The path, a doubled capture port or the sender duplicated it.
+DUPLICATE_GAP = 0.1
+# Copies of every request at intervals this close to each other (relative spread) are one
+# sender's habit, not a timer that happened to fire after each of several lost answers.
+SAME_INTERVAL = 0.1
 
 NO_RESPONSE = CatalogEntry(
     code="ike.no_response",
@@ -83,19 +90,24 @@ RETRANSMISSION = CatalogEntry(
 DUPLICATE_REQUEST = CatalogEntry(
     code="ike.duplicate_request",
     severity=Severity.WARNING,
-    title="A new phase 1 request while the first one is still in progress",
-    explanation="The initiator repeated its first phase 1 message after the responder had already answered it, "
-                "or started a second negotiation with the same peer before the first finished. The responder "
-                "then holds a half-done negotiation and treats the newcomer as a duplicate. It usually means the "
-                "responder's answers do not reach the initiator (a firewall or NAT dropping them) or the "
-                "initiator restarts too eagerly.",
-    wire="IKEv1: main or aggressive mode message 1 with the same initiator cookie again after message 2, or a "
-         "new initiator cookie from the same address while another negotiation with it is unfinished.",
-    remedy="Check that the responder's packets get back to the initiator (capture on the initiator's side) and "
-           "that only one tunnel definition on the initiator points at this peer.",
+    title="Requests sent twice, or a new request while the first is still in progress",
+    explanation="A request arrived again when no retransmission timer explains it: within milliseconds of "
+                "the first copy, after the peer had already answered it, or as a second negotiation with the "
+                "same peer before the first finished. The receiver answers each copy from its cache or treats "
+                "the newcomer as a duplicate, so the tunnel usually comes up, but something sends datagrams "
+                "twice: a path that duplicates packets (a switch loop, two uplinks, a doubled mirror port in "
+                "front of the capture), a sender that transmits each message twice, or an initiator whose "
+                "answers do not reach it (a firewall or NAT dropping them) and that restarts too eagerly.",
+    wire="The same message (same SPIs, message ID and bytes) twice within milliseconds; IKEv2 requests each "
+         "sent again at the same interval after their answer had arrived; IKEv1 main or aggressive mode "
+         "message 1 with the same initiator cookie again after message 2, or a new initiator cookie from the "
+         "same address while another negotiation with it is unfinished.",
+    remedy="Copies within milliseconds: look for the duplication on the path (capture on both sides of each "
+           "switch or firewall; a mirror port that sends both directions of a link twice). Copies after the "
+           "answer: check that the answers get back to the sender (capture on the sender's side) and that only "
+           "one tunnel definition on it points at this peer.",
     vendor_refs=(VendorRef("ZyWALL", "!! Duplicate requests with the same cookie"),
                  VendorRef("ZyWALL", "!! IKE Negotiation is in process")),
-    versions=(1,),
     supporting=True,
 )
 
@@ -259,20 +271,30 @@ def no_response(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 
 def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
-    """One finding per SA for every exchange with copies of its request (or response)."""
+    """One finding per SA for every exchange with copies of its request (or response); copies that
+    ``duplicate_request`` explains, and the answers repeated for them, are left to it."""
     rows: list[dict[str, Any]] = []
     ev = []
     unanswered = False
+    dups = {c.frame for _, c, _ in _duplicates(sa)[0]}
     for ex in sa.exchanges:
         if not ex.retransmissions and not ex.response_retransmissions:
             continue
+        copied = [sa.messages[i] for i in ex.messages if sa.messages[i].retransmit_of is not None]
+        requests = [m for m in copied if not m.response and m.frame not in dups]
+        # A repeated answer to a duplicated request is the peer answering the duplicate.
+        answers = [m for m in copied if m.response and m.frame not in dups
+                   and (requests or not any(not c.response for c in copied))]
+        if not requests and not answers:
+            continue
         name = reg.exchange_name(sa.version, ex.exchange)
-        row: dict[str, Any] = {"exchange": ex.index, "name": name, "retransmissions": ex.retransmissions,
-                               "response_retransmissions": ex.response_retransmissions, "answered": ex.answered}
+        row: dict[str, Any] = {"exchange": ex.index, "name": name, "retransmissions": len(requests),
+                               "response_retransmissions": len(answers), "answered": ex.answered}
+        kept = {m.frame for m in requests + answers}
         for resp in (False, True):
             msgs = [sa.messages[i] for i in ex.messages if sa.messages[i].response == resp]
             for orig in [m for m in msgs if m.retransmit_of is None]:
-                copies = [orig] + [m for m in msgs if m.retransmit_of == orig.frame]
+                copies = [orig] + [m for m in msgs if m.retransmit_of == orig.frame and m.frame in kept]
                 if len(copies) < 2:
                     continue
                 gaps, pattern = _schedule(copies)
@@ -289,7 +311,7 @@ def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
         return
     if not ev:  # copies whose original sits in another exchange (odd captures): show the copies
         ev = [evidence(m, f"copy of frame {m.retransmit_of}") for m in sa.messages
-              if m.retransmit_of is not None][:MAX_EVIDENCE]
+              if m.retransmit_of is not None and m.frame not in dups][:MAX_EVIDENCE]
     total = sum(r["retransmissions"] for r in rows)
     parts = [f"{r['name']} {r['retransmissions']}x" + ("" if r["answered"] else " (never answered)")
              for r in rows if r["retransmissions"]]
@@ -305,7 +327,103 @@ def retransmission(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
                severity=None if unanswered else Severity.INFO)
 
 
+def _transmissions(sa: SaRecord) -> list[tuple[MessageRef, MessageRef, float]]:
+    """Each copy with the transmission just before it (the original or an earlier copy) and the interval."""
+    last: dict[int, MessageRef] = {}
+    out = []
+    for m in sa.messages:
+        if m.retransmit_of is None:
+            last[m.frame] = m
+            continue
+        before = last.get(m.retransmit_of)
+        if before is not None:
+            out.append((before, m, m.ts - before.ts))
+        last[m.retransmit_of] = m
+    return out
+
+
+def _duplicates(sa: SaRecord) -> tuple[list[tuple[MessageRef, MessageRef, float]], str]:
+    """Copies no retransmission timer explains, and which pattern gives them away ("" if none):
+    "fast" (within DUPLICATE_GAP of the transmission before) or "after_answer" (IKEv2: every
+    copied request copied once, after its answer arrived, at the same interval)."""
+    if not any(ex.retransmissions or ex.response_retransmissions for ex in sa.exchanges):
+        return [], ""
+    copies = _transmissions(sa)
+    fast = [c for c in copies if c[2] < DUPLICATE_GAP]
+    if fast:
+        return fast, "fast"
+    if sa.version != 2:
+        return [], ""
+    late = []
+    for ex in sa.exchanges:
+        reqs = [(b, c, g) for b, c, g in copies if not c.response and any(sa.messages[i] is c for i in ex.messages)]
+        if not reqs:
+            continue
+        if len(reqs) != 1 or ex.response_ts is None or reqs[0][1].ts <= ex.response_ts:
+            return [], ""  # some copy is what a timer does: the answer had not come
+        late.append(reqs[0])
+    gaps = [g for _, _, g in late]
+    if len(late) >= 2 and (max(gaps) - min(gaps)) <= SAME_INTERVAL * max(gaps):
+        return late, "after_answer"
+    return [], ""
+
+
+def _copies_answered(sa: SaRecord, copied: list[MessageRef]) -> tuple[str, int, int] | None:
+    """Whether the receiver answered the copied requests again. A copy that arrives while the first
+    is still being worked on is dropped (strongSwan and libreswan alike, lab captures
+    ikev2-path-duplicates and ikev2-path-duplicates-libreswan); one that comes after the answer
+    gets the answer again. Unanswered copies are harmless, answered ones double the traffic."""
+    exchanges = [ex for ex in sa.exchanges if ex.response_ts is not None
+                 and any(sa.messages[i] in copied for i in ex.messages)]
+    if not exchanges:
+        return None
+    again, total = sum(min(ex.response_retransmissions, 1) for ex in exchanges), len(exchanges)
+    if again == total:
+        return "the receiver answered every copy", again, total
+    if again == 0:
+        return "the receiver answered only the first of each", again, total
+    return f"the receiver answered the copies in {again} of {total} exchanges", again, total
+
+
+def _duplicate_copies(sa: SaRecord) -> Iterable[Finding]:
+    copies, pattern = _duplicates(sa)
+    if not copies:
+        return
+    senders = sorted({role_name(c.from_initiator) for _, c, _ in copies})
+    names = list(dict.fromkeys(reg.exchange_name(sa.version, c.exchange) for _, c, _ in copies))
+    gaps = [g for _, _, g in copies]
+    ev = []
+    for before, copy, gap in copies[:MAX_EVIDENCE // 2]:
+        ev += [evidence(before, f"{reg.exchange_name(sa.version, before.exchange)} from the "
+                                f"{role_name(before.from_initiator)}"),
+               evidence(copy, f"the same message again {gap * 1000:.3g} ms later")]
+    who = " and ".join(senders)
+    if pattern == "fast":
+        summary = (f"{len(copies)} message(s) from the {who} arrived twice within {max(gaps) * 1000:.3g} ms "
+                   f"({', '.join(names)}): no retransmission timer is that short, so the path or the sender "
+                   "duplicates datagrams")
+        reason = f"each copy follows the transmission before it by less than {DUPLICATE_GAP * 1000:g} ms"
+        answered = _copies_answered(sa, [c for _, c, _ in copies if not c.response])
+        if answered is not None:
+            summary += "; " + answered[0]
+    else:
+        answered = None
+        spread = f"{min(gaps):.2f}" if f"{min(gaps):.2f}" == f"{max(gaps):.2f}" else f"{min(gaps):.2f}-{max(gaps):.2f}"
+        summary = (f"each of {len(copies)} requests from the {who} ({', '.join(names)}) was sent again {spread} s "
+                   "after the first, after its answer had arrived: the sender transmits every request twice")
+        reason = ("every copied request was copied exactly once, after its answer, at the same interval; a timer "
+                  "would fire only when an answer is missing, and would back off")
+    came_up = sa.outcome in ("established", "deleted")
+    yield make(DUPLICATE_REQUEST, Confidence.LIKELY, summary + ("; the peer coped and the SA came up" if came_up
+                                                                 else ""),
+               ev, sa=sa.id, details={"copies": len(copies), "pattern": pattern,
+                                      "intervals": [round(g, 6) for g in gaps],
+                                      "exchanges_answered_again": None if answered is None else list(answered[1:])},
+               reason=reason, severity=Severity.INFO if came_up else None)
+
+
 def duplicate_request(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
+    yield from _duplicate_copies(sa)
     if sa.version != 1:
         return
     phase1 = next((e for e in sa.exchanges if e.exchange in (EX_V1_MAIN, EX_V1_AGGRESSIVE)), None)
@@ -365,11 +483,34 @@ def _starts_fresh(sa: SaRecord) -> bool:
             and sa.rekeyed_from is None and sa.restart_of is None)
 
 
+def tunnel_of(sa: SaRecord) -> frozenset[tuple[bool, str]] | None:
+    """What tells one tunnel between two gateways from another, where it is readable: the identities
+    both sides showed and the traffic selectors (quick mode IDs) the initiator asked for."""
+    key = {(i, text) for i, _, _, text in sa.identities}
+    key |= {(True, f"{kind} {text}") for _, i, kind, text in sa.traffic_selectors if i}
+    return frozenset(key) or None
+
+
+def _negotiated_at(sa: SaRecord) -> float:
+    """When the SA's negotiation ended: it came up, or its last message before it was given up."""
+    if sa.established_ts is not None:
+        return sa.established_ts
+    if sa.failed_exchange is not None and sa.failed_exchange < len(sa.exchanges):
+        ex = sa.exchanges[sa.failed_exchange]
+        return ex.response_ts if ex.response_ts is not None else sa.last_ts
+    return sa.last_ts
+
+
 def _loop_run(sas: list[SaRecord]) -> list[SaRecord]:
-    """The trailing run of fresh SAs, each started soon after the one before."""
+    """The trailing run of fresh SAs, each started soon after the one before finished negotiating.
+
+    A loop is one tunnel negotiated again and again, so each attempt follows the previous one.
+    Negotiations that overlap are different tunnels between the same gateways (a gateway that
+    brings up all its tunnels at once after a reboot), not a loop."""
     run: list[SaRecord] = []
     for s in reversed(sas):
-        if not _starts_fresh(s) or (run and run[0].first_ts - s.first_ts > LOOP_GAP):
+        if not _starts_fresh(s) or (run and (run[0].first_ts - s.first_ts > LOOP_GAP
+                                             or _negotiated_at(s) > run[0].first_ts)):
             break
         run.insert(0, s)
     return run
@@ -377,8 +518,12 @@ def _loop_run(sas: list[SaRecord]) -> list[SaRecord]:
 
 def negotiation_loop(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     """Reported once per loop, on the SA that makes the run LOOP_MIN long."""
-    same = [s for s in ctx.earlier(sa) if s.version == sa.version]
-    run = _loop_run(same + [sa])
+    same = [s for s in ctx.earlier(sa) if s.version == sa.version and s.first_ts <= sa.first_ts]
+    if len(same) < LOOP_MIN - 1:
+        return
+    tunnel = tunnel_of(sa)
+    same = [s for s in same if tunnel is None or tunnel_of(s) in (tunnel, None)]
+    run = _loop_run(sorted(same, key=lambda s: s.first_ts) + [sa])
     if len(run) != LOOP_MIN:
         return
     span = run[-1].first_ts - run[0].first_ts
@@ -387,12 +532,17 @@ def negotiation_loop(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     how = (f"{len(up)} of them came up, and each was followed by a new one within {gap:.1f} s" if up
            else "none of them came up")
     ev = [evidence(s.messages[0], f"SA {s.id} starts ({s.outcome})") for s in run if s.messages]
+    same_tunnel = tunnel is not None and all(tunnel_of(s) == tunnel for s in run)
+    reason = (f"{len(run)} fresh negotiations between the same peers, each started after the previous one had "
+              f"finished and none more than {LOOP_GAP:g} s after it")
+    reason += ("; their identities and traffic selectors are the same, so it is one tunnel" if same_tunnel else
+               "; which tunnel each is for is encrypted: one after another, rather than all at once, is what "
+               "one tunnel negotiated again looks like")
     yield make(NEGOTIATION_LOOP, Confidence.LIKELY,
-               f"{len(run)} IKE SAs between {sa.initiator.address} and {sa.responder.address} started within "
-               f"{span:.1f} s; {how}", ev, sa=sa.id,
-               details={"sas": [s.id for s in run], "seconds": round(span, 3)},
-               reason=f"{len(run)} fresh negotiations between the same peers, none more than {LOOP_GAP:g} s "
-                      "after the previous one")
+               f"{len(run)} IKE SAs between {sa.initiator.address} and {sa.responder.address} started one after "
+               f"another within {span:.1f} s; {how}", ev, sa=sa.id,
+               details={"sas": [s.id for s in run], "seconds": round(span, 3), "same_tunnel": same_tunnel},
+               reason=reason)
 
 
 SA_RULES = (no_response, retransmission, duplicate_request, response_without_request, negotiation_loop)

@@ -37,32 +37,18 @@ from ...wire.numbers import (
     PL_V2_D,
     PL_V2_IDI,
     PL_V2_IDR,
-    PL_V2_N,
     PL_V2_SA,
-    PL_V2_SK,
     PL_V2_TSI,
     PL_V2_TSR,
 )
 from ..context import RuleContext
 from ..finding import CatalogEntry, Confidence, Evidence, Finding, VendorRef, evidence, make
-from ..suite import suites
+from .rekey import is_child_rekey, refused_rekey_answers, v1_carries_ke, v1_room_for_ke, v2_carries_ke, v2_refusal
+from .sizes import MIN_CHILD, MIN_ID, overheads, sk_room
 
 # A CHILD SA failure makes some initiators delete the fresh IKE SA at once; quick
 # mode refusals come back as fast as any answer.
 PROMPT_SECONDS = 5.0
-
-# Smallest possible sizes (RFC 7296 3.3, 3.5, 3.8, 3.13, 3.14), to tell whether an
-# encrypted IKE_AUTH response has room for a CHILD SA. The ESP proposal needs at least
-# one transform with its 4-byte SPI (old implementations leave out ESN); an IPv4
-# selector payload holds one 16-byte range.
-MIN_ID = 4 + 4 + 1
-MIN_CHILD = (4 + 8 + 4 + 8) + 2 * (4 + 4 + 16)
-_IV = {"aes-cbc": 16, "camellia-cbc": 16, "3des-cbc": 8, "des-cbc": 8, "aes-ctr": 8, "aes-gcm": 8, "aes-ccm": 8,
-       "chacha20-poly1305": 8}
-_AEAD_ICV = {"aes-gcm-16": 16, "aes-gcm-12": 12, "aes-gcm-8": 8, "aes-ccm-16": 16, "aes-ccm-12": 12,
-             "aes-ccm-8": 8, "chacha20-poly1305": 16}
-_ICV = {"md5": 12, "sha1": 12, "aes-xcbc": 12, "sha2-256": 16, "sha2-384": 24, "sha2-512": 32}
-_PRF = {"md5": 16, "sha1": 20, "aes-xcbc": 16, "sha2-256": 32, "sha2-384": 48, "sha2-512": 64}
 
 TS_MISMATCH = CatalogEntry(
     code="ike.ts_mismatch",
@@ -200,7 +186,8 @@ def ts_mismatch(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
     if sa.version != 2:
         return
     for m in sa.messages:
-        if m.retransmit_of is not None or N_V2_TS_UNACCEPTABLE not in m.notifies:
+        if (m.retransmit_of is not None or N_V2_TS_UNACCEPTABLE not in m.notifies
+                or m.frame in refused_rekey_answers(sa)):
             continue
         ex = _exchange_of(sa, m)
         req = sa.request(ex) if ex is not None and m.response else None
@@ -353,41 +340,10 @@ def ts_narrowed(sa: SaRecord, ctx: RuleContext) -> Iterable[Finding]:
 
 # -- encrypted refusals --------------------------------------------------------------------------
 
-def _overheads(sa: SaRecord) -> tuple[int, int, int]:
-    """IV, ICV and PRF output sizes of the chosen IKE proposal; the smallest plausible when unknown,
-    so that the room computed for the plaintext is never underestimated."""
-    iv, icv, prf = 8, 8, 16
-    chosen = suites(2, [sa.chosen]) if sa.chosen is not None else []
-    if len(chosen) != 1:
-        return iv, icv, prf
-    s = chosen[0]
-    encs, integs, prfs = s.get("encryption"), s.get("integrity"), s.get("prf")
-    if len(encs) == 1:
-        enc = next(iter(encs))
-        base = next((k for k in sorted(_IV, key=len, reverse=True) if enc.startswith(k)), None)
-        iv = _IV.get(base, iv) if base else iv
-        aead = next((v for k, v in _AEAD_ICV.items() if enc.startswith(k)), None)
-        if aead is not None:
-            icv = aead
-        elif len(integs) == 1:
-            icv = _ICV.get(next(iter(integs)), icv)
-    if len(prfs) == 1:
-        prf = _PRF.get(next(iter(prfs)), prf)
-    return iv, icv, prf
-
-
-def _room(sa: SaRecord, m: MessageRef) -> int | None:
-    """Most plaintext bytes the message's SK payload can hold, or None if it cannot be told."""
-    if m.payloads != (PL_V2_SK,) or m.fragment is not None or m.length <= 28:
-        return None
-    iv, icv, _ = _overheads(sa)
-    return m.length - 28 - 4 - iv - icv - 1  # one byte at least is the pad length
-
-
 def _no_room_for_child(sa: SaRecord, req: MessageRef, resp: MessageRef) -> bool:
-    _, _, prf = _overheads(sa)
+    _, _, prf = overheads(sa)
     auth = 8 + prf
-    room, req_room = _room(sa, resp), _room(sa, req)
+    room, req_room = sk_room(sa, resp), sk_room(sa, req)
     if room is None or req_room is None or req_room < MIN_ID + auth + MIN_CHILD:
         return False  # the request itself has no room for a CHILD SA: a childless initiation (RFC 6023)
     ident = MIN_ID if resp.inner_next == PL_V2_IDR else 0
@@ -484,23 +440,36 @@ def _childless_possible(sa: SaRecord) -> bool:
 
 
 def _v2_create_child(sa: SaRecord) -> Iterable[Finding]:
+    """A new CHILD SA (or an IKE SA rekey) refused in CREATE_CHILD_SA; CHILD SA rekeys are ``rekey``'s."""
     for ex in sa.exchanges:
         if ex.exchange != EX_V2_CREATE_CHILD_SA:
             continue
         req, resp = sa.request(ex), sa.response(ex)
-        if req is None or resp is None or _readable(resp) or resp.inner_next != PL_V2_N:
+        if req is None or resp is None or _readable(resp) or is_child_rekey(sa, ex):
             continue
-        rekey = req.inner_next == PL_V2_N  # a CHILD SA rekey opens with N(REKEY_SA) (RFC 7296 1.3.3)
-        what = "rekeying of a CHILD SA" if rekey else "new CHILD SA (or IKE SA rekey)"
-        ev = [evidence(req, f"CREATE_CHILD_SA request for a {what} (encrypted)"),
-              evidence(resp, "the answer opens with an encrypted Notify: a refusal")]
-        yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
-                   f"the {role_name(resp.from_initiator)} refused the {what}: most likely NO_PROPOSAL_CHOSEN (the "
-                   "ESP proposal or PFS group differs) or TS_UNACCEPTABLE; decrypt to tell which",
-                   ev, sa=sa.id, exchange=ex.index, severity=Severity.WARNING if rekey else None,
-                   details={"rekey": rekey},
-                   reason="a successful CREATE_CHILD_SA answer opens with SA; one that opens with a Notify "
-                          "carries an error (it may also be TEMPORARY_FAILURE during a rekey collision). " + CONFIRM)
+        ke, ke_why = v2_carries_ke(sa, req, rekey=False)
+        refusal = v2_refusal(sa, req, resp, ke)
+        if refusal is None:
+            continue
+        what = "new CHILD SA (or IKE SA rekey)"
+        ev = [evidence(req, f"CREATE_CHILD_SA request for a {what} (encrypted)"
+                       + (", with a KE payload" if ke else "")),
+              evidence(resp, f"answer of {resp.length} bytes: a refusal")]
+        summary = f"the {role_name(resp.from_initiator)} refused the {what}: "
+        reason = refusal.why
+        if ke:
+            # IKE_AUTH never negotiates a DH group for its CHILD SA (RFC 7296 1.2), so the first
+            # KE payload for a CHILD SA is where a PFS group on one side only shows.
+            summary += (f"the request carries a KE payload (PFS), which the CHILD SA of IKE_AUTH never has, so PFS on "
+                        f"the {role_name(req.from_initiator)} only is the first candidate; otherwise "
+                        "NO_PROPOSAL_CHOSEN for the ESP proposal or TS_UNACCEPTABLE; decrypt to tell which")
+            reason += f"; the request carries a KE payload: {ke_why}"
+        else:
+            summary += ("most likely NO_PROPOSAL_CHOSEN (the ESP proposal or PFS group differs) or TS_UNACCEPTABLE; "
+                        "decrypt to tell which")
+        yield make(CHILD_SA_REJECTED, Confidence.LIKELY, summary, ev, sa=sa.id, exchange=ex.index,
+                   details={"rekey": False, "request_carries_ke": ke},
+                   reason=reason + ". A refusal can also be TEMPORARY_FAILURE during a rekey collision. " + CONFIRM)
 
 
 def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
@@ -513,16 +482,25 @@ def _v1_quick(sa: SaRecord) -> Iterable[Finding]:
         info = next((m for m in sa.messages if m.exchange == EX_V1_INFORMATIONAL and m.retransmit_of is None
                      and m.from_initiator != req.from_initiator and req.ts <= m.ts <= req.ts + PROMPT_SECONDS),
                     None)
-        if info is None or _readable(info):
+        if info is None or _readable(info) or is_child_rekey(sa, ex):
             continue
-        ev = [evidence(req, "quick mode message 1: IPsec proposal and IDs (networks), encrypted"),
+        ke, ke_why = v1_carries_ke(sa, ex, req)
+        ev = [evidence(req, "quick mode message 1: IPsec proposal and IDs (networks), encrypted"
+                       + {True: ", with a KE payload", False: ", without a KE payload", None: ""}[ke]),
               evidence(info, "answered by an encrypted Informational instead of quick mode message 2")]
-        yield make(CHILD_SA_REJECTED, Confidence.LIKELY,
-                   f"the {role_name(info.from_initiator)} refused quick mode: NO-PROPOSAL-CHOSEN (IPsec proposal or "
-                   "PFS) or INVALID-ID-INFORMATION (networks); decrypt to tell which", ev, sa=sa.id,
-                   exchange=ex.index,
-                   reason="phase 1 is up, quick mode got no message 2 and the peer sent an Informational at once, "
-                          "which is how a refusal travels. " + CONFIRM)
+        summary = (f"the {role_name(info.from_initiator)} refused quick mode: NO-PROPOSAL-CHOSEN (IPsec proposal or "
+                   "PFS) or INVALID-ID-INFORMATION (networks); decrypt to tell which")
+        reason = "phase 1 is up, quick mode got no message 2 and the peer sent an Informational at once, " \
+                 "which is how a refusal travels"
+        if ke is not None:
+            summary += "; the request carries a KE payload (it asks for PFS)" if ke else \
+                "; the request carries no KE payload (it offers no PFS)"
+            reason += f"; the request {'carries a KE payload' if ke else 'has no KE payload'}: {ke_why}"
+        elif v1_room_for_ke(sa, req):
+            summary += "; the request is long enough to carry a KE payload (PFS)"
+            reason += f"; {v1_room_for_ke(sa, req)}"
+        yield make(CHILD_SA_REJECTED, Confidence.LIKELY, summary, ev, sa=sa.id, exchange=ex.index,
+                   details={"request_carries_ke": ke}, reason=reason + ". " + CONFIRM)
         return
 
 
