@@ -7,6 +7,7 @@ file and, later, a live interface.
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -270,6 +271,10 @@ class TwoPoints:
         self._pipe = Pipeline(st, 0, self._merged, path=self._sa_path)
         self._net: deque[NetEvent] = deque()  # point 0's, held in time order with the messages
         self._last = float("-inf")
+        # Settled messages wait here until no older copy is unsettled, so they reach the tracker in
+        # time order: a copy seen at one point only settles a window after the ones seen at both.
+        self._ready: list[tuple[float, int, Datagram]] = []
+        self._seq = 0
 
     @property
     def offset(self) -> float:
@@ -325,13 +330,19 @@ class TwoPoints:
             self._log.add(p, self.offset)
             a, b = p.seen
             dg = a.datagram if a is not None else self._log.as_point_zero(b.datagram, self.offset)  # type: ignore[union-attr]
+            self._seq += 1
+            heapq.heappush(self._ready, (dg.ts, self._seq, dg))
+        horizon = min((t for t in (self._matcher.oldest, self._matcher.read_upto) if t is not None), default=None)
+        while self._ready and (end or horizon is None or self._ready[0][0] <= horizon):
+            dg = heapq.heappop(self._ready)[2]
             while self._net and self._net[0].ts <= dg.ts:
                 batch.append(self._net.popleft())
             if dg.ts < self._last:
                 dg = replace(dg, ts=self._last)  # the tracker sees time go forward
             self._last = dg.ts
             batch.append(dg)
-        horizon = self._matcher.oldest
+        if self._ready:
+            horizon = self._ready[0][0] if horizon is None else min(horizon, self._ready[0][0])
         while self._net and (end or horizon is None or self._net[0].ts < horizon):
             batch.append(self._net.popleft())
         return self._pipe.feed_items(batch)

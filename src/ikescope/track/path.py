@@ -112,10 +112,31 @@ class PathMatcher:
     @property
     def oldest(self) -> float | None:
         """When the oldest unsettled copy was seen, on point 0's clock (None when none waits)."""
-        if not self._order:
-            return None
-        p = self._order[0]
-        return self.on_zero_clock(p.first.point, p.first.ts)
+        # Copies are held in the order they were read, and one point may be read far ahead of the
+        # other: the oldest is the first of either point.
+        best: float | None = None
+        points: set[int] = set()
+        for p in self._order:
+            if p.first.point in points:
+                continue
+            points.add(p.first.point)
+            t = self.on_zero_clock(p.first.point, p.first.ts)
+            best = t if best is None else min(best, t)
+            if len(points) == 2:
+                break
+        return best
+
+    @property
+    def read_upto(self) -> float | None:
+        """How far both points have been read, on point 0's clock: a copy seen at one point only may
+        still turn up before this time (None: both captures ended)."""
+        times = [self.on_zero_clock(point, ts) for point, ts in enumerate(self._clock)
+                 if not self._ended[point] and ts is not None]
+        if times and any(ts is None and not ended for ts, ended in zip(self._clock, self._ended)):
+            # A point not read yet starts at most this much later on the other's clock: what came
+            # before can no longer be preceded by its copies, and is not held without end.
+            return min(times) - self.max_offset - self.window
+        return min(times) if times else None
 
     def on_zero_clock(self, point: int, ts: float) -> float:
         """A time of ``point`` on point 0's clock, with the offset estimated so far."""
