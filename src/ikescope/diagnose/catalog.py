@@ -26,8 +26,6 @@ OTHER_SEVERITIES: dict[str, tuple[tuple[Severity, str], ...]] = {
     "ike.certreq_without_cert": ((Severity.ERROR, "when the SA failed"),),
     "capture.cut_short": ((Severity.INFO, "when the file simply ends inside a packet, as while tcpdump is still "
                                           "writing it"),),
-    "net.tcp_stream_broken": ((Severity.INFO, "when the stream only ends mid-message with the capture"),),
-    "ikescope.limit_reached": ((Severity.INFO, "when the SA whose messages were dropped came up all the same"),),
     "ike.child_sa_rejected": ((Severity.WARNING, "when the same packets also fit a reauthentication or a childless "
                                                  "initiation (RFC 6023), or when only the rekeying of a CHILD SA "
                                                  "was refused"),),
