@@ -211,7 +211,7 @@ def analyze(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notati
     hook, stop = _progress_hook()
     unreadable: list[str] = []
     try:
-        for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout), diagnose=diag, keys=keys),
+        for event in api.run(files, api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout, charon=notation == "charon"), diagnose=diag, keys=keys),
                              progress=hook, jobs=jobs,
                              ladder=out.ladder_fn, keep_going=True, rotated=rotated, points=points):
             out.feed(event)
@@ -352,7 +352,7 @@ def sas(files: tuple[str, ...], fmt: str, redact: bool, ladder: bool, notation: 
 
     def records(run: api.DecodeRun) -> Iterator[tuple[dict[str, Any], list[str]]]:
         """Each SA as it closes, then dropped: a long capture never sits in memory."""
-        for sa in api.track(run):
+        for sa in api.track(run, TrackerSettings(charon=ladder and notation == "charon")):
             d, lines = sasview.sa_dict(sa), laddermod.render_ladder(sa, notation) if ladder else []
             if r is not None:
                 d, lines = r.doc(d), [r.text(line) for line in lines]
@@ -451,7 +451,8 @@ def live(iface: str, bpf: str | None, fmt: str, redact: bool, ladder: bool, nota
     capture = LiveCapture(iface, bpf)
     writer = (PcapWriter(write_file, capture.linktype, rotate_mb * 1_000_000 if rotate_mb else None, rotate_count)
               if write_file else None)
-    settings = api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout, silence=silence, final_linger=2.0),
+    settings = api.Settings(tracker=TrackerSettings(idle_timeout=idle_timeout, silence=silence, final_linger=2.0,
+                                                                 charon=notation == "charon"),
                             keys=keys)
     record = InputRecord(path=iface)
     pipe = api.Pipeline(settings, 0, record)

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from helpers import REPO
 from ikescope import api
 from ikescope.cli import cli
+from ikescope.track.tracker import TrackerSettings
 from ikescope.crypto.keys import (KeyFileError, V2Keys, is_tcpdump_secrets, load_key_files, parse_table,
                                   parse_tcpdump)
 
@@ -106,12 +107,12 @@ def test_pluto_logs_the_keys_of_its_ike_sa() -> None:
     # both peers logged the same SA's keys
     alice, bob = ([(spis, k.sk_ei, k.sk_er, k.sk_ai, k.sk_ar) for spis, k in s.v2.items()] for s in stores)
     assert alice == bob and len(alice) == 1
-    (sa,) = api.track(api.decode_file(PCAPS / f"{LIBRESWAN}.pcap", stores[0]))
+    (sa,) = api.track(api.decode_file(PCAPS / f"{LIBRESWAN}.pcap", stores[0]), TrackerSettings(charon=True))
     assert set(stores[0].v2) == {(sa.ispi, sa.rspi)}
     said = [line for m in sa.messages for line in m.charon]
     assert "IKE_AUTH request 1 [ IDi IDr AUTH SA TSi TSr ]" in said
     assert "IKE_AUTH response 1 [ IDr AUTH SA TSi TSr ]" in said
-    (plain,) = api.track(api.decode_file(PCAPS / f"{LIBRESWAN}.pcap"))
+    (plain,) = api.track(api.decode_file(PCAPS / f"{LIBRESWAN}.pcap"), TrackerSettings(charon=True))
     assert "IKE_AUTH request 1 [ SK ]" in [line for m in plain.messages for line in m.charon]
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from ikescope import api
 from ikescope.cli import cli
 from ikescope.crypto.keys import load_key_files
 from ikescope.track.records import MessageRef
+from ikescope.track.tracker import TrackerSettings
 
 PCAPS = REPO / "pcaps"
 KEYED = sorted(p for p in PCAPS.glob("*.pcap") if list(PCAPS.glob(p.stem + ".ikev*_decryption_table")))
@@ -42,7 +42,7 @@ def head(line: str) -> str:
 
 def messages(capture: Path) -> list[MessageRef]:
     keys = load_key_files(sorted(PCAPS.glob(capture.stem + ".ikev*_decryption_table")))
-    return [m for sa in api.track(api.decode_file(capture, keys)) for m in sa.messages]
+    return [m for sa in api.track(api.decode_file(capture, keys), TrackerSettings(charon=True)) for m in sa.messages]
 
 
 def unopened(line: str) -> bool:

@@ -103,7 +103,9 @@ class TrackerSettings:
     that failed does not go on, so it need not wait out the idle timeout.
     silence: seconds of quiet after which a negotiation that has not come up is concluded
     (None: the idle timeout). Live capture sets it short, so a peer that stopped answering
-    is reported while it happens; a file keeps the idle timeout."""
+    is reported while it happens; a file keeps the idle timeout.
+    charon: keep each message in strongSwan's notation (``MessageRef.charon``), which only
+    ``--notation charon`` reads: off, no message pays for it."""
 
     idle_timeout: float = 600.0
     max_open: int = 20000
@@ -111,6 +113,7 @@ class TrackerSettings:
     max_kept_messages: int = 500_000
     final_linger: float = 30.0
     silence: float | None = None
+    charon: bool = False
 
 
 @dataclass(slots=True)
@@ -434,7 +437,7 @@ class Tracker:
             decrypted=msg.inner is not None,
             inner_payloads=tuple(p.type for p in msg.inner or ()),
             selectors=tuple(selectors), truncated=dg.truncated, certs=tuple(certs),
-            charon=tuple(sys.intern(line) for line in charon_notation(msg, response)),
+            charon=tuple(sys.intern(line) for line in charon_notation(msg, response)) if self.settings.charon else (),
         )
         if copy_of is None and len(st.digests) < self.settings.max_messages:
             st.digests[(from_init, digest)] = dg.frame
